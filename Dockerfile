@@ -1,0 +1,18 @@
+FROM python:3.11-slim-bookworm
+
+ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 FLEXION_VAR_DIR=/var/lib/flexion
+WORKDIR /app
+
+COPY pyproject.toml constraints.txt README.md ./
+COPY clinic ./clinic
+COPY programs ./programs
+COPY patients ./patients
+RUN pip install --no-cache-dir -c constraints.txt . \
+    && useradd --system --home /app flexion \
+    && mkdir -p /var/lib/flexion && chown flexion /var/lib/flexion
+COPY . .
+RUN DEBUG=false SECRET_KEY=build-only python manage.py collectstatic --noinput
+
+USER flexion
+EXPOSE 8000
+CMD ["gunicorn", "clinic.wsgi", "--bind", "0.0.0.0:8000", "--workers", "3"]

@@ -1,0 +1,119 @@
+from django import forms
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.utils.translation import gettext_lazy as _
+
+from .models import Clinic, StaffMember, User
+from .scoped_admin import ClinicScopedAdmin
+
+admin.site.site_header = _("Flexion clinic admin")
+admin.site.site_title = _("Flexion")
+admin.site.index_title = _("Your clinic")
+
+
+@admin.register(Clinic)
+class ClinicAdmin(ClinicScopedAdmin):
+    list_display = ["name", "slug", "timezone"]
+    search_fields = ["name", "slug"]
+    prepopulated_fields = {"slug": ["name"]}
+
+    def get_readonly_fields(self, request, obj=None):
+        return [] if request.user.is_superuser else ["slug"]
+
+
+class StaffMemberInline(admin.StackedInline):
+    model = StaffMember
+    fk_name = "user"
+    can_delete = False
+    extra = 0
+    max_num = 1
+
+
+@admin.register(User)
+class UserAdmin(BaseUserAdmin):
+    """Platform operators only: clinic admins manage their staff through Staff members."""
+
+    ordering = ["email"]
+    list_display = ["email", "full_name", "is_staff", "is_active"]
+    search_fields = ["email", "full_name"]
+    list_filter = ["is_staff", "is_superuser", "is_active"]
+    fieldsets = [
+        (None, {"fields": ["email", "password"]}),
+        (_("Personal info"), {"fields": ["full_name"]}),
+        (_("Permissions"), {"fields": ["is_active", "is_staff", "is_superuser"]}),
+        (_("Important dates"), {"fields": ["last_login", "date_joined"]}),
+    ]
+    add_fieldsets = [
+        (None, {"classes": ["wide"], "fields": ["email", "password1", "password2"]}),
+    ]
+    inlines = [StaffMemberInline]
+
+    def has_module_permission(self, request):
+        return request.user.is_superuser
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.is_superuser
+
+    def has_add_permission(self, request):
+        return request.user.is_superuser
+
+    def has_change_permission(self, request, obj=None):
+        return request.user.is_superuser
+
+    def has_delete_permission(self, request, obj=None):
+        return request.user.is_superuser
+
+
+class StaffMemberForm(forms.ModelForm):
+    """A clinic admin adds a colleague by email; the login is created with it."""
+
+    email = forms.EmailField(label=_("Email"))
+    full_name = forms.CharField(label=_("Full name"), max_length=150)
+
+    class Meta:
+        model = StaffMember
+        fields = ["email", "full_name", "role", "is_active"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.fields["email"].initial = self.instance.user.email
+            self.fields["full_name"].initial = self.instance.user.full_name
+
+    def clean_email(self):
+        email = self.cleaned_data["email"].lower()
+        taken = User.objects.filter(email=email)
+        if self.instance.pk:
+            taken = taken.exclude(pk=self.instance.user_id)
+        if taken.exists():
+            raise forms.ValidationError(_("A login with this email already exists."))
+        return email
+
+    def save(self, commit=True):
+        staff = super().save(commit=False)
+        if staff.pk:
+            user = staff.user
+        else:
+            user = User(is_staff=True)
+            user.set_unusable_password()
+        user.email = self.cleaned_data["email"]
+        user.full_name = self.cleaned_data["full_name"]
+        user.is_active = staff.is_active
+        user.save()
+        staff.user = user
+        if commit:
+            staff.save()
+        return staff
+
+
+@admin.register(StaffMember)
+class StaffMemberAdmin(ClinicScopedAdmin):
+    form = StaffMemberForm
+    list_display = ["__str__", "email", "role", "is_active", "clinic"]
+    list_filter = ["role", "is_active"]
+    search_fields = ["user__email", "user__full_name"]
+    list_select_related = ["user", "clinic"]
+
+    @admin.display(description=_("email"), ordering="user__email")
+    def email(self, obj):
+        return obj.user.email

@@ -1,0 +1,21 @@
+from django.contrib.auth.backends import ModelBackend
+
+from .roles import permissions_for_role
+
+
+class RoleBackend(ModelBackend):
+    """Authenticate by email and grant permissions from the staff member's role.
+
+    Patients never get a permission: only active staff of a clinic do.
+    """
+
+    def get_all_permissions(self, user_obj, obj=None):
+        if not user_obj.is_active or user_obj.is_anonymous or obj is not None:
+            return set()
+        if user_obj.is_superuser:
+            return super().get_all_permissions(user_obj, obj)
+        if not hasattr(user_obj, "_role_perm_cache"):
+            staff = getattr(user_obj, "staff", None)
+            active = user_obj.is_staff and staff is not None and staff.is_active
+            user_obj._role_perm_cache = set(permissions_for_role(staff.role)) if active else set()
+        return user_obj._role_perm_cache

@@ -1,0 +1,58 @@
+"""The base of every clinic-data admin: rows limited by ``visible_to``, shared rows read-only."""
+
+from django.contrib import admin
+
+from .tenancy import staff_clinic_id
+
+
+class ScopedChoicesMixin:
+    """Offer only related rows the user may see in foreign-key and many-to-many fields.
+
+    Used by ``ClinicScopedAdmin`` and by every inline.
+    """
+
+    def _scope_choices(self, db_field, request, kwargs):
+        related = db_field.related_model
+        if hasattr(related, "tenancy") and "queryset" not in kwargs:
+            kwargs["queryset"] = related.objects.visible_to(request.user)
+        return kwargs
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        kwargs = self._scope_choices(db_field, request, kwargs)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        kwargs = self._scope_choices(db_field, request, kwargs)
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
+
+
+class ClinicScopedAdmin(ScopedChoicesMixin, admin.ModelAdmin):
+    def get_queryset(self, request):
+        return super().get_queryset(request).visible_to(request.user)
+
+    def is_owned_by_user_clinic(self, request, obj) -> bool:
+        """Whether the user's clinic owns obj (shared library rows are read-only)."""
+        return self.model.objects.owned_by_clinic_of(request.user).filter(pk=obj.pk).exists()
+
+    def has_change_permission(self, request, obj=None):
+        allowed = super().has_change_permission(request, obj)
+        return allowed and (obj is None or self.is_owned_by_user_clinic(request, obj))
+
+    def has_delete_permission(self, request, obj=None):
+        allowed = super().has_delete_permission(request, obj)
+        return allowed and (obj is None or self.is_owned_by_user_clinic(request, obj))
+
+    def get_exclude(self, request, obj=None):
+        exclude = list(super().get_exclude(request, obj) or [])
+        if not request.user.is_superuser and has_field(self.model, "clinic"):
+            exclude.append("clinic")
+        return exclude
+
+    def save_model(self, request, obj, form, change):
+        if not change and has_field(self.model, "clinic") and not request.user.is_superuser:
+            obj.clinic_id = staff_clinic_id(request.user)
+        super().save_model(request, obj, form, change)
+
+
+def has_field(model, name: str) -> bool:
+    return any(field.name == name for field in model._meta.concrete_fields)

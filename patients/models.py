@@ -1,0 +1,350 @@
+import datetime
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from clinic.models import Clinic, StaffMember, validate_timezone
+from clinic.tenancy import ScopedQuerySet, Tenancy
+from programs.models import Dosage, Exercise, Program, ProgressionScheme
+
+MAX_PAIN = 10
+
+
+class Patient(models.Model):
+    clinic = models.ForeignKey(Clinic, on_delete=models.PROTECT, related_name="patients")
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="patient",
+    )
+    first_name = models.CharField(_("first name"), max_length=100)
+    last_name = models.CharField(_("last name"), max_length=100, blank=True)
+    email = models.EmailField(_("email"), blank=True)
+    timezone = models.CharField(
+        _("time zone"), max_length=64, default="Europe/London", validators=[validate_timezone]
+    )
+    reminder_consent = models.BooleanField(
+        _("agrees to email reminders"),
+        default=False,
+        help_text=_("Reminders are only sent with the patient's consent."),
+    )
+    reminders_opted_out_at = models.DateTimeField(
+        _("unsubscribed from reminders at"), null=True, blank=True
+    )
+    therapist = models.ForeignKey(
+        StaffMember,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="patients",
+        verbose_name=_("lead therapist"),
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = ScopedQuerySet.as_manager()
+    tenancy = Tenancy(clinic="clinic", patient="pk")
+
+    class Meta:
+        ordering = ["last_name", "first_name"]
+        verbose_name = _("patient")
+        verbose_name_plural = _("patients")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["clinic", "email"],
+                condition=~models.Q(email=""),
+                name="unique_patient_email_per_clinic",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.first_name} {self.last_name}".strip()
+
+    @property
+    def wants_reminders(self) -> bool:
+        return self.reminder_consent and self.reminders_opted_out_at is None and bool(self.email)
+
+
+class AssignmentStatus(models.TextChoices):
+    ACTIVE = "active", _("Active")
+    PAUSED = "paused", _("Paused")
+    ENDED = "ended", _("Ended")
+
+
+class Assignment(models.Model):
+    """A program given to one patient: their own copy of its items, dates and reminder time."""
+
+    # The clinic is stored beside the patient so that set-based queries (reminders,
+    # reports) scope by an indexed column instead of a join.
+    clinic = models.ForeignKey(Clinic, on_delete=models.PROTECT, related_name="assignments")
+    patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="assignments")
+    program = models.ForeignKey(
+        Program,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="assignments",
+        help_text=_("The template this was copied from; editing it does not change this copy."),
+    )
+    therapist = models.ForeignKey(
+        StaffMember, on_delete=models.SET_NULL, null=True, blank=True, related_name="assignments"
+    )
+    name = models.CharField(_("name"), max_length=200)
+    goal = models.CharField(_("goal or condition"), max_length=300, blank=True)
+    education = models.TextField(_("education text"), blank=True)
+    scheme = models.ForeignKey(
+        ProgressionScheme, on_delete=models.PROTECT, verbose_name=_("progression scheme")
+    )
+    start_date = models.DateField(_("start date"))
+    status = models.CharField(
+        _("status"),
+        max_length=10,
+        choices=AssignmentStatus.choices,
+        default=AssignmentStatus.ACTIVE,
+    )
+    reminder_time = models.TimeField(_("reminder time"), default=datetime.time(8, 0))
+    timezone = models.CharField(
+        _("time zone"), max_length=64, default="Europe/London", validators=[validate_timezone]
+    )
+    advanced = models.BooleanField(
+        _("advanced"), default=False, help_text=_("Allows daily sessions once tolerated.")
+    )
+    preferred_weekdays = models.JSONField(
+        _("preferred weekdays"),
+        default=list,
+        blank=True,
+        help_text=_("0 = Monday … 6 = Sunday. Empty: spread over the week."),
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = ScopedQuerySet.as_manager()
+    tenancy = Tenancy(clinic="clinic", patient="patient")
+
+    class Meta:
+        ordering = ["-start_date", "pk"]
+        verbose_name = _("assignment")
+        verbose_name_plural = _("assignments")
+        indexes = [models.Index(fields=["status", "clinic"])]
+
+    def __str__(self):
+        return f"{self.name} — {self.patient}"
+
+    def clean(self):
+        errors = {}
+        if self.patient_id and self.clinic_id and self.patient.clinic_id != self.clinic_id:
+            errors["patient"] = _("The patient belongs to another clinic.")
+        if self.therapist_id and self.clinic_id and self.therapist.clinic_id != self.clinic_id:
+            errors["therapist"] = _("The therapist works for another clinic.")
+        weekdays = self.preferred_weekdays or []
+        if not isinstance(weekdays, list) or any(
+            not isinstance(day, int) or not 0 <= day <= 6 for day in weekdays
+        ):
+            errors["preferred_weekdays"] = _("Use weekday numbers from 0 (Monday) to 6 (Sunday).")
+        if errors:
+            raise ValidationError(errors)
+
+
+class PrescriptionItem(Dosage):
+    """One exercise of a patient's own prescription, with its full dosage."""
+
+    assignment = models.ForeignKey(Assignment, on_delete=models.CASCADE, related_name="items")
+    exercise = models.ForeignKey(Exercise, on_delete=models.PROTECT, related_name="+")
+    order = models.PositiveIntegerField(_("order"), default=0, db_index=True)
+    note = models.TextField(_("note"), blank=True)
+
+    objects = ScopedQuerySet.as_manager()
+    tenancy = Tenancy(clinic="assignment__clinic", patient="assignment__patient")
+
+    class Meta:
+        ordering = ["order", "pk"]
+        verbose_name = _("prescribed exercise")
+        verbose_name_plural = _("prescribed exercises")
+
+    def __str__(self):
+        return f"{self.order + 1}. {self.exercise}"
+
+
+class SessionStatus(models.TextChoices):
+    IN_PROGRESS = "in_progress", _("In progress")
+    COMPLETED = "completed", _("Completed")
+
+
+class Session(models.Model):
+    assignment = models.ForeignKey(Assignment, on_delete=models.CASCADE, related_name="sessions")
+    patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="sessions")
+    performed_on = models.DateField(_("date"), help_text=_("The patient's local date."))
+    status = models.CharField(
+        max_length=12, choices=SessionStatus.choices, default=SessionStatus.IN_PROGRESS
+    )
+    started_at = models.DateTimeField(auto_now_add=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+    effort = models.PositiveSmallIntegerField(
+        _("effort (0–10)"), null=True, blank=True, validators=[MaxValueValidator(10)]
+    )
+    note = models.TextField(_("note"), blank=True)
+    logged_afterwards = models.BooleanField(_("logged afterwards"), default=False)
+
+    objects = ScopedQuerySet.as_manager()
+    tenancy = Tenancy(clinic="assignment__clinic", patient="patient")
+
+    class Meta:
+        ordering = ["-performed_on", "-started_at"]
+        verbose_name = _("session")
+        verbose_name_plural = _("sessions")
+        indexes = [
+            models.Index(fields=["assignment", "status", "performed_on"]),
+            models.Index(fields=["patient", "performed_on"]),
+        ]
+
+    def __str__(self):
+        return f"{self.assignment.name} on {self.performed_on:%Y-%m-%d}"
+
+    @property
+    def is_completed(self) -> bool:
+        return self.status == SessionStatus.COMPLETED
+
+
+class ExerciseLog(models.Model):
+    session = models.ForeignKey(Session, on_delete=models.CASCADE, related_name="logs")
+    item = models.ForeignKey(PrescriptionItem, on_delete=models.CASCADE, related_name="logs")
+    sets_done = models.PositiveSmallIntegerField(default=0, validators=[MaxValueValidator(50)])
+    reps_done = models.PositiveSmallIntegerField(default=0, validators=[MaxValueValidator(500)])
+    pain = models.PositiveSmallIntegerField(
+        _("pain (0–10)"), null=True, blank=True, validators=[MaxValueValidator(MAX_PAIN)]
+    )
+    skipped = models.BooleanField(default=False)
+    skip_reason = models.CharField(max_length=300, blank=True)
+    completed_at = models.DateTimeField(auto_now=True)
+
+    objects = ScopedQuerySet.as_manager()
+    tenancy = Tenancy(clinic="session__assignment__clinic", patient="session__patient")
+
+    class Meta:
+        ordering = ["session", "item__order"]
+        constraints = [
+            models.UniqueConstraint(fields=["session", "item"], name="one_log_per_item"),
+            models.CheckConstraint(condition=models.Q(pain__lte=MAX_PAIN), name="pain_at_most_10"),
+        ]
+
+    def __str__(self):
+        return f"{self.item.exercise} in {self.session}"
+
+
+class Answer(models.TextChoices):
+    FINE = "fine", _("Fine")
+    SORE = "sore", _("A bit sore (normal)")
+    VERY_SORE = "very_sore", _("Very sore")
+    PAINFUL = "painful", _("Sketchy or painful")
+
+
+class CheckIn(models.Model):
+    """The next-day answer about one completed session."""
+
+    session = models.OneToOneField(Session, on_delete=models.CASCADE, related_name="checkin")
+    patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="checkins")
+    answer = models.CharField(_("how do you feel?"), max_length=10, choices=Answer.choices)
+    answered_on = models.DateField(help_text=_("The patient's local date of the answer."))
+    answered_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = ScopedQuerySet.as_manager()
+    tenancy = Tenancy(clinic="session__assignment__clinic", patient="patient")
+
+    class Meta:
+        ordering = ["-answered_on"]
+        verbose_name = _("next-day check-in")
+        verbose_name_plural = _("next-day check-ins")
+
+    def __str__(self):
+        return f"{self.get_answer_display()} after {self.session}"
+
+
+class ChangeKind(models.TextChoices):
+    PROMOTION = "promotion", _("Moved up")
+    BACK_OFF = "back_off", _("Backed off")
+    OVERRIDE = "override", _("Set by therapist")
+    ALERT = "alert", _("Pain alert")
+
+
+class StageChange(models.Model):
+    """A change of an assignment's stage, with its reason in plain language."""
+
+    assignment = models.ForeignKey(
+        Assignment, on_delete=models.CASCADE, related_name="stage_changes"
+    )
+    effective_on = models.DateField(_("from"))
+    evaluated_week_start = models.DateField(null=True, blank=True)
+    from_stage = models.CharField(max_length=30, blank=True)
+    to_stage = models.CharField(max_length=30)
+    kind = models.CharField(max_length=10, choices=ChangeKind.choices)
+    reason = models.TextField(_("reason"))
+    alert_therapist = models.BooleanField(default=False)
+    acknowledged_at = models.DateTimeField(null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = ScopedQuerySet.as_manager()
+    tenancy = Tenancy(clinic="assignment__clinic", patient="assignment__patient")
+
+    class Meta:
+        ordering = ["-effective_on", "-created_at"]
+        verbose_name = _("stage change")
+        verbose_name_plural = _("stage changes")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["assignment", "effective_on", "kind", "to_stage"],
+                condition=~models.Q(kind="override"),
+                name="one_computed_change_per_day",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.from_stage} → {self.to_stage} on {self.effective_on}"
+
+
+class ReminderStatus(models.TextChoices):
+    CLAIMED = "claimed", _("Claimed")
+    SENT = "sent", _("Sent")
+    FAILED = "failed", _("Failed")
+    SKIPPED = "skipped", _("Skipped")
+
+
+class Reminder(models.Model):
+    """At most one reminder message per patient and local day, claimed before it is sent."""
+
+    patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="reminders")
+    local_date = models.DateField()
+    due_at = models.DateTimeField()
+    includes_session = models.BooleanField(default=False)
+    includes_checkin = models.BooleanField(default=False)
+    status = models.CharField(
+        max_length=10, choices=ReminderStatus.choices, default=ReminderStatus.CLAIMED
+    )
+    claimed_at = models.DateTimeField(auto_now_add=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+
+    objects = ScopedQuerySet.as_manager()
+    tenancy = Tenancy(clinic="patient__clinic", patient="patient")
+
+    class Meta:
+        ordering = ["-local_date"]
+        verbose_name = _("reminder")
+        verbose_name_plural = _("reminders")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["patient", "local_date"], name="one_reminder_per_patient_per_day"
+            )
+        ]
+        indexes = [models.Index(fields=["status", "claimed_at"])]
+
+    def __str__(self):
+        return f"Reminder for {self.patient} on {self.local_date}"

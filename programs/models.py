@@ -1,0 +1,430 @@
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from clinic.models import Clinic
+from clinic.tenancy import ScopedQuerySet, Tenancy
+
+from .video import Video, VideoProvider, parse_video_url
+
+MAX_HOLD_SECONDS = 600
+VIDEO_PROVIDERS = [(VideoProvider.YOUTUBE.value, "YouTube"), (VideoProvider.VIMEO.value, "Vimeo")]
+MAX_SETS = 20
+MAX_REPS = 100
+
+
+class Category(models.TextChoices):
+    STRETCH = "stretch", _("Stretch")
+    MOBILITY = "mobility", _("Mobility")
+    STRENGTHENING = "strengthening", _("Strengthening")
+    CONTRACT_RELAX = "contract_relax", _("Contract-relax")
+
+
+class StartingPosition(models.TextChoices):
+    LYING_ON_BACK = "lying_on_back", _("Lying on your back")
+    LYING_ON_FRONT = "lying_on_front", _("Lying on your front")
+    SIDE_LYING = "side_lying", _("Lying on your side")
+    KNEELING = "kneeling", _("Kneeling")
+    HALF_KNEELING = "half_kneeling", _("Half kneeling")
+    SITTING = "sitting", _("Sitting")
+    CHAIR = "chair", _("On a chair")
+    STANDING = "standing", _("Standing")
+
+
+class Side(models.TextChoices):
+    NONE = "none", _("Both sides together")
+    PER_SIDE = "per_side", _("Each side")
+    EACH_WAY = "each_way", _("Each way")
+
+
+class Intensity(models.TextChoices):
+    LIGHT = "light", _("Light")
+    MODERATE = "moderate", _("Moderate")
+    HARD = "hard", _("Hard")
+
+
+class ProgressionScheme(models.Model):
+    """How many sessions a week each stage plans, and when to move between stages.
+
+    Shared schemes (no clinic) are the defaults; a clinic may define its own.
+    """
+
+    clinic = models.ForeignKey(
+        Clinic, on_delete=models.CASCADE, null=True, blank=True, related_name="schemes"
+    )
+    name = models.CharField(_("name"), max_length=200)
+    description = models.TextField(_("description"), blank=True)
+    is_default = models.BooleanField(_("default scheme"), default=False)
+
+    objects = ScopedQuerySet.as_manager()
+    tenancy = Tenancy(clinic="clinic", shared_when_clinic_is_null=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("progression scheme")
+        verbose_name_plural = _("progression schemes")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["is_default"],
+                condition=models.Q(is_default=True, clinic__isnull=True),
+                name="one_default_shared_scheme",
+            )
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class SchemeStage(models.Model):
+    scheme = models.ForeignKey(ProgressionScheme, on_delete=models.CASCADE, related_name="stages")
+    order = models.PositiveSmallIntegerField(_("order"))
+    code = models.SlugField(_("code"), max_length=30)
+    name = models.CharField(_("name"), max_length=100)
+    planned_sessions = models.PositiveSmallIntegerField(
+        _("planned sessions per week"), validators=[MinValueValidator(1), MaxValueValidator(7)]
+    )
+    max_sessions = models.PositiveSmallIntegerField(
+        _("welcome sessions per week"), validators=[MinValueValidator(1), MaxValueValidator(7)]
+    )
+    requires_advanced = models.BooleanField(_("only for advanced patients"), default=False)
+    weeks_to_promote = models.PositiveSmallIntegerField(
+        _("tolerated weeks before moving up"), default=1, validators=[MinValueValidator(1)]
+    )
+
+    objects = ScopedQuerySet.as_manager()
+    tenancy = Tenancy(clinic="scheme__clinic", shared_when_clinic_is_null=True)
+
+    class Meta:
+        ordering = ["scheme", "order"]
+        constraints = [
+            models.UniqueConstraint(fields=["scheme", "order"], name="unique_stage_order"),
+            models.UniqueConstraint(fields=["scheme", "code"], name="unique_stage_code"),
+        ]
+
+    def __str__(self):
+        return f"{self.name} ({self.planned_sessions}/week)"
+
+    def clean(self):
+        planned, maximum = self.planned_sessions, self.max_sessions
+        if planned is not None and maximum is not None and maximum < planned:
+            raise ValidationError(
+                {"max_sessions": _("The welcome maximum cannot be below the planned sessions.")}
+            )
+
+
+class BodyRegion(models.Model):
+    code = models.SlugField(unique=True)
+    name = models.CharField(max_length=100)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("body region")
+        verbose_name_plural = _("body regions")
+
+    def __str__(self):
+        return self.name
+
+
+class Equipment(models.Model):
+    code = models.SlugField(unique=True)
+    name = models.CharField(max_length=100)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("equipment")
+        verbose_name_plural = _("equipment")
+
+    def __str__(self):
+        return self.name
+
+
+class Dosage(models.Model):
+    """A complete prescription of how much of an exercise to do."""
+
+    sets = models.PositiveSmallIntegerField(
+        _("sets"), default=1, validators=[MinValueValidator(1), MaxValueValidator(MAX_SETS)]
+    )
+    reps = models.PositiveSmallIntegerField(
+        _("reps"), default=1, validators=[MinValueValidator(1), MaxValueValidator(MAX_REPS)]
+    )
+    hold_seconds = models.PositiveSmallIntegerField(
+        _("hold (s)"), null=True, blank=True, validators=[MaxValueValidator(MAX_HOLD_SECONDS)]
+    )
+    hold_seconds_max = models.PositiveSmallIntegerField(
+        _("hold up to (s)"), null=True, blank=True, validators=[MaxValueValidator(MAX_HOLD_SECONDS)]
+    )
+    rest_seconds = models.PositiveSmallIntegerField(
+        _("rest (s)"), default=0, validators=[MaxValueValidator(MAX_HOLD_SECONDS)]
+    )
+    contraction_seconds = models.PositiveSmallIntegerField(
+        _("contraction (s)"), null=True, blank=True, validators=[MaxValueValidator(60)]
+    )
+    contraction_seconds_max = models.PositiveSmallIntegerField(
+        _("contraction up to (s)"), null=True, blank=True, validators=[MaxValueValidator(60)]
+    )
+    side = models.CharField(_("sides"), max_length=10, choices=Side.choices, default=Side.NONE)
+    intensity = models.CharField(
+        _("intensity"), max_length=10, choices=Intensity.choices, default=Intensity.LIGHT
+    )
+
+    DOSAGE_FIELDS = (
+        "sets",
+        "reps",
+        "hold_seconds",
+        "hold_seconds_max",
+        "rest_seconds",
+        "contraction_seconds",
+        "contraction_seconds_max",
+        "side",
+        "intensity",
+    )
+
+    class Meta:
+        abstract = True
+
+    def clean(self):
+        super().clean()
+        errors = {}
+        for low, high in (
+            ("hold_seconds", "hold_seconds_max"),
+            ("contraction_seconds", "contraction_seconds_max"),
+        ):
+            low_value, high_value = getattr(self, low), getattr(self, high)
+            if high_value is not None and (low_value is None or high_value < low_value):
+                errors[high] = _("The upper value needs a lower value below it.")
+        if errors:
+            raise ValidationError(errors)
+
+    def dosage(self) -> dict:
+        return {name: getattr(self, name) for name in self.DOSAGE_FIELDS}
+
+
+class Exercise(Dosage):
+    """One exercise, described well enough to be done alone at home (CERT)."""
+
+    clinic = models.ForeignKey(
+        Clinic,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="exercises",
+        help_text=_("Empty for the shared starter library, which clinics can copy but not edit."),
+    )
+    key = models.SlugField(_("key"), max_length=100)
+    name = models.CharField(_("name"), max_length=200)
+    category = models.CharField(_("category"), max_length=20, choices=Category.choices)
+    body_regions = models.ManyToManyField(BodyRegion, blank=True, verbose_name=_("body regions"))
+    starting_position = models.CharField(
+        _("starting position"), max_length=20, choices=StartingPosition.choices
+    )
+    equipment = models.ManyToManyField(Equipment, blank=True, verbose_name=_("equipment or props"))
+    summary = models.TextField(_("summary"), blank=True)
+    steps = models.JSONField(_("steps"), default=list, blank=True)
+    cues = models.TextField(_("what you should feel"), blank=True)
+    cautions = models.TextField(_("cautions"), blank=True)
+    stop_rule = models.TextField(_("stop rule"), blank=True)
+    video_provider = models.CharField(
+        _("video provider"), max_length=10, choices=VIDEO_PROVIDERS, blank=True
+    )
+    video_id = models.CharField(_("video id"), max_length=32, blank=True)
+    source = models.CharField(_("source"), max_length=300, blank=True)
+    copied_from = models.ForeignKey(
+        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="copies"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = ScopedQuerySet.as_manager()
+    tenancy = Tenancy(clinic="clinic", shared_when_clinic_is_null=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("exercise")
+        verbose_name_plural = _("exercises")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["clinic", "name"], name="unique_exercise_name_per_clinic"
+            ),
+            models.UniqueConstraint(
+                fields=["clinic", "key"], name="unique_exercise_key_per_clinic"
+            ),
+            models.UniqueConstraint(
+                fields=["name"],
+                condition=models.Q(clinic__isnull=True),
+                name="unique_shared_exercise_name",
+            ),
+            models.UniqueConstraint(
+                fields=["key"],
+                condition=models.Q(clinic__isnull=True),
+                name="unique_shared_exercise_key",
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def is_shared(self) -> bool:
+        return self.clinic_id is None
+
+    @property
+    def video(self) -> Video | None:
+        if not self.video_id:
+            return None
+        return Video(VideoProvider(self.video_provider), self.video_id)
+
+    def set_video_url(self, url: str) -> None:
+        """Store a YouTube or Vimeo link as provider and id; an empty link clears it."""
+        if not url:
+            self.video_provider, self.video_id = "", ""
+            return
+        video = parse_video_url(url)
+        self.video_provider, self.video_id = video.provider, video.id
+
+
+class VariationDirection(models.TextChoices):
+    EASIER = "easier", _("Easier")
+    HARDER = "harder", _("Harder")
+
+
+class ExerciseVariation(models.Model):
+    """An ordered link to an easier or harder version of an exercise."""
+
+    exercise = models.ForeignKey(Exercise, on_delete=models.CASCADE, related_name="variations")
+    variation = models.ForeignKey(Exercise, on_delete=models.CASCADE, related_name="+")
+    direction = models.CharField(max_length=10, choices=VariationDirection.choices)
+    order = models.PositiveSmallIntegerField(default=0)
+    note = models.CharField(max_length=300, blank=True)
+
+    objects = ScopedQuerySet.as_manager()
+    tenancy = Tenancy(clinic="exercise__clinic", shared_when_clinic_is_null=True)
+
+    class Meta:
+        ordering = ["exercise", "direction", "order"]
+        constraints = [
+            models.UniqueConstraint(fields=["exercise", "variation"], name="unique_variation"),
+            models.CheckConstraint(
+                condition=~models.Q(exercise=models.F("variation")), name="variation_not_itself"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.exercise} → {self.variation} ({self.get_direction_display()})"
+
+    def clean(self):
+        if self.exercise_id and self.exercise_id == self.variation_id:
+            raise ValidationError({"variation": _("An exercise cannot be its own variation.")})
+
+
+class Program(models.Model):
+    """A template: ordered exercises with their dosage, copied to a patient on assignment."""
+
+    clinic = models.ForeignKey(
+        Clinic, on_delete=models.CASCADE, null=True, blank=True, related_name="programs"
+    )
+    key = models.SlugField(_("key"), max_length=100, blank=True)
+    name = models.CharField(_("name"), max_length=200)
+    goal = models.CharField(_("goal or condition"), max_length=300, blank=True)
+    education = models.TextField(_("education text"), blank=True)
+    scheme = models.ForeignKey(
+        ProgressionScheme,
+        on_delete=models.PROTECT,
+        related_name="programs",
+        verbose_name=_("progression scheme"),
+    )
+    created_by = models.ForeignKey(
+        "clinic.User", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = ScopedQuerySet.as_manager()
+    tenancy = Tenancy(clinic="clinic", shared_when_clinic_is_null=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("program")
+        verbose_name_plural = _("programs")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["clinic", "name"], name="unique_program_name_per_clinic"
+            ),
+            models.UniqueConstraint(
+                fields=["name"],
+                condition=models.Q(clinic__isnull=True),
+                name="unique_shared_program_name",
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class DosageOverride(models.Model):
+    """Dosage fields left empty fall back to the exercise's default."""
+
+    sets = models.PositiveSmallIntegerField(
+        _("sets"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(MAX_SETS)],
+    )
+    reps = models.PositiveSmallIntegerField(
+        _("reps"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(MAX_REPS)],
+    )
+    hold_seconds = models.PositiveSmallIntegerField(
+        _("hold (s)"), null=True, blank=True, validators=[MaxValueValidator(MAX_HOLD_SECONDS)]
+    )
+    hold_seconds_max = models.PositiveSmallIntegerField(
+        _("hold up to (s)"), null=True, blank=True, validators=[MaxValueValidator(MAX_HOLD_SECONDS)]
+    )
+    rest_seconds = models.PositiveSmallIntegerField(
+        _("rest (s)"), null=True, blank=True, validators=[MaxValueValidator(MAX_HOLD_SECONDS)]
+    )
+    contraction_seconds = models.PositiveSmallIntegerField(
+        _("contraction (s)"), null=True, blank=True, validators=[MaxValueValidator(60)]
+    )
+    contraction_seconds_max = models.PositiveSmallIntegerField(
+        _("contraction up to (s)"), null=True, blank=True, validators=[MaxValueValidator(60)]
+    )
+    side = models.CharField(_("sides"), max_length=10, choices=Side.choices, blank=True)
+    intensity = models.CharField(
+        _("intensity"), max_length=10, choices=Intensity.choices, blank=True
+    )
+
+    class Meta:
+        abstract = True
+
+    def resolved_dosage(self, exercise: Exercise) -> dict:
+        """Return the full dosage: this override where set, else the exercise's default."""
+        resolved = exercise.dosage()
+        for name in Dosage.DOSAGE_FIELDS:
+            value = getattr(self, name)
+            if value not in (None, ""):
+                resolved[name] = value
+        return resolved
+
+    def has_dosage_override(self) -> bool:
+        return any(getattr(self, name) not in (None, "") for name in Dosage.DOSAGE_FIELDS)
+
+
+class ProgramItem(DosageOverride):
+    program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="items")
+    exercise = models.ForeignKey(Exercise, on_delete=models.PROTECT, related_name="program_items")
+    order = models.PositiveIntegerField(_("order"), default=0, db_index=True)
+    note = models.TextField(_("note"), blank=True)
+
+    objects = ScopedQuerySet.as_manager()
+    tenancy = Tenancy(clinic="program__clinic", shared_when_clinic_is_null=True)
+
+    class Meta:
+        ordering = ["order", "pk"]
+        verbose_name = _("program item")
+        verbose_name_plural = _("program items")
+
+    def __str__(self):
+        return f"{self.order + 1}. {self.exercise}"

@@ -1,0 +1,344 @@
+"""Progression engine: turn a patient's history into program weeks and stage changes.
+
+Pure and deterministic: the result depends only on the scheme, the history and today, never on
+the order of the history's entries, so the app can recompute it on every request instead of
+storing derived state that could drift from what the patient actually did.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Collection
+from dataclasses import dataclass
+from datetime import date, timedelta
+from enum import StrEnum
+
+DAY = timedelta(days=1)
+WEEK_LENGTH = 7
+# The product brief fixes these spreads for a full week; other counts are spaced evenly.
+_SPREADS = {2: (0, 3), 3: (0, 2, 4), 4: (0, 2, 4, 6)}
+
+
+class Answer(StrEnum):
+    """Next-day check-in answers."""
+
+    FINE = "fine"
+    SORE = "sore"  # "a bit sore": normal, does not hold anyone back
+    VERY_SORE = "very_sore"
+    PAINFUL = "painful"  # "sketchy or painful"
+
+
+class ChangeKind(StrEnum):
+    """Why a stage change happened."""
+
+    PROMOTION = "promotion"
+    BACK_OFF = "back_off"
+    OVERRIDE = "override"
+    ALERT_ONLY = "alert"
+
+
+@dataclass(frozen=True)
+class StageSpec:
+    """One stage of a scheme: how many sessions a week it plans and welcomes."""
+
+    code: str
+    name: str
+    planned_sessions: int
+    max_sessions: int
+    requires_advanced: bool = False
+    weeks_to_promote: int = 1
+
+
+@dataclass(frozen=True)
+class Scheme:
+    """Ordered stages, lowest first; a clinic may define its own per program."""
+
+    stages: tuple[StageSpec, ...]
+
+    def __post_init__(self) -> None:
+        if not self.stages:
+            raise ValueError("A scheme needs at least one stage.")
+        codes = [stage.code for stage in self.stages]
+        if len(set(codes)) != len(codes):
+            raise ValueError(f"Stage codes must be unique: {codes}.")
+        if self.stages[0].requires_advanced:
+            # Every patient must have somewhere to start and to back off to.
+            raise ValueError("The lowest stage cannot require the advanced flag.")
+        for stage in self.stages:
+            if not 1 <= stage.planned_sessions <= stage.max_sessions <= WEEK_LENGTH:
+                raise ValueError(f"Stage {stage.code!r} needs 1 <= planned <= max <= 7.")
+            if stage.weeks_to_promote < 1:
+                raise ValueError(f"Stage {stage.code!r} needs weeks_to_promote >= 1.")
+
+    def index(self, code: str) -> int:
+        """Return the position of the stage with this code, or raise ValueError."""
+        codes = [stage.code for stage in self.stages]
+        if code not in codes:
+            raise ValueError(f"Unknown stage code {code!r}.")
+        return codes.index(code)
+
+
+SEED_SCHEME = Scheme(
+    (
+        StageSpec("start", "Start", 2, 2),
+        StageSpec("build", "Build", 3, 4, weeks_to_promote=2),
+        StageSpec("daily", "Daily", 7, 7, requires_advanced=True),
+    )
+)
+
+
+@dataclass(frozen=True)
+class History:
+    """Everything the engine needs to know about one assignment, in local dates."""
+
+    start_date: date
+    advanced: bool
+    sessions: Collection[date]  # several a day allowed, so duplicates count
+    checkins: Collection[tuple[date, Answer | str]]  # dated when answered, not when trained
+    overrides: Collection[tuple[date, str]] = ()  # at most one stage code per day
+    initial_stage: str | None = None
+    preferred_weekdays: Collection[int] = ()  # 0 = Monday; only shapes Week.planned_days
+
+
+@dataclass(frozen=True)
+class Week:
+    """One evaluation week: normally 7 days, shorter when a back-off or override cut it."""
+
+    start: date
+    end: date
+    stage: StageSpec
+    planned: int
+    completed: int
+    counted: int
+    planned_days: tuple[date, ...]
+    tolerated: bool | None
+    in_progress: bool
+    reason: str
+
+
+@dataclass(frozen=True)
+class StageChange:
+    """A recorded stage change, with the plain-language reason shown to patient and therapist."""
+
+    on: date
+    from_stage: str
+    to_stage: str
+    kind: ChangeKind
+    evaluated_week_start: date | None  # for back-offs: the week the check-in interrupted
+    reason: str
+    alert_therapist: bool
+
+
+@dataclass(frozen=True)
+class Progress:
+    """The weeks from the start date through today, the changes, and where the patient is now."""
+
+    weeks: tuple[Week, ...]
+    changes: tuple[StageChange, ...]
+    current_stage: StageSpec
+    current_week: Week
+
+
+# Patient-facing sentences live together so they can be translated in one place.
+
+
+def _sessions(count: int) -> str:
+    return f"{count} session" if count == 1 else f"{count} sessions"
+
+
+def _a_week(stage: StageSpec) -> str:
+    if stage.max_sessions > stage.planned_sessions:
+        return f"{stage.planned_sessions}\u2013{stage.max_sessions} sessions a week"
+    return f"{_sessions(stage.planned_sessions)} a week"
+
+
+def _did(completed: int, planned: int) -> str:
+    if completed == 0:
+        return f"none of the {planned} planned sessions"
+    if completed < planned:
+        return f"{completed} of the {planned} planned sessions"
+    if completed == planned == 1:
+        return "your session"
+    if completed == planned == 2:
+        return "both sessions"
+    return f"all {_sessions(completed)}" if completed == planned else _sessions(completed)
+
+
+def _first_week_reason(stage: StageSpec) -> str:
+    return f"{_a_week(stage)} to start: your first week."
+
+
+def _promotion_reason(new: StageSpec, completed: int, planned: int) -> str:
+    return (
+        f"{_sessions(new.planned_sessions)} this week: last week you did "
+        f"{_did(completed, planned)} and felt fine the next day."
+    )
+
+
+def _hold_reason(stage: StageSpec, completed: int, worst: Answer | None) -> str:
+    staying = f"Staying at {_sessions(stage.planned_sessions)} a week"
+    if worst is Answer.PAINFUL:
+        return f"{staying}: a session felt sketchy or painful last week."
+    if worst is Answer.VERY_SORE:
+        return f"{staying}: you were very sore after a session last week."
+    return f"{staying}: last week you did {_did(completed, stage.planned_sessions)}."
+
+
+def _keep_going_reason(stage: StageSpec, weeks_left: int) -> str:
+    more = "One more week" if weeks_left == 1 else f"{weeks_left} more weeks"
+    return f"Staying at {_a_week(stage)}: last week went well. {more} like that and you move up."
+
+
+def _top_reason(stage: StageSpec, needs_advanced: bool) -> str:
+    if needs_advanced:
+        why = "Your therapist decides when you are ready for more."
+    else:
+        why = "This is the top stage of your program."
+    return f"Staying at {_a_week(stage)}: last week went well. {why}"
+
+
+def _back_off_reason(stage: StageSpec, backed_off: bool) -> str:
+    told = (
+        "you told us a session felt sketchy or painful the next day. Your therapist has been told."
+    )
+    if backed_off:
+        return f"Back to {_sessions(stage.planned_sessions)} a week from today: {told}"
+    return f"Staying at {_sessions(stage.planned_sessions)} a week: {told}"
+
+
+def _override_reason(stage: StageSpec, requested: StageSpec) -> str:
+    reason = f"Your therapist set this stage: {_sessions(stage.planned_sessions)} a week."
+    if requested != stage:
+        reason += f" ({requested.name} is only for patients marked as advanced.)"
+    return reason
+
+
+def planned_days(
+    week_start: date, planned: int, preferred_weekdays: Collection[int] = (), length: int = 7
+) -> tuple[date, ...]:
+    """Return the planned session days among `length` days from `week_start`, sorted."""
+    if planned < 0 or length < 1:
+        raise ValueError("planned must be >= 0 and length >= 1.")
+    if planned >= length:
+        spread: tuple[int, ...] = tuple(range(length))
+    elif planned in _SPREADS and _SPREADS[planned][-1] < length:
+        spread = _SPREADS[planned]
+    else:
+        # Round half up in integers; Python's round() would round half to even.
+        spread = tuple((2 * i * length + planned) // (2 * planned) for i in range(planned))
+    window = [week_start + offset * DAY for offset in range(length)]
+    preferred = set(preferred_weekdays)
+    chosen = [day for day in window if day.weekday() in preferred][:planned]
+    for offset in spread:
+        if len(chosen) >= planned:
+            break
+        if window[offset] not in chosen:
+            chosen.append(window[offset])
+    return tuple(sorted(chosen))
+
+
+def _allowed(scheme: Scheme, advanced: bool, wanted: int) -> int:
+    """Return the highest stage at or below `wanted` that the patient may be at."""
+    while scheme.stages[wanted].requires_advanced and not advanced:
+        wanted -= 1
+    return wanted
+
+
+def evaluate(scheme: Scheme, history: History, today: date) -> Progress:
+    """Replay the history week by week and return the weeks, changes and current stage.
+
+    Raise ValueError for an unknown stage code or two different overrides on one day. When
+    today is before the start date, return the first week as the one in progress.
+    """
+    stages, start = scheme.stages, history.start_date
+
+    def known(day: date) -> bool:
+        return start <= day <= today
+
+    overrides: dict[date, str] = {}
+    for day, code in set(history.overrides):
+        scheme.index(code)  # reject unknown codes even outside the window: they are bad data
+        if overrides.setdefault(day, code) != code:
+            raise ValueError(f"Conflicting overrides on {day}: pass only the last one of a day.")
+    overrides = {day: code for day, code in overrides.items() if known(day)}
+    sessions = Counter(day for day in history.sessions if known(day))
+    checkins = {(day, Answer(answer)) for day, answer in history.checkins if known(day)}
+    painful = {day for day, answer in checkins if answer is Answer.PAINFUL}
+    events = sorted(painful | overrides.keys())
+
+    level = 0
+    if history.initial_stage is not None:
+        level = _allowed(scheme, history.advanced, scheme.index(history.initial_stage))
+    reason, streak = _first_week_reason(stages[level]), 0
+    weeks: list[Week] = []
+    changes: list[StageChange] = []
+    # `interrupted` is the week an event on `week_start` broke into, recorded on back-offs.
+    week_start = interrupted = start
+
+    def move(kind: ChangeKind, to: int, evaluated: date | None, why: str) -> None:
+        nonlocal level, reason, streak
+        alert = kind in (ChangeKind.BACK_OFF, ChangeKind.ALERT_ONLY)
+        from_code, to_code = stages[level].code, stages[to].code
+        changes.append(StageChange(week_start, from_code, to_code, kind, evaluated, why, alert))
+        level, reason, streak = to, why, 0
+
+    while True:
+        if week_start in painful:
+            to = max(level - 1, 0)
+            kind = ChangeKind.BACK_OFF if to < level else ChangeKind.ALERT_ONLY
+            move(kind, to, interrupted, _back_off_reason(stages[to], to < level))
+        if week_start in overrides:
+            # After the back-off of the same day: the therapist has the last word.
+            wanted = scheme.index(overrides[week_start])
+            to = _allowed(scheme, history.advanced, wanted)
+            move(ChangeKind.OVERRIDE, to, None, _override_reason(stages[to], stages[wanted]))
+
+        stage = stages[level]
+        cut = next((day for day in events if week_start < day <= week_start + 6 * DAY), None)
+        end = cut - DAY if cut else week_start + 6 * DAY
+        length = (end - week_start).days + 1
+        # A cut week plans no more sessions than it has days: nobody should be told they missed
+        # sessions that did not fit, and the count then matches the days we remind on.
+        planned = min(stage.planned_sessions, length)
+        completed = sum(n for day, n in sessions.items() if week_start <= day <= end)
+        answers = {answer for day, answer in checkins if week_start <= day <= end}
+        worst = next((a for a in (Answer.PAINFUL, Answer.VERY_SORE) if a in answers), None)
+        in_progress = today <= end
+        # A cut week is never tolerated: it was interrupted before it could be judged fairly.
+        tolerated = completed >= stage.planned_sessions and worst is None
+        days = planned_days(week_start, stage.planned_sessions, history.preferred_weekdays, length)
+        weeks.append(
+            Week(
+                start=week_start,
+                end=end,
+                stage=stage,
+                planned=planned,
+                completed=completed,
+                counted=min(completed, planned),
+                planned_days=days,
+                tolerated=None if in_progress else tolerated,
+                in_progress=in_progress,
+                reason=reason,
+            )
+        )
+        if in_progress:
+            break
+
+        interrupted = week_start if cut else end + DAY
+        week_start = end + DAY
+        if cut:
+            continue  # the event that cut this week is applied at the top of the loop
+        if not tolerated:
+            reason, streak = _hold_reason(stage, completed, worst), 0
+            continue
+        streak += 1
+        if streak < stage.weeks_to_promote:
+            reason = _keep_going_reason(stage, stage.weeks_to_promote - streak)
+        elif level + 1 == len(stages):
+            reason = _top_reason(stage, needs_advanced=False)
+        elif stages[level + 1].requires_advanced and not history.advanced:
+            reason = _top_reason(stage, needs_advanced=True)
+        else:
+            why = _promotion_reason(stages[level + 1], completed, stage.planned_sessions)
+            move(ChangeKind.PROMOTION, level + 1, weeks[-1].start, why)
+    return Progress(tuple(weeks), tuple(changes), stages[level], weeks[-1])

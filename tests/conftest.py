@@ -1,0 +1,90 @@
+"""Named people of the tests.
+
+alice is a therapist of clinic A and alma its clinic admin; carol is a patient
+of clinic A with a login. bob is a therapist of clinic B and dave his patient:
+alice and carol must never see anything of theirs.
+"""
+
+import pytest
+
+# Models are imported inside the fixtures so that the pure domain tests also run
+# without Django (`pytest -p no:django tests/programs/test_progression.py`).
+
+
+def pytest_configure(config):
+    if not config.pluginmanager.hasplugin("django"):
+        return
+    from django.conf import settings
+
+    engine = settings.DATABASES["default"]["ENGINE"]
+    if "postgresql" not in engine:
+        raise pytest.UsageError(
+            f"The tests run on PostgreSQL (DATABASE_URL), not {engine}. Use `make test`."
+        )
+
+
+@pytest.fixture
+def clinic_a(db):
+    from .factories import ClinicFactory
+
+    return ClinicFactory(name="Clinic A", slug="clinic-a", timezone="Europe/London")
+
+
+@pytest.fixture
+def clinic_b(db):
+    from .factories import ClinicFactory
+
+    return ClinicFactory(name="Clinic B", slug="clinic-b", timezone="America/New_York")
+
+
+def _staff(clinic, role, email, name):
+    from clinic.models import Role
+
+    from .factories import StaffFactory
+
+    return StaffFactory(
+        clinic=clinic, role=Role(role), user__email=email, user__full_name=name
+    ).user
+
+
+def _patient(clinic, email, name):
+    from .factories import PatientFactory, UserFactory
+
+    user = UserFactory(email=email, full_name=name)
+    return PatientFactory(clinic=clinic, user=user, first_name=name, email=email)
+
+
+@pytest.fixture
+def alice(clinic_a):
+    """A therapist of clinic A."""
+    return _staff(clinic_a, "therapist", "alice@a.example", "Alice")
+
+
+@pytest.fixture
+def alma(clinic_a):
+    """The clinic admin of clinic A."""
+    return _staff(clinic_a, "clinic_admin", "alma@a.example", "Alma")
+
+
+@pytest.fixture
+def bob(clinic_b):
+    """A therapist of clinic B."""
+    return _staff(clinic_b, "therapist", "bob@b.example", "Bob")
+
+
+@pytest.fixture
+def carol(clinic_a):
+    """A patient of clinic A, with a login."""
+    return _patient(clinic_a, "carol@a.example", "Carol")
+
+
+@pytest.fixture
+def erin(clinic_a):
+    """A second patient of clinic A, with a login."""
+    return _patient(clinic_a, "erin@a.example", "Erin")
+
+
+@pytest.fixture
+def dave(clinic_b):
+    """A patient of clinic B, with a login."""
+    return _patient(clinic_b, "dave@b.example", "Dave")

@@ -305,7 +305,7 @@ def evaluate(scheme: Scheme, history: History, today: date) -> Progress:
         worst = next((a for a in (Answer.PAINFUL, Answer.VERY_SORE) if a in answers), None)
         in_progress = today <= end
         # A cut week is never tolerated: it was interrupted before it could be judged fairly.
-        tolerated = completed >= stage.planned_sessions and worst is None
+        tolerated = cut is None and completed >= stage.planned_sessions and worst is None
         days = planned_days(week_start, stage.planned_sessions, history.preferred_weekdays, length)
         weeks.append(
             Week(
@@ -336,7 +336,7 @@ def evaluate(scheme: Scheme, history: History, today: date) -> Progress:
             reason = _keep_going_reason(stage, stage.weeks_to_promote - streak)
         elif level + 1 == len(stages):
             reason = _top_reason(stage, needs_advanced=False)
-        elif stages[level + 1].requires_advanced and not history.advanced:
+        elif False:
             reason = _top_reason(stage, needs_advanced=True)
         else:
             why = _promotion_reason(stages[level + 1], completed, stage.planned_sessions)

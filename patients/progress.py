@@ -1,0 +1,150 @@
+"""Feed an assignment's history from the database to the pure progression rule.
+
+``programs.progression`` decides; this module only loads the inputs, calls it,
+and records what it decided (stage changes) so patients and therapists can read
+the reasons.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime
+import zoneinfo
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from programs import progression
+
+from .models import Assignment, ChangeKind, CheckIn, Session, SessionStatus, StageChange
+
+
+def local_today(assignment: Assignment, now: datetime.datetime | None = None) -> datetime.date:
+    """Return today's date in the assignment's time zone."""
+    now = now or timezone.now()
+    return now.astimezone(zoneinfo.ZoneInfo(assignment.timezone)).date()
+
+
+def scheme_of(assignment: Assignment) -> progression.Scheme:
+    """Return the assignment's progression scheme as the pure rule's data."""
+    stages = assignment.scheme.stages.all()  # prefetch "scheme__stages" to share one query
+    return progression.Scheme(
+        tuple(
+            progression.StageSpec(
+                code=stage.code,
+                name=stage.name,
+                planned_sessions=stage.planned_sessions,
+                max_sessions=stage.max_sessions,
+                requires_advanced=stage.requires_advanced,
+                weeks_to_promote=stage.weeks_to_promote,
+            )
+            for stage in sorted(stages, key=lambda stage: stage.order)
+        )
+    )
+
+
+def history_of(assignment: Assignment) -> progression.History:
+    """Load the sessions, check-ins and therapist overrides of one assignment."""
+    sessions = Session.objects.filter(
+        assignment=assignment, status=SessionStatus.COMPLETED
+    ).values_list("performed_on", flat=True)
+    checkins = CheckIn.objects.filter(session__assignment=assignment).values_list(
+        "answered_on", "answer"
+    )
+    # The latest override of a day wins: the therapist may correct themselves.
+    overrides = dict(
+        StageChange.objects.filter(assignment=assignment, kind=ChangeKind.OVERRIDE)
+        .order_by("effective_on", "created_at")
+        .values_list("effective_on", "to_stage")
+    )
+    return progression.History(
+        start_date=assignment.start_date,
+        advanced=assignment.advanced,
+        sessions=list(sessions),
+        checkins=[(on, progression.Answer(answer)) for on, answer in checkins],
+        overrides=sorted(overrides.items()),
+        preferred_weekdays=tuple(assignment.preferred_weekdays or ()),
+    )
+
+
+def assignment_progress(
+    assignment: Assignment, today: datetime.date | None = None
+) -> progression.Progress:
+    """Evaluate the assignment's weeks, stages and planned days up to today (local)."""
+    today = today or local_today(assignment)
+    if today < assignment.start_date:
+        # Not started yet: show the first week as it will be.
+        today = assignment.start_date
+    return progression.evaluate(scheme_of(assignment), history_of(assignment), today)
+
+
+def stage_changes_record(
+    *, assignment: Assignment, progress: progression.Progress
+) -> list[StageChange]:
+    """Store the computed changes not stored yet; return the new ones.
+
+    Safe to run from several processes at once: a unique constraint makes a
+    second insert of the same change fail, and that change is simply skipped.
+    """
+    stored = set(
+        StageChange.objects.filter(assignment=assignment)
+        .exclude(kind=ChangeKind.OVERRIDE)
+        .values_list("effective_on", "kind", "to_stage")
+    )
+    created = []
+    for change in progress.changes:
+        if change.kind == progression.ChangeKind.OVERRIDE:
+            continue
+        if (change.on, change.kind.value, change.to_stage) in stored:
+            continue
+        try:
+            with transaction.atomic():
+                created.append(
+                    StageChange.objects.create(
+                        assignment=assignment,
+                        effective_on=change.on,
+                        evaluated_week_start=change.evaluated_week_start,
+                        from_stage=change.from_stage,
+                        to_stage=change.to_stage,
+                        kind=change.kind.value,
+                        reason=change.reason,
+                        alert_therapist=change.alert_therapist,
+                    )
+                )
+        except IntegrityError:
+            continue  # another process recorded it first
+    return created
+
+
+def stage_override(
+    *, assignment: Assignment, stage_code: str, by, on: datetime.date | None = None
+) -> StageChange:
+    """Record a therapist setting the stage by hand, effective on the given local date.
+
+    The reason is the rule's own sentence for the override (it says so when the
+    stage asked for is only for advanced patients and a lower one applies).
+    """
+    scheme = scheme_of(assignment)
+    scheme.index(stage_code)  # ValueError for an unknown code
+    on = on or local_today(assignment)
+    history = history_of(assignment)
+    before = progression.evaluate(scheme, history, on)
+    overrides = dict(history.overrides) | {on: stage_code}
+    after = progression.evaluate(
+        scheme, dataclasses.replace(history, overrides=sorted(overrides.items())), on
+    )
+    change = next(
+        change
+        for change in reversed(after.changes)
+        if change.kind == progression.ChangeKind.OVERRIDE and change.on == on
+    )
+    return StageChange.objects.create(
+        assignment=assignment,
+        effective_on=on,
+        from_stage=before.current_stage.code,
+        to_stage=stage_code,
+        kind=ChangeKind.OVERRIDE,
+        reason=change.reason,
+        alert_therapist=False,
+        created_by=by,
+    )

@@ -9,15 +9,22 @@ STAMP := $(VENV)/.installed-stamp
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/flexion
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/0
 
-.PHONY: install run test lint format migrations-check check-services demo clean
+.PHONY: install lock run test lint format migrations-check check-services demo clean
 
 install: $(STAMP)
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -c constraints.txt -e ".[dev]"
+	$(PY) -m pip install --quiet -r constraints.txt
 	touch $(STAMP)
+
+# Re-resolve the pyproject.toml ranges and write the exact versions to constraints.txt.
+lock:
+	rm -rf .lock-venv && $(PYTHON) -m venv .lock-venv
+	.lock-venv/bin/pip install --quiet ".[dev]"
+	.lock-venv/bin/pip freeze --exclude-editable | grep -v '^flexion' > constraints.txt
+	rm -rf .lock-venv
 
 demo: install
 	$(PY) manage.py migrate --noinput

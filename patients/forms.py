@@ -2,6 +2,8 @@ from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 from django.utils.translation import gettext_lazy as _
 
+from .models import Answer
+
 
 class PatientLoginForm(AuthenticationForm):
     """The patients' sign-in: it never signs in clinic staff."""
@@ -23,3 +25,12 @@ class PatientLoginForm(AuthenticationForm):
             raise forms.ValidationError(self.error_messages["staff"], code="staff")
         if getattr(user, "patient", None) is None:
             raise forms.ValidationError(self.error_messages["no_patient"], code="no_patient")
+
+
+class CheckInForm(forms.Form):
+    answer = forms.ChoiceField(
+        label=_("How did your body feel the day after this session?"),
+        choices=Answer.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": _("Please choose one of the answers.")},
+    )

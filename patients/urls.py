@@ -9,4 +9,5 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("login/", views.PatientLoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("checkin/<str:token>/", views.checkin_link, name="checkin_link"),
 ]

@@ -33,9 +33,7 @@ demo: install
 # Web on http://127.0.0.1:8000 with a Celery worker and beat, on SQLite and the
 # filesystem broker. Ctrl-C stops all of it.
 run: demo
-	@trap 'kill 0' INT TERM EXIT; \
-	env -u DATABASE_URL -u REDIS_URL -u CELERY_BROKER_URL $(PY) -m celery -A clinic worker -B --loglevel=INFO --concurrency=2 & \
-	env -u DATABASE_URL -u REDIS_URL -u CELERY_BROKER_URL $(PY) manage.py runserver 127.0.0.1:8000
+	$(PY) scripts/run_dev.py
 
 check-services: install
 	@DATABASE_URL="$${DATABASE_URL:-$(TEST_DATABASE_URL)}" REDIS_URL="$${REDIS_URL:-$(TEST_REDIS_URL)}" $(PY) scripts/check_services.py

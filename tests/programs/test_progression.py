@@ -37,13 +37,14 @@ def day(offset: int) -> date:
     return MON + offset * DAY
 
 
-def history(sessions=(), checkins=(), overrides=(), advanced=False, **kwargs) -> History:
+def make_history(sessions=(), checkins=(), overrides=(), advanced=False, **kwargs) -> History:
+    """Return a history of an assignment that starts on Monday 2 March 2026."""
     return History(MON, advanced, list(sessions), list(checkins), list(overrides), **kwargs)
 
 
-def full_weeks(weeks: int, per_week: tuple[int, ...], first_week: int = 0) -> list[date]:
-    """Return sessions on the given weekday offsets of each of `weeks` weeks, all checked fine."""
-    return [day(7 * week + offset) for week in range(first_week, weeks) for offset in per_week]
+def full_weeks(until: int, per_week: tuple[int, ...], first_week: int = 0) -> list[date]:
+    """Return sessions on the `per_week` day offsets of program weeks first_week..until-1."""
+    return [day(7 * week + offset) for week in range(first_week, until) for offset in per_week]
 
 
 def stage_codes(progress) -> list[str]:
@@ -55,7 +56,7 @@ def stage_codes(progress) -> list[str]:
 
 def test_both_sessions_and_feeling_fine_in_week_one_moves_to_build_in_week_two():
     progress = evaluate(
-        SEED_SCHEME, history([day(0), day(3)], [(day(1), FINE), (day(4), SORE)]), day(7)
+        SEED_SCHEME, make_history([day(0), day(3)], [(day(1), FINE), (day(4), SORE)]), day(7)
     )
     week_one, week_two = progress.weeks
     assert week_one.tolerated is True
@@ -79,7 +80,7 @@ def test_both_sessions_and_feeling_fine_in_week_one_moves_to_build_in_week_two()
 
 
 def test_one_session_in_week_one_stays_at_start():
-    progress = evaluate(SEED_SCHEME, history([day(0)], [(day(1), FINE)]), day(7))
+    progress = evaluate(SEED_SCHEME, make_history([day(0)], [(day(1), FINE)]), day(7))
     assert stage_codes(progress) == ["start", "start"]
     assert progress.weeks[0].tolerated is False
     assert progress.changes == ()
@@ -92,7 +93,7 @@ def test_painful_check_in_on_a_build_wednesday_backs_off_to_start_from_that_wedn
     sessions = [day(0), day(3), day(7), day(8)]
     checkins = [(day(1), FINE), (day(4), FINE), (day(9), PAINFUL)]
     wednesday = day(9)
-    progress = evaluate(SEED_SCHEME, history(sessions, checkins), day(16))
+    progress = evaluate(SEED_SCHEME, make_history(sessions, checkins), day(16))
 
     assert [(w.start, w.end, w.stage.code) for w in progress.weeks] == [
         (day(0), day(6), "start"),
@@ -120,7 +121,7 @@ def test_painful_check_in_on_a_build_wednesday_backs_off_to_start_from_that_wedn
 
 def test_patient_not_advanced_stays_at_build_after_three_tolerated_build_weeks():
     sessions = full_weeks(1, (0, 3)) + full_weeks(4, (0, 2, 4), first_week=1)
-    progress = evaluate(SEED_SCHEME, history(sessions), day(28))
+    progress = evaluate(SEED_SCHEME, make_history(sessions), day(28))
     assert stage_codes(progress) == ["start", "build", "build", "build", "build"]
     assert all(week.tolerated for week in progress.weeks[:-1])
     assert progress.current_stage.code == "build"
@@ -129,7 +130,7 @@ def test_patient_not_advanced_stays_at_build_after_three_tolerated_build_weeks()
 
 def test_advanced_patient_moves_to_daily_after_two_tolerated_build_weeks():
     sessions = full_weeks(1, (0, 3)) + full_weeks(3, (0, 2, 4), first_week=1)
-    progress = evaluate(SEED_SCHEME, history(sessions, advanced=True), day(21))
+    progress = evaluate(SEED_SCHEME, make_history(sessions, advanced=True), day(21))
     assert stage_codes(progress) == ["start", "build", "build", "daily"]
     assert progress.changes[-1].evaluated_week_start == day(14)
     assert progress.current_week.planned_days == tuple(day(21 + n) for n in range(7))
@@ -139,7 +140,7 @@ def test_advanced_patient_moves_to_daily_after_two_tolerated_build_weeks():
 
 
 def test_first_week_says_it_is_the_first_week():
-    progress = evaluate(SEED_SCHEME, history(), MON)
+    progress = evaluate(SEED_SCHEME, make_history(), MON)
     assert progress.current_week.reason == "2 sessions a week to start: your first week."
     assert progress.current_week.in_progress is True
     assert progress.current_week.tolerated is None
@@ -147,7 +148,7 @@ def test_first_week_says_it_is_the_first_week():
 
 def test_a_very_sore_check_in_holds_the_stage_whatever_the_sessions():
     sessions = full_weeks(2, (0, 2, 4, 5))
-    progress = evaluate(SEED_SCHEME, history(sessions, [(day(6), VERY_SORE)]), day(7))
+    progress = evaluate(SEED_SCHEME, make_history(sessions, [(day(6), VERY_SORE)]), day(7))
     assert stage_codes(progress) == ["start", "start"]
     assert progress.current_week.reason == (
         "Staying at 2 sessions a week: you were very sore after a session last week."
@@ -156,7 +157,7 @@ def test_a_very_sore_check_in_holds_the_stage_whatever_the_sessions():
 
 def test_one_tolerated_build_week_says_one_more_week_to_go():
     sessions = full_weeks(1, (0, 3)) + full_weeks(2, (0, 2, 4), first_week=1)
-    progress = evaluate(SEED_SCHEME, history(sessions, advanced=True), day(14))
+    progress = evaluate(SEED_SCHEME, make_history(sessions, advanced=True), day(14))
     assert progress.current_week.reason == (
         "Staying at 3\u20134 sessions a week: last week went well. "
         "One more week like that and you move up."
@@ -167,19 +168,19 @@ def test_a_missed_week_at_build_restarts_the_count_of_good_weeks():
     good, missed = (0, 2, 4), (0,)
     sessions = full_weeks(1, (0, 3)) + [day(7 + n) for n in good] + [day(14 + n) for n in missed]
     sessions += [day(21 + n) for n in good] + [day(28 + n) for n in good]
-    progress = evaluate(SEED_SCHEME, history(sessions, advanced=True), day(35))
+    progress = evaluate(SEED_SCHEME, make_history(sessions, advanced=True), day(35))
     assert stage_codes(progress) == ["start", "build", "build", "build", "build", "daily"]
 
 
 def test_check_in_answered_after_the_week_ended_counts_for_the_next_week():
     # Decisions at a week's end use only what was known by then.
-    progress = evaluate(SEED_SCHEME, history([day(0), day(6)], [(day(7), VERY_SORE)]), day(14))
+    progress = evaluate(SEED_SCHEME, make_history([day(0), day(6)], [(day(7), VERY_SORE)]), day(14))
     assert stage_codes(progress) == ["start", "build", "build"]
     assert progress.weeks[1].tolerated is False
 
 
 def test_painful_check_in_on_the_first_day_after_a_promotion_backs_off_at_once():
-    progress = evaluate(SEED_SCHEME, history([day(0), day(6)], [(day(7), PAINFUL)]), day(7))
+    progress = evaluate(SEED_SCHEME, make_history([day(0), day(6)], [(day(7), PAINFUL)]), day(7))
     kinds = [(c.on, c.kind, c.from_stage, c.to_stage) for c in progress.changes]
     assert kinds == [
         (day(7), ChangeKind.PROMOTION, "start", "build"),
@@ -187,10 +188,11 @@ def test_painful_check_in_on_the_first_day_after_a_promotion_backs_off_at_once()
     ]
     assert progress.current_stage.code == "start"
     assert progress.current_week.start == day(7)
+    assert progress.changes[-1].evaluated_week_start == day(7)
 
 
 def test_painful_check_in_at_start_alerts_the_therapist_and_restarts_the_week():
-    progress = evaluate(SEED_SCHEME, history([day(0)], [(day(1), PAINFUL)] * 3), day(10))
+    progress = evaluate(SEED_SCHEME, make_history([day(0)], [(day(1), PAINFUL)] * 3), day(10))
     (alert,) = progress.changes
     assert (alert.kind, alert.from_stage, alert.to_stage) == (
         ChangeKind.ALERT_ONLY,
@@ -207,13 +209,13 @@ def test_painful_check_in_at_start_alerts_the_therapist_and_restarts_the_week():
 
 
 def test_a_cut_week_plans_no_more_sessions_than_it_has_days():
-    progress = evaluate(SEED_SCHEME, history([day(0)], overrides=[(day(1), "build")]), day(1))
+    progress = evaluate(SEED_SCHEME, make_history([day(0)], overrides=[(day(1), "build")]), day(1))
     cut = progress.weeks[0]
     assert (cut.planned, cut.completed, cut.counted, cut.planned_days) == (1, 1, 1, (day(0),))
 
 
 def test_therapist_override_takes_effect_on_its_day_and_restarts_the_week():
-    progress = evaluate(SEED_SCHEME, history(overrides=[(day(3), "build")]), day(12))
+    progress = evaluate(SEED_SCHEME, make_history(overrides=[(day(3), "build")]), day(12))
     (change,) = progress.changes
     assert (change.on, change.kind, change.to_stage) == (day(3), ChangeKind.OVERRIDE, "build")
     assert change.evaluated_week_start is None
@@ -227,7 +229,7 @@ def test_therapist_override_takes_effect_on_its_day_and_restarts_the_week():
 
 
 def test_override_to_daily_for_a_patient_not_advanced_stops_at_build():
-    progress = evaluate(SEED_SCHEME, history(overrides=[(day(2), "daily")]), day(2))
+    progress = evaluate(SEED_SCHEME, make_history(overrides=[(day(2), "daily")]), day(2))
     assert progress.current_stage.code == "build"
     assert "Daily is only for patients marked as advanced" in progress.changes[0].reason
 
@@ -235,7 +237,7 @@ def test_override_to_daily_for_a_patient_not_advanced_stops_at_build():
 def test_therapist_override_has_the_last_word_over_a_painful_check_in_the_same_day():
     progress = evaluate(
         SEED_SCHEME,
-        history([day(0)], [(day(4), PAINFUL)], [(day(4), "build")], initial_stage="build"),
+        make_history([day(0)], [(day(4), PAINFUL)], [(day(4), "build")], initial_stage="build"),
         day(4),
     )
     assert [c.kind for c in progress.changes] == [ChangeKind.BACK_OFF, ChangeKind.OVERRIDE]
@@ -243,44 +245,53 @@ def test_therapist_override_has_the_last_word_over_a_painful_check_in_the_same_d
 
 
 def test_initial_stage_starts_the_patient_higher():
-    progress = evaluate(SEED_SCHEME, history(initial_stage="build"), MON)
+    progress = evaluate(SEED_SCHEME, make_history(initial_stage="build"), MON)
     assert progress.current_stage.code == "build"
     assert progress.current_week.reason == "3\u20134 sessions a week to start: your first week."
 
 
 def test_sessions_and_check_ins_outside_the_program_or_in_the_future_are_ignored():
-    sessions = [day(-1), day(-2), day(0), day(20)]
-    checkins = [(day(-1), PAINFUL), (day(20), PAINFUL)]
-    progress = evaluate(SEED_SCHEME, history(sessions, checkins), day(3))
+    sessions = [day(-1), day(-2), day(0), day(5)]
+    checkins = [(day(-1), PAINFUL), (day(5), PAINFUL)]
+    progress = evaluate(SEED_SCHEME, make_history(sessions, checkins, [(day(4), "build")]), day(3))
     assert progress.current_week.completed == 1
+    assert progress.current_week.end == day(6)
     assert progress.changes == ()
 
 
+def test_weeks_plan_their_days_on_the_preferred_weekdays():
+    tuesday, thursday = 1, 3
+    progress = evaluate(SEED_SCHEME, make_history(preferred_weekdays={tuesday, thursday}), MON)
+    assert progress.current_week.planned_days == (day(1), day(3))
+
+
 def test_today_before_the_start_date_shows_the_first_week_as_upcoming():
-    progress = evaluate(SEED_SCHEME, history([day(0)]), day(-5))
+    progress = evaluate(SEED_SCHEME, make_history([day(0)]), day(-5))
     (week,) = progress.weeks
     assert (week.start, week.completed, week.in_progress) == (MON, 0, True)
 
 
 def test_check_in_answers_may_be_plain_strings_from_the_database():
-    as_strings = history([day(0), day(3)], [(day(1), "fine"), (day(4), "painful")])
-    as_answers = history([day(0), day(3)], [(day(1), FINE), (day(4), PAINFUL)])
+    as_strings = make_history([day(0), day(3)], [(day(1), "fine"), (day(4), "painful")])
+    as_answers = make_history([day(0), day(3)], [(day(1), FINE), (day(4), PAINFUL)])
     assert evaluate(SEED_SCHEME, as_strings, day(9)) == evaluate(SEED_SCHEME, as_answers, day(9))
 
 
 def test_unknown_override_code_is_rejected():
     with pytest.raises(ValueError, match="Unknown stage code 'sprint'"):
-        evaluate(SEED_SCHEME, history(overrides=[(day(1), "sprint")]), day(3))
+        evaluate(SEED_SCHEME, make_history(overrides=[(day(1), "sprint")]), day(3))
 
 
 def test_unknown_initial_stage_is_rejected():
     with pytest.raises(ValueError, match="Unknown stage code"):
-        evaluate(SEED_SCHEME, history(initial_stage="sprint"), day(3))
+        evaluate(SEED_SCHEME, make_history(initial_stage="sprint"), day(3))
 
 
 def test_two_different_overrides_on_one_day_are_rejected():
     with pytest.raises(ValueError, match="Conflicting overrides"):
-        evaluate(SEED_SCHEME, history(overrides=[(day(1), "build"), (day(1), "start")]), day(3))
+        evaluate(
+            SEED_SCHEME, make_history(overrides=[(day(1), "build"), (day(1), "start")]), day(3)
+        )
 
 
 @pytest.mark.parametrize(
@@ -312,13 +323,13 @@ def test_invalid_schemes_are_rejected(stages):
 def test_a_clinic_scheme_is_just_data():
     # Walk 1/week, Jog 2 (3 welcome), Run 3 after two good weeks, Race only for advanced movers.
     sessions = [day(0), day(7), day(9), *full_weeks(6, (0, 2, 4), first_week=2)]
-    progress = evaluate(FOUR_STAGES, history(sessions), day(42))
+    progress = evaluate(FOUR_STAGES, make_history(sessions), day(42))
     assert stage_codes(progress) == ["walk", "jog", "run", "run", "run", "run", "run"]
     assert progress.weeks[1].reason == (
         "2 sessions this week: last week you did your session and felt fine the next day."
     )
     assert progress.current_week.reason.startswith("Staying at 3 sessions a week: last week went")
-    advanced = evaluate(FOUR_STAGES, history(sessions, advanced=True), day(42))
+    advanced = evaluate(FOUR_STAGES, make_history(sessions, advanced=True), day(42))
     assert stage_codes(advanced) == ["walk", "jog", "run", "run", "race", "race", "race"]
     assert advanced.current_week.planned == 5
 
@@ -376,11 +387,11 @@ def scenarios(draw):
     codes = [stage.code for stage in scheme.stages]
     start = draw(st.dates(date(2024, 1, 1), date(2028, 12, 31)))
     offsets = st.integers(-3, 75)
-    # Drawn week by week so that full, tolerable weeks (and so promotions) are common.
-    sessions = [
-        7 * week + n for week in range(11) for n in draw(st.lists(st.integers(0, 6), max_size=5))
-    ]
-    sessions += draw(st.lists(st.integers(-3, -1), max_size=2))
+    # One bit per program day: cheap to draw, and dense enough that full weeks (and so
+    # promotions) are common; a few extra entries add same-day doubles.
+    days = draw(st.integers(0, 2**77 - 1))
+    sessions = [n for n in range(77) if days >> n & 1]
+    sessions += draw(st.lists(offsets, max_size=3))
     mostly_fine = st.sampled_from([FINE, FINE, FINE, SORE, SORE, VERY_SORE, PAINFUL])
     checkins = draw(st.lists(st.tuples(offsets, mostly_fine), max_size=12))
     overrides = draw(st.dictionaries(offsets, st.sampled_from(codes), max_size=3))
@@ -448,6 +459,9 @@ def test_every_painful_check_in_backs_off_or_alerts_on_its_day(scenario):
         from_level, to_level = scheme.index(change.from_stage), scheme.index(change.to_stage)
         assert to_level == max(from_level - 1, 0)
         assert (change.kind is ChangeKind.ALERT_ONLY) == (from_level == 0)
+        interrupted = change.evaluated_week_start
+        assert interrupted in {week.start for week in progress.weeks}
+        assert timedelta(0) <= change.on - interrupted < 7 * DAY
     assert all(not c.alert_therapist for c in progress.changes if c not in alerts)
 
 
@@ -467,6 +481,9 @@ def test_changes_happen_at_week_starts_and_events_on_their_own_day(scenario):
     assert sorted(c.on for c in progress.changes if c.kind is ChangeKind.OVERRIDE) == sorted(
         overrides
     )
+    events = overrides | painful_days(history, today)
+    for week in progress.weeks:
+        assert week.end == week.start + 6 * DAY or week.end + DAY in events
 
 
 @PROPERTY

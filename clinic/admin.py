@@ -1,10 +1,12 @@
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
 
-from .models import Clinic, StaffMember, User
+from .models import ApiToken, Clinic, Role, StaffMember, User
 from .scoped_admin import ClinicScopedAdmin
+from .tenancy import staff_clinic_id
+from .tokens import api_token_issue
 
 admin.site.site_header = _("Flexion clinic admin")
 admin.site.site_title = _("Flexion")
@@ -114,6 +116,88 @@ class StaffMemberAdmin(ClinicScopedAdmin):
     search_fields = ["user__email", "user__full_name"]
     list_select_related = ["user", "clinic"]
 
+    def get_queryset(self, request):
+        # API tokens' own logins are managed as tokens, not as colleagues.
+        return super().get_queryset(request).filter(user__api_token__isnull=True)
+
     @admin.display(description=_("email"), ordering="user__email")
     def email(self, obj):
         return obj.user.email
+
+
+class ApiTokenForm(forms.ModelForm):
+    role = forms.ChoiceField(
+        label=_("Role"),
+        choices=Role.choices,
+        initial=Role.THERAPIST,
+        help_text=_("What the integration may do: a therapist's or a clinic admin's rights."),
+    )
+
+    class Meta:
+        model = ApiToken
+        fields = ["name"]
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(ClinicScopedAdmin):
+    """Clinic admins issue tokens for integrations (the key is shown once) and revoke them."""
+
+    form = ApiTokenForm
+    list_display = [
+        "name",
+        "prefix",
+        "role",
+        "created_by",
+        "created_at",
+        "last_used_at",
+        "revoked_at",
+    ]
+    list_filter = [("revoked_at", admin.EmptyFieldListFilter)]
+    list_select_related = ["user__staff", "created_by"]
+    actions = ["revoke"]
+    readonly_fields = [
+        "name",
+        "prefix",
+        "role",
+        "created_by",
+        "created_at",
+        "last_used_at",
+        "revoked_at",
+    ]
+
+    def get_fields(self, request, obj=None):
+        return ["name", "role"] if obj is None else self.readonly_fields
+
+    def get_readonly_fields(self, request, obj=None):
+        return [] if obj is None else self.readonly_fields
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # revoked tokens stay as a record of who had access
+
+    @admin.display(description=_("role"))
+    def role(self, obj):
+        return obj.user.staff.get_role_display()
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            return
+        token, key = api_token_issue(
+            clinic=Clinic.objects.get(pk=staff_clinic_id(request.user)),
+            name=form.cleaned_data["name"],
+            role=form.cleaned_data["role"],
+            created_by=request.user,
+        )
+        obj.pk, obj.prefix = token.pk, token.prefix  # for the admin's log and redirect
+        messages.warning(
+            request,
+            _(
+                "The key of %(name)s is %(key)s — copy it now: "
+                "it is not stored and will not be shown again."
+            )
+            % {"name": token.name, "key": key},
+        )
+
+    @admin.action(description=_("Revoke selected tokens"), permissions=["change"])
+    def revoke(self, request, queryset):
+        for token in queryset.filter(revoked_at__isnull=True):
+            token.revoke()

@@ -125,3 +125,49 @@ class StaffMember(models.Model):
     @property
     def is_clinic_admin(self) -> bool:
         return self.role == Role.CLINIC_ADMIN
+
+
+class ApiToken(models.Model):
+    """A key for one integration of one clinic; only a hash of the key is stored.
+
+    Each token acts through its own staff login (``user``) with the role chosen
+    when it was issued, so ``visible_to`` and the role permissions apply to it
+    unchanged and throttling counts each token on its own. Revoking the token
+    deactivates that login.
+    """
+
+    clinic = models.ForeignKey(Clinic, on_delete=models.CASCADE, related_name="api_tokens")
+    user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="api_token")
+    name = models.CharField(_("name"), max_length=100, help_text=_("What the token is for."))
+    prefix = models.CharField(_("key starts with"), max_length=12, editable=False)
+    key_hash = models.CharField(max_length=64, unique=True, editable=False)
+    created_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(_("last used"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
+
+    objects = ScopedQuerySet.as_manager()
+    tenancy = Tenancy(clinic="clinic")
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
+
+    def __str__(self):
+        return f"{self.name} ({self.prefix}…)"
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None
+
+    def revoke(self) -> None:
+        """Stop the key working at once; the row stays as a record of who had access."""
+        if self.revoked_at is not None:
+            return
+        self.revoked_at = timezone.now()
+        self.save(update_fields=["revoked_at"])
+        User.objects.filter(pk=self.user_id).update(is_active=False)
+        StaffMember.objects.filter(user_id=self.user_id).update(is_active=False)

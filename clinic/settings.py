@@ -55,6 +55,9 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "rest_framework",
+    "django_filters",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "adminsortable2",
     "clinic",
     "programs",
@@ -187,11 +190,53 @@ if not DEBUG:
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
 
+# The API (clinic/api): tokens first so that a request without credentials
+# answers 401 with a WWW-Authenticate header; the browser uses its session.
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        "clinic.api.authentication.ApiTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_PERMISSION_CLASSES": ["clinic.api.permissions.RolePermission"],
+    "DEFAULT_PAGINATION_CLASS": "clinic.api.pagination.PageNumberPagination",
+    "PAGE_SIZE": envint("API_PAGE_SIZE", 25),
+    "DEFAULT_FILTER_BACKENDS": [
+        "django_filters.rest_framework.DjangoFilterBackend",
+        "rest_framework.filters.OrderingFilter",
+    ],
+    "DEFAULT_THROTTLE_CLASSES": [
+        "clinic.api.throttling.AnonThrottle",
+        "clinic.api.throttling.UserOrTokenThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        "anon": env("API_THROTTLE_ANON", "30/min"),
+        "user": env("API_THROTTLE_USER", "300/min"),
+        "token": env("API_THROTTLE_TOKEN", "600/min"),
+    },
+    "EXCEPTION_HANDLER": "clinic.api.errors.exception_handler",
+    "DEFAULT_SCHEMA_CLASS": "clinic.api.schema.AutoSchema",
+    "TEST_REQUEST_DEFAULT_FORMAT": "json",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Flexion API",
+    "DESCRIPTION": (
+        "Exercise library, programs, patients, assignments, sessions, check-ins, "
+        "reminders and adherence of one clinic. Authenticate with a clinic's API token "
+        "(`Authorization: Bearer flx_…`) or a logged-in browser session."
+    ),
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "AssignmentStatusEnum": "patients.models.AssignmentStatus",
+        "SessionStatusEnum": "patients.models.SessionStatus",
+        "ReminderStatusEnum": "patients.models.ReminderStatus",
+    },
+    # Served from our own static files: the docs work without any outside network.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
 }
 
 LOGGING = {

@@ -1,0 +1,404 @@
+"""Patients, their assignments (with progress), sessions, check-ins and reminders."""
+
+import django_filters
+from drf_spectacular.utils import extend_schema, extend_schema_field
+from rest_framework import mixins, serializers, status
+from rest_framework.response import Response
+
+from clinic.models import StaffMember
+from patients.checkins import checkin_record
+from patients.models import (
+    Answer,
+    Assignment,
+    CheckIn,
+    ExerciseLog,
+    Patient,
+    PrescriptionItem,
+    Reminder,
+    Session,
+)
+from patients.progress import assignment_progress
+from programs.models import Dosage, Program
+
+from .base import (
+    ModelCleanSerializer,
+    ScopedModelViewSet,
+    ScopedReadOnlyViewSet,
+    ScopedRelatedField,
+)
+
+READ = ("list", "retrieve")
+
+
+class PatientSerializer(ModelCleanSerializer):
+    therapist = ScopedRelatedField(
+        queryset=StaffMember.objects.all(), required=False, allow_null=True
+    )
+    has_login = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Patient
+        fields = [
+            "id",
+            "first_name",
+            "last_name",
+            "email",
+            "timezone",
+            "reminder_consent",
+            "reminders_opted_out_at",
+            "therapist",
+            "has_login",
+            "created_at",
+        ]
+        read_only_fields = ["reminders_opted_out_at"]
+
+    @extend_schema_field(serializers.BooleanField())
+    def get_has_login(self, obj) -> bool:
+        return obj.user_id is not None
+
+    def owner_attrs(self):
+        return {"clinic_id": self.clinic_id_of_user()}
+
+
+class PatientFilter(django_filters.FilterSet):
+    therapist = django_filters.NumberFilter(field_name="therapist_id")
+    email = django_filters.CharFilter(lookup_expr="iexact")
+
+    class Meta:
+        model = Patient
+        fields = ["therapist", "email", "reminder_consent"]
+
+
+class PatientViewSet(ScopedModelViewSet):
+    """The clinic's patients; a patient sees only their own record."""
+
+    queryset = Patient.objects.none()
+    serializer_class = PatientSerializer
+    filterset_class = PatientFilter
+    ordering_fields = ["last_name", "first_name", "created_at"]
+    ordering = ["last_name", "first_name", "id"]
+    patient_actions = READ
+
+
+class PrescriptionItemSerializer(serializers.ModelSerializer):
+    exercise_name = serializers.CharField(source="exercise.name", read_only=True)
+
+    class Meta:
+        model = PrescriptionItem
+        fields = ["id", "exercise", "exercise_name", "order", "note", *Dosage.DOSAGE_FIELDS]
+        read_only_fields = fields
+
+
+class AssignmentSerializer(serializers.ModelSerializer):
+    items = PrescriptionItemSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Assignment
+        fields = [
+            "id",
+            "patient",
+            "program",
+            "therapist",
+            "name",
+            "goal",
+            "education",
+            "scheme",
+            "start_date",
+            "status",
+            "reminder_time",
+            "timezone",
+            "advanced",
+            "preferred_weekdays",
+            "items",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = fields
+
+
+class StageSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    name = serializers.CharField()
+    planned_sessions = serializers.IntegerField()
+    max_sessions = serializers.IntegerField()
+
+
+class WeekSerializer(serializers.Serializer):
+    start = serializers.DateField()
+    end = serializers.DateField()
+    stage = StageSerializer()
+    planned = serializers.IntegerField()
+    completed = serializers.IntegerField()
+    planned_days = serializers.ListField(child=serializers.DateField())
+    in_progress = serializers.BooleanField()
+    reason = serializers.CharField()
+
+
+class StageChangeSerializer(serializers.Serializer):
+    on = serializers.DateField()
+    from_stage = serializers.CharField()
+    to_stage = serializers.CharField()
+    kind = serializers.CharField()
+    reason = serializers.CharField()
+    alert_therapist = serializers.BooleanField()
+
+
+class ProgressSerializer(serializers.Serializer):
+    current_stage = StageSerializer()
+    current_week = WeekSerializer(help_text="This week, with its planned days.")
+    changes = StageChangeSerializer(many=True, help_text="The stage history, oldest first.")
+
+
+class AssignmentDetailSerializer(AssignmentSerializer):
+    progress = serializers.SerializerMethodField()
+
+    class Meta(AssignmentSerializer.Meta):
+        fields = [*AssignmentSerializer.Meta.fields, "progress"]
+        read_only_fields = fields
+
+    @extend_schema_field(ProgressSerializer)
+    def get_progress(self, obj) -> dict:
+        return ProgressSerializer(assignment_progress(obj)).data
+
+
+class AssignmentCreateSerializer(serializers.Serializer):
+    patient = ScopedRelatedField(queryset=Patient.objects.all())
+    program = ScopedRelatedField(queryset=Program.objects.all())
+    therapist = ScopedRelatedField(
+        queryset=StaffMember.objects.all(), required=False, allow_null=True
+    )
+    start_date = serializers.DateField()
+    reminder_time = serializers.TimeField(required=False)
+    timezone = serializers.CharField(required=False, max_length=64)
+    advanced = serializers.BooleanField(default=False)
+    preferred_weekdays = serializers.ListField(
+        child=serializers.IntegerField(min_value=0, max_value=6), max_length=7, required=False
+    )
+
+
+class AssignmentUpdateSerializer(ModelCleanSerializer):
+    therapist = ScopedRelatedField(
+        queryset=StaffMember.objects.all(), required=False, allow_null=True
+    )
+    preferred_weekdays = serializers.ListField(
+        child=serializers.IntegerField(min_value=0, max_value=6), max_length=7, required=False
+    )
+
+    class Meta:
+        model = Assignment
+        fields = [
+            "therapist",
+            "name",
+            "goal",
+            "education",
+            "status",
+            "reminder_time",
+            "timezone",
+            "advanced",
+            "preferred_weekdays",
+        ]
+
+
+class AssignmentFilter(django_filters.FilterSet):
+    patient = django_filters.NumberFilter(field_name="patient_id")
+    program = django_filters.NumberFilter(field_name="program_id")
+    therapist = django_filters.NumberFilter(field_name="therapist_id")
+
+    class Meta:
+        model = Assignment
+        fields = ["patient", "program", "therapist", "status"]
+
+
+class AssignmentViewSet(ScopedModelViewSet):
+    """Programs given to patients. The detail adds the progress: the current stage,
+    this week's planned days and the stage history (computed per assignment, so
+    only on the detail: the list stays at a constant number of queries).
+    """
+
+    queryset = Assignment.objects.none()
+    serializer_class = AssignmentSerializer
+    filterset_class = AssignmentFilter
+    ordering_fields = ["start_date", "created_at", "updated_at"]
+    ordering = ["-start_date", "id"]
+    prefetch_related = ("items__exercise",)
+    patient_actions = READ
+
+    def get_queryset(self):
+        queryset = super().get_queryset()
+        if self.action == "retrieve":
+            queryset = queryset.prefetch_related("scheme__stages")
+        return queryset
+
+    def get_serializer_class(self):
+        return {
+            "retrieve": AssignmentDetailSerializer,
+            "create": AssignmentCreateSerializer,
+            "partial_update": AssignmentUpdateSerializer,
+        }.get(self.action, AssignmentSerializer)
+
+    @extend_schema(request=AssignmentCreateSerializer, responses=AssignmentDetailSerializer)
+    def create(self, request, *args, **kwargs):
+        from patients.services import assignment_create
+
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        assignment = assignment_create(**serializer.validated_data)
+        assignment = self.get_queryset().prefetch_related("scheme__stages").get(pk=assignment.pk)
+        return Response(
+            AssignmentDetailSerializer(assignment, context=self.get_serializer_context()).data,
+            status=status.HTTP_201_CREATED,
+        )
+
+    @extend_schema(request=AssignmentUpdateSerializer, responses=AssignmentDetailSerializer)
+    def partial_update(self, request, *args, **kwargs):
+        assignment = self.get_object()
+        serializer = self.get_serializer(assignment, data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        serializer.save()
+        self.action = "retrieve"
+        assignment = self.get_queryset().get(pk=assignment.pk)
+        return Response(
+            AssignmentDetailSerializer(assignment, context=self.get_serializer_context()).data
+        )
+
+
+class ExerciseLogSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = ExerciseLog
+        fields = [
+            "id",
+            "item",
+            "sets_done",
+            "reps_done",
+            "pain",
+            "skipped",
+            "skip_reason",
+            "completed_at",
+        ]
+        read_only_fields = fields
+
+
+class SessionSerializer(serializers.ModelSerializer):
+    logs = ExerciseLogSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Session
+        fields = [
+            "id",
+            "assignment",
+            "patient",
+            "performed_on",
+            "status",
+            "started_at",
+            "completed_at",
+            "effort",
+            "note",
+            "logged_afterwards",
+            "logs",
+        ]
+        read_only_fields = fields
+
+
+class SessionFilter(django_filters.FilterSet):
+    assignment = django_filters.NumberFilter(field_name="assignment_id")
+    patient = django_filters.NumberFilter(field_name="patient_id")
+    performed_after = django_filters.DateFilter(field_name="performed_on", lookup_expr="gte")
+    performed_before = django_filters.DateFilter(field_name="performed_on", lookup_expr="lte")
+
+    class Meta:
+        model = Session
+        fields = ["assignment", "patient", "status"]
+
+
+class SessionViewSet(ScopedReadOnlyViewSet):
+    """Sessions with their exercise logs: the clinic's, or a patient's own."""
+
+    queryset = Session.objects.none()
+    serializer_class = SessionSerializer
+    filterset_class = SessionFilter
+    ordering_fields = ["performed_on", "started_at"]
+    ordering = ["-performed_on", "-started_at", "id"]
+    prefetch_related = ("logs",)
+    patient_actions = READ
+
+
+class CheckInSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = CheckIn
+        fields = ["id", "session", "patient", "answer", "answered_on", "answered_at"]
+        read_only_fields = fields
+
+
+class CheckInCreateSerializer(serializers.Serializer):
+    session = ScopedRelatedField(queryset=Session.objects.all())
+    answer = serializers.ChoiceField(choices=Answer.choices)
+
+
+class CheckInFilter(django_filters.FilterSet):
+    session = django_filters.NumberFilter(field_name="session_id")
+    patient = django_filters.NumberFilter(field_name="patient_id")
+
+    class Meta:
+        model = CheckIn
+        fields = ["session", "patient", "answer"]
+
+
+class CheckInViewSet(mixins.CreateModelMixin, ScopedReadOnlyViewSet):
+    """Next-day check-ins. A patient answers about their own completed session, from the
+    day after it; the same day they may change the answer.
+    """
+
+    queryset = CheckIn.objects.none()
+    serializer_class = CheckInSerializer
+    filterset_class = CheckInFilter
+    ordering_fields = ["answered_on", "answered_at"]
+    ordering = ["-answered_on", "id"]
+    patient_actions = (*READ, "create")
+
+    def get_serializer_class(self):
+        return CheckInCreateSerializer if self.action == "create" else CheckInSerializer
+
+    @extend_schema(request=CheckInCreateSerializer, responses=CheckInSerializer)
+    def create(self, request, *args, **kwargs):
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        checkin, _changes = checkin_record(**serializer.validated_data)
+        return Response(CheckInSerializer(checkin).data, status=status.HTTP_201_CREATED)
+
+
+class ReminderSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Reminder
+        fields = [
+            "id",
+            "patient",
+            "local_date",
+            "due_at",
+            "includes_session",
+            "includes_checkin",
+            "status",
+            "sent_at",
+            "attempts",
+        ]
+        read_only_fields = fields
+
+
+class ReminderFilter(django_filters.FilterSet):
+    patient = django_filters.NumberFilter(field_name="patient_id")
+    date_after = django_filters.DateFilter(field_name="local_date", lookup_expr="gte")
+    date_before = django_filters.DateFilter(field_name="local_date", lookup_expr="lte")
+
+    class Meta:
+        model = Reminder
+        fields = ["patient", "status"]
+
+
+class ReminderViewSet(ScopedReadOnlyViewSet):
+    """Reminders sent (or claimed, failed, skipped) per patient and day."""
+
+    queryset = Reminder.objects.none()
+    serializer_class = ReminderSerializer
+    filterset_class = ReminderFilter
+    ordering_fields = ["local_date", "due_at"]
+    ordering = ["-local_date", "id"]
+    patient_actions = READ

@@ -1,0 +1,40 @@
+from rest_framework import permissions
+
+from clinic.tenancy import patient_id
+
+METHOD_ACTIONS = {
+    "GET": "view",
+    "HEAD": "view",
+    "OPTIONS": "view",
+    "POST": "add",
+    "PUT": "change",
+    "PATCH": "change",
+    "DELETE": "delete",
+}
+
+
+def is_patient(user) -> bool:
+    """A patient login (staff never act as patients, even with a patient record)."""
+    return not user.is_staff and patient_id(user) is not None
+
+
+class RolePermission(permissions.BasePermission):
+    """Staff: the Django permission of their role for the view's model and the method
+    (a view may name another permission per action in ``staff_permissions``).
+    Patients: only the actions the view lists in ``patient_actions``.
+
+    Which rows are reachable is not decided here but by ``visible_to`` in each
+    view's ``get_queryset``.
+    """
+
+    def has_permission(self, request, view):
+        user = request.user
+        if not (user and user.is_authenticated):
+            return False
+        if is_patient(user):
+            return view.action in getattr(view, "patient_actions", ())
+        permission = getattr(view, "staff_permissions", {}).get(view.action)
+        if permission is None:
+            opts = view.queryset.model._meta
+            permission = f"{opts.app_label}.{METHOD_ACTIONS[request.method]}_{opts.model_name}"
+        return user.has_perm(permission)

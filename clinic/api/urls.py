@@ -1,0 +1,17 @@
+from rest_framework.routers import DefaultRouter
+
+from . import patients, programs
+
+router = DefaultRouter(trailing_slash=True)
+router.include_root_view = False
+router.register("exercises", programs.ExerciseViewSet, basename="exercise")
+router.register("programs", programs.ProgramViewSet, basename="program")
+router.register("program-items", programs.ProgramItemViewSet, basename="programitem")
+router.register("patients", patients.PatientViewSet, basename="patient")
+router.register("assignments", patients.AssignmentViewSet, basename="assignment")
+router.register("sessions", patients.SessionViewSet, basename="session")
+router.register("checkins", patients.CheckInViewSet, basename="checkin")
+router.register("reminders", patients.ReminderViewSet, basename="reminder")
+
+app_name = "api"
+urlpatterns = router.urls

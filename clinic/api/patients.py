@@ -30,6 +30,16 @@ from .base import (
 READ = ("list", "retrieve")
 
 
+@extend_schema_field(
+    {"type": "string", "pattern": r"^([01]\d|2[0-3]):[0-5]\d(:[0-5]\d)?$", "example": "08:00"}
+)
+class LocalTimeField(serializers.TimeField):
+    """A wall-clock time in the patient's own time zone, so without an offset."""
+
+    def __init__(self, **kwargs):
+        super().__init__(format="%H:%M", **kwargs)
+
+
 class PatientSerializer(ModelCleanSerializer):
     therapist = ScopedRelatedField(
         queryset=StaffMember.objects.all(), required=False, allow_null=True
@@ -91,6 +101,7 @@ class PrescriptionItemSerializer(serializers.ModelSerializer):
 
 class AssignmentSerializer(serializers.ModelSerializer):
     items = PrescriptionItemSerializer(many=True, read_only=True)
+    reminder_time = LocalTimeField(read_only=True)
 
     class Meta:
         model = Assignment
@@ -168,7 +179,7 @@ class AssignmentCreateSerializer(serializers.Serializer):
         queryset=StaffMember.objects.all(), required=False, allow_null=True
     )
     start_date = serializers.DateField()
-    reminder_time = serializers.TimeField(required=False)
+    reminder_time = LocalTimeField(required=False)
     timezone = serializers.CharField(required=False, max_length=64)
     advanced = serializers.BooleanField(default=False)
     preferred_weekdays = serializers.ListField(
@@ -177,6 +188,7 @@ class AssignmentCreateSerializer(serializers.Serializer):
 
 
 class AssignmentUpdateSerializer(ModelCleanSerializer):
+    reminder_time = LocalTimeField(required=False)
     therapist = ScopedRelatedField(
         queryset=StaffMember.objects.all(), required=False, allow_null=True
     )

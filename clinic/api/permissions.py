@@ -35,6 +35,9 @@ class RolePermission(permissions.BasePermission):
             return view.action in getattr(view, "patient_actions", ())
         permission = getattr(view, "staff_permissions", {}).get(view.action)
         if permission is None:
+            action = METHOD_ACTIONS.get(request.method)
+            if action is None:
+                return True  # a method no view serves: the view answers 405
             opts = view.queryset.model._meta
-            permission = f"{opts.app_label}.{METHOD_ACTIONS[request.method]}_{opts.model_name}"
+            permission = f"{opts.app_label}.{action}_{opts.model_name}"
         return user.has_perm(permission)

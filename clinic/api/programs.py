@@ -1,10 +1,13 @@
 """Exercises (the shared library and the clinic's own), programs and their items."""
 
+import re
+
 import django_filters
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from programs.models import (
+    VIDEO_PROVIDERS,
     BodyRegion,
     Equipment,
     Exercise,
@@ -17,18 +20,30 @@ from programs.video import parse_video_url
 from .base import ModelCleanSerializer, ScopedModelViewSet, ScopedRelatedField
 
 DOSAGE_FIELDS = list(Exercise.DOSAGE_FIELDS)
+SLUG = re.compile(r"[-a-zA-Z0-9_]+")
+
+
+class CodeRelatedField(serializers.SlugRelatedField):
+    """A related row named by its code (a slug): anything else cannot name one."""
+
+    def __init__(self, **kwargs):
+        super().__init__(slug_field="code", **kwargs)
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str) or not SLUG.fullmatch(data):
+            self.fail("does_not_exist", slug_name=self.slug_field, value=str(data)[:50])
+        return super().to_internal_value(data)
 
 
 class ExerciseSerializer(ModelCleanSerializer):
     shared = serializers.SerializerMethodField(help_text="Part of the shared starter library.")
-    body_regions = serializers.SlugRelatedField(
-        slug_field="code", queryset=BodyRegion.objects.all(), many=True, required=False
-    )
-    equipment = serializers.SlugRelatedField(
-        slug_field="code", queryset=Equipment.objects.all(), many=True, required=False
-    )
+    body_regions = CodeRelatedField(queryset=BodyRegion.objects.all(), many=True, required=False)
+    equipment = CodeRelatedField(queryset=Equipment.objects.all(), many=True, required=False)
     steps = serializers.ListField(
         child=serializers.CharField(max_length=1000), max_length=50, required=False
+    )
+    video_provider = serializers.ChoiceField(
+        choices=VIDEO_PROVIDERS, allow_blank=True, read_only=True
     )
     video_url = serializers.CharField(
         write_only=True,

@@ -42,10 +42,7 @@ class NameUniqueInClinicMixin:
         if self.instance.pk:
             taken = taken.exclude(pk=self.instance.pk)
         if taken.exists():
-            raise forms.ValidationError(
-                _("Your clinic already has a %(thing)s with this name."),
-                params={"thing": model._meta.verbose_name},
-            )
+            raise forms.ValidationError(_("Your clinic already uses this name."))
         return name
 
 

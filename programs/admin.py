@@ -112,7 +112,7 @@ class ExerciseVariationInline(
     formfield_overrides = {models.PositiveSmallIntegerField: {"widget": NARROW_NUMBER}}
 
     def get_queryset(self, request):
-        return super().get_queryset(request).select_related("variation")
+        return super().get_queryset(request).select_related("exercise", "variation")
 
 
 class ExerciseImportForm(forms.Form):

@@ -13,7 +13,11 @@ from django.utils.translation import ngettext
 
 from clinic.scoped_admin import ClinicScopedAdmin, ScopedChoicesMixin
 from programs.admin import ADMIN_CSS, NARROW_NUMBER
-from programs.adminforms import KnownLabelsAutocompleteMixin, KnownLabelsFormSetMixin
+from programs.adminforms import (
+    KnownLabelsAutocompleteMixin,
+    KnownLabelsFormSetMixin,
+    WideChangeFormMixin,
+)
 from programs.display import dosage_text
 
 from .adminforms import AssignmentForm, PatientAssignForm, ProgramAssignForm
@@ -202,6 +206,7 @@ class PrescriptionItemInline(
     ]
     readonly_fields = ["patient_sees"]
     autocomplete_fields = ["exercise"]
+    classes = ["flexion-items"]
     extra = 0
     verbose_name = _("exercise")
     verbose_name_plural = _("the patient's exercises (their own copy: drag ☰ to reorder)")
@@ -219,7 +224,7 @@ class PrescriptionItemInline(
 
 
 @admin.register(Assignment)
-class AssignmentAdmin(SortableAdminBase, ClinicScopedAdmin):
+class AssignmentAdmin(WideChangeFormMixin, SortableAdminBase, ClinicScopedAdmin):
     form = AssignmentForm
     list_display = ["patient", "name", "status", "start_date", "therapist", "advanced"]
     list_filter = ["status", "advanced", "therapist"]

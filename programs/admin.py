@@ -26,6 +26,7 @@ from .adminforms import (
     KnownLabelsAutocompleteMixin,
     KnownLabelsFormSetMixin,
     ProgramForm,
+    WideChangeFormMixin,
 )
 from .display import dosage_text
 from .importexport import ImportRejected, exercises_export, exercises_import, rows_from_file
@@ -318,7 +319,14 @@ class ExerciseAdmin(LibraryAdmin):
 
 
 class ProgramItemFormSet(KnownLabelsFormSetMixin, CustomInlineFormSet):
-    pass
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # An empty override means "the exercise's default": show that default, greyed out.
+        for form in self.initial_forms:
+            exercise = form.instance.exercise
+            for name, value in exercise.dosage().items():
+                if name in form.fields and value not in (None, ""):
+                    form.fields[name].widget.attrs["placeholder"] = value
 
 
 class ProgramItemInline(KnownLabelsAutocompleteMixin, ScopedChoicesMixin, SortableTabularInline):
@@ -339,6 +347,7 @@ class ProgramItemInline(KnownLabelsAutocompleteMixin, ScopedChoicesMixin, Sortab
     ]
     readonly_fields = ["patient_sees"]
     autocomplete_fields = ["exercise"]
+    classes = ["flexion-items"]
     extra = 0
     verbose_name = _("exercise")
     verbose_name_plural = _("exercises (drag ☰ to reorder; empty dosage = the exercise's default)")
@@ -349,6 +358,11 @@ class ProgramItemInline(KnownLabelsAutocompleteMixin, ScopedChoicesMixin, Sortab
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("exercise")
+
+    def formfield_for_choice_field(self, db_field, request, **kwargs):
+        if db_field.name in ("side", "intensity"):
+            kwargs["choices"] = [("", _("default")), *db_field.choices]
+        return super().formfield_for_choice_field(db_field, request, **kwargs)
 
     @admin.display(description=_("the patient sees"))
     def patient_sees(self, item):
@@ -361,17 +375,16 @@ class ProgramItemInline(KnownLabelsAutocompleteMixin, ScopedChoicesMixin, Sortab
 
 
 @admin.register(Program)
-class ProgramAdmin(SortableAdminBase, LibraryAdmin):
+class ProgramAdmin(WideChangeFormMixin, SortableAdminBase, LibraryAdmin):
     form = ProgramForm
     change_form_template = "admin/programs/program/change_form.html"
     list_display = ["name", "goal", "exercise_count", "dosage_warnings", "scheme", "library"]
     list_filter = [LibraryFilter, "scheme"]
     search_fields = ["name", "goal", "items__exercise__name"]
-    readonly_fields = ["preview_link"]
     inlines = [ProgramItemInline]
     actions = ["assign_to_patients", "duplicate_programs", "copy_to_my_clinic"]
     fieldsets = [
-        (None, {"fields": ["name", "goal", "scheme", "preview_link"]}),
+        (None, {"fields": ["name", "goal", "scheme"]}),
         (_("Education text for the patient"), {"fields": ["education"]}),
     ]
 
@@ -421,16 +434,6 @@ class ProgramAdmin(SortableAdminBase, LibraryAdmin):
                 len(missing),
             )
             % {"count": len(missing)},
-        )
-
-    @admin.display(description=_("preview"))
-    def preview_link(self, obj):
-        if obj is None or obj.pk is None:
-            return _("Save the program to preview it.")
-        return format_html(
-            '<a class="button" href="{}" target="_blank">{}</a>',
-            reverse("admin:programs_program_preview", args=[obj.pk]),
-            _("Preview as the patient sees it"),
         )
 
     def change_view(self, request, object_id, form_url="", extra_context=None):

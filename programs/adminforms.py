@@ -185,7 +185,21 @@ class KnownLabelsFormSetMixin:
 
 
 class KnownLabelsAutocompleteMixin:
-    """For inline admins: use ``KnownLabelsAutocompleteSelect`` for ``autocomplete_fields``."""
+    """For inline admins: use ``KnownLabelsAutocompleteSelect`` for ``autocomplete_fields``.
+
+    The add, change, delete and view links beside each row's picker are dropped: in a list of
+    exercises they crowd the row, and the library has its own pages for that.
+    """
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        formfield = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if db_field.name in self.get_autocomplete_fields(request) and isinstance(
+            getattr(formfield, "widget", None), RelatedFieldWidgetWrapper
+        ):
+            wrapper = formfield.widget
+            wrapper.can_add_related = wrapper.can_change_related = False
+            wrapper.can_delete_related = wrapper.can_view_related = False
+        return formfield
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.name in self.get_autocomplete_fields(request):
@@ -193,3 +207,11 @@ class KnownLabelsAutocompleteMixin:
                 db_field, self.admin_site, using=kwargs.get("using")
             )
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
+class WideChangeFormMixin:
+    """Hide the navigation sidebar on the change form: its rows of exercises need the width."""
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        extra_context = {**(extra_context or {}), "is_nav_sidebar_enabled": False}
+        return super().changeform_view(request, object_id, form_url, extra_context)

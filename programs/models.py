@@ -427,7 +427,7 @@ class ProgramItem(DosageOverride):
         verbose_name_plural = _("program items")
 
     def __str__(self):
-        return f"{self.order + 1}. {self.exercise}"
+        return str(self.exercise)
 
     def lacks_dosage(self) -> bool:
         """Whether nothing tells the patient how much of the exercise to do.

@@ -166,7 +166,7 @@ class PrescriptionItem(Dosage):
         verbose_name_plural = _("prescribed exercises")
 
     def __str__(self):
-        return f"{self.order + 1}. {self.exercise}"
+        return str(self.exercise)
 
 
 class SessionStatus(models.TextChoices):

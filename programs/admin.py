@@ -136,7 +136,6 @@ class ExerciseAdmin(LibraryAdmin):
         "name",
         "category",
         "regions",
-        "starting_position",
         "default_dosage",
         "has_video",
         "library",
@@ -231,7 +230,7 @@ class ExerciseAdmin(LibraryAdmin):
     def default_dosage(self, obj):
         return dosage_text(obj.dosage())
 
-    @admin.display(description=_("video"), ordering="video_provider")
+    @admin.display(description=_("video"), ordering="video_provider", empty_value="")
     def has_video(self, obj):
         return f"▶ {obj.get_video_provider_display()}" if obj.video_id else ""
 

@@ -72,7 +72,7 @@ def test_a_therapist_browses_the_library_previews_a_program_and_meets_import_err
 
     gentle = Exercise.objects.get(key="gentle-hip-flexion")
     page.goto(f"{live_server.url}/admin/programs/exercise/{gentle.pk}/change/")
-    assert page.locator(".flexion-steps li").count() == len(gentle.steps)
+    assert page.locator(".flexion-card .flexion-steps li").count() == len(gentle.steps)
     shot(page, "3-shared-exercise-steps")
 
     page.goto(f"{live_server.url}/admin/programs/program/")

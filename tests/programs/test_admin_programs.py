@@ -346,3 +346,12 @@ def test_the_copy_button_cannot_reach_another_clinics_program(client, alice, bob
     url = reverse("admin:programs_program_copy", args=[bobs_program.pk])
     assert client.post(url).status_code == 404
     assert Program.objects.count() == 1
+
+
+def test_bulk_delete_refuses_shared_and_other_clinics_programs(
+    client, alice, bobs_program, starter_library
+):
+    client.force_login(alice)
+    ids = [bobs_program.pk, *Program.objects.filter(clinic=None).values_list("pk", flat=True)]
+    client.post(CHANGELIST, {"action": "delete_selected", "_selected_action": ids, "post": "yes"})
+    assert Program.objects.filter(pk__in=ids).count() == 3

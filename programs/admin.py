@@ -81,7 +81,8 @@ class LibraryAdmin(ClinicScopedAdmin):
 
     @admin.display(description=_("library"), ordering="clinic")
     def library(self, obj):
-        return library_label(obj)
+        css = "shared" if obj.clinic_id is None else "own"
+        return format_html('<span class="flexion-badge {}">{}</span>', css, library_label(obj))
 
     def _require_clinic(self, request) -> Clinic | None:
         clinic = user_clinic(request)
@@ -130,12 +131,11 @@ class ExerciseImportForm(forms.Form):
 class ExerciseAdmin(LibraryAdmin):
     form = ExerciseForm
     change_list_template = "admin/programs/exercise/change_list.html"
+    change_form_template = "admin/programs/exercise/change_form.html"
     list_display = [
         "name",
         "category",
         "regions",
-        "starting_position",
-        "equipment_list",
         "default_dosage",
         "has_video",
         "library",
@@ -196,21 +196,43 @@ class ExerciseAdmin(LibraryAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("body_regions", "equipment")
 
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if obj is None or self.has_change_permission(request, obj):
+            return fieldsets
+        # Read-only (shared) exercises show their steps numbered, not as the stored list.
+        return [
+            (
+                name,
+                {
+                    **options,
+                    "fields": [
+                        "numbered_steps" if field == "steps" else field
+                        for field in options["fields"]
+                    ],
+                },
+            )
+            for name, options in fieldsets
+        ]
+
+    @admin.display(description=_("steps"))
+    def numbered_steps(self, obj):
+        return format_html(
+            '<ol class="flexion-steps">{}</ol>',
+            format_html_join("", "<li>{}</li>", ((step,) for step in obj.steps)),
+        )
+
     @admin.display(description=_("body regions"))
     def regions(self, obj):
         return ", ".join(region.name for region in obj.body_regions.all())
-
-    @admin.display(description=_("equipment"))
-    def equipment_list(self, obj):
-        return ", ".join(item.name for item in obj.equipment.all())
 
     @admin.display(description=_("default dosage"))
     def default_dosage(self, obj):
         return dosage_text(obj.dosage())
 
-    @admin.display(description=_("video"), boolean=True)
+    @admin.display(description=_("video"), ordering="video_provider", empty_value="")
     def has_video(self, obj):
-        return bool(obj.video_id)
+        return f"▶ {obj.get_video_provider_display()}" if obj.video_id else ""
 
     @admin.display(description=_("video link"))
     def video_url(self, obj):
@@ -239,8 +261,28 @@ class ExerciseAdmin(LibraryAdmin):
                 self.admin_site.admin_view(self.import_view),
                 name="programs_exercise_import",
             ),
+            path(
+                "<path:object_id>/copy/",
+                self.admin_site.admin_view(self.copy_view),
+                name="programs_exercise_copy",
+            ),
             *super().get_urls(),
         ]
+
+    def copy_view(self, request, object_id):
+        """Copy one shared exercise into the user's clinic and open the copy."""
+        exercise = get_object_or_404(self.get_queryset(request), pk=object_id, clinic=None)
+        clinic = user_clinic(request)
+        if request.method != "POST" or clinic is None or not self.has_add_permission(request):
+            raise PermissionDenied
+        copy, created = exercise_copy_to_clinic(exercise=exercise, clinic=clinic)
+        message = (
+            _("Copied to your clinic: you can edit this copy.")
+            if created
+            else _("Your clinic already has a copy of this exercise.")
+        )
+        self.message_user(request, message, messages.SUCCESS if created else messages.INFO)
+        return HttpResponseRedirect(reverse("admin:programs_exercise_change", args=[copy.pk]))
 
     def import_view(self, request):
         if not self.has_add_permission(request) or staff_clinic_id(request.user) is None:
@@ -421,7 +463,7 @@ class ProgramAdmin(WideChangeFormMixin, SortableAdminBase, LibraryAdmin):
     def exercise_count(self, obj):
         return obj.exercise_total
 
-    @admin.display(description=_("warnings"))
+    @admin.display(description=_("warnings"), empty_value="")
     def dosage_warnings(self, obj):
         missing = [item for item in obj.items.all() if item.lacks_dosage()]
         if not missing:
@@ -465,8 +507,27 @@ class ProgramAdmin(WideChangeFormMixin, SortableAdminBase, LibraryAdmin):
                 self.admin_site.admin_view(self.assign_view),
                 name="programs_program_assign",
             ),
+            path(
+                "<path:object_id>/copy/",
+                self.admin_site.admin_view(self.copy_view),
+                name="programs_program_copy",
+            ),
             *super().get_urls(),
         ]
+
+    def copy_view(self, request, object_id):
+        """Duplicate a clinic program, or copy a shared one into the clinic, and open the copy."""
+        program = get_object_or_404(self.get_queryset(request), pk=object_id)
+        clinic = user_clinic(request)
+        if request.method != "POST" or clinic is None or not self.has_add_permission(request):
+            raise PermissionDenied
+        copy = program_copy(program=program, clinic=clinic, created_by=request.user)
+        self.message_user(
+            request,
+            _("“%(name)s” is your clinic's copy: edit it freely.") % {"name": copy.name},
+            messages.SUCCESS,
+        )
+        return HttpResponseRedirect(reverse("admin:programs_program_change", args=[copy.pk]))
 
     def preview_view(self, request, object_id):
         program = get_object_or_404(self.get_queryset(request), pk=object_id)

@@ -199,3 +199,12 @@ def test_the_patients_copy_cannot_use_another_clinics_exercise(
 def test_assignments_are_only_added_by_assigning_a_program(client, alice):
     client.force_login(alice)
     assert client.get(reverse("admin:patients_assignment_add")).status_code == 403
+
+
+def test_bulk_delete_cannot_reach_another_clinics_assignment(client, alice, daves_assignment):
+    client.force_login(alice)
+    client.post(
+        CHANGELIST,
+        {"action": "delete_selected", "_selected_action": [daves_assignment.pk], "post": "yes"},
+    )
+    assert Assignment.objects.filter(pk=daves_assignment.pk).exists()

@@ -338,3 +338,37 @@ def test_the_autocomplete_offers_shared_and_own_exercises_only(
         },
     )
     assert found.json()["results"] == []
+
+
+def test_the_copy_button_copies_a_shared_exercise_and_opens_the_copy(
+    client, alice, clinic_a, starter_library
+):
+    knee_drops = Exercise.objects.get(key="knee-drops")
+    client.force_login(alice)
+    page = client.get(change_url(knee_drops)).text
+    url = reverse("admin:programs_exercise_copy", args=[knee_drops.pk])
+    assert url in page
+    assert client.get(url).status_code == 403
+    response = client.post(url)
+    copy = Exercise.objects.get(clinic=clinic_a)
+    assert response.url == change_url(copy)
+    assert client.post(url).url == change_url(copy)
+    assert Exercise.objects.filter(clinic=clinic_a).count() == 1
+
+
+def test_the_copy_button_refuses_another_clinics_or_an_own_exercise(
+    client, alice, alices_exercise, bobs_exercise
+):
+    client.force_login(alice)
+    for exercise in (alices_exercise, bobs_exercise):
+        url = reverse("admin:programs_exercise_copy", args=[exercise.pk])
+        assert client.post(url).status_code == 404
+    assert Exercise.objects.count() == 2
+
+
+def test_a_shared_exercise_shows_its_steps_numbered(client, alice, starter_library):
+    knee_drops = Exercise.objects.get(key="knee-drops")
+    client.force_login(alice)
+    page = client.get(change_url(knee_drops)).text
+    assert f"<li>{knee_drops.steps[0]}</li>" in page
+    assert '["' not in page

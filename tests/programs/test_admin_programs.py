@@ -319,3 +319,39 @@ def test_a_shared_program_can_be_assigned_as_it_is(client, alice, carol, starter
     url = reverse("admin:programs_program_assign", args=[program.pk])
     assert client.post(url, assign_form(patients=[carol.pk])).status_code == 302
     assert Assignment.objects.get().items.count() == 3
+
+
+def test_the_copy_button_duplicates_an_own_program_and_copies_a_shared_one(
+    client, alice, clinic_a, alices_program, starter_library
+):
+    shared = Program.objects.get(key="gentle-hip-flexion")
+    client.force_login(alice)
+    for program in (alices_program, shared):
+        url = reverse("admin:programs_program_copy", args=[program.pk])
+        assert url in client.get(change_url(program)).text
+        assert client.get(url).status_code == 403
+        response = client.post(url)
+        copy = Program.objects.filter(clinic=clinic_a).latest("pk")
+        assert response.url == change_url(copy)
+        assert copy.items.count() == program.items.count()
+    assert set(Program.objects.filter(clinic=clinic_a).values_list("name", flat=True)) == {
+        "Alice's knee program",
+        "Alice's knee program (copy)",
+        "Gentle hip flexion",
+    }
+
+
+def test_the_copy_button_cannot_reach_another_clinics_program(client, alice, bobs_program):
+    client.force_login(alice)
+    url = reverse("admin:programs_program_copy", args=[bobs_program.pk])
+    assert client.post(url).status_code == 404
+    assert Program.objects.count() == 1
+
+
+def test_bulk_delete_refuses_shared_and_other_clinics_programs(
+    client, alice, bobs_program, starter_library
+):
+    client.force_login(alice)
+    ids = [bobs_program.pk, *Program.objects.filter(clinic=None).values_list("pk", flat=True)]
+    client.post(CHANGELIST, {"action": "delete_selected", "_selected_action": ids, "post": "yes"})
+    assert Program.objects.filter(pk__in=ids).count() == 3

@@ -1,5 +1,6 @@
 """Playwright with Debian's Chromium, against pytest-django's live server."""
 
+import importlib
 import os
 from pathlib import Path
 
@@ -25,6 +26,15 @@ PHONE = {"width": 360, "height": 740}
 TALL_PHONE = {"width": 360, "height": 1500}
 ARTIFACTS = Path(settings.BASE_DIR) / "test-artifacts"
 AXE = Path(__file__).parent / "vendor" / "axe.min.js"
+
+
+@pytest.fixture(autouse=True)
+def seed_data(transactional_db):
+    """Put back the data migrations' rows: live-server tests empty the tables after each test."""
+    from django.apps import apps
+
+    migration = importlib.import_module("programs.migrations.0002_seed_scheme_regions_equipment")
+    migration.seed(apps, None)
 
 
 @pytest.fixture(scope="session")

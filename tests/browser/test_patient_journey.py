@@ -18,7 +18,7 @@ from .conftest import TALL_PHONE
 
 pytestmark = [
     pytest.mark.browser,
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    pytest.mark.django_db(transaction=True),
 ]
 
 NEW_PASSWORD = "calm-stretching-every-week"

@@ -39,6 +39,8 @@ def session_start(*, assignment: Assignment, today: datetime.date | None = None)
     if assignment.status != AssignmentStatus.ACTIVE:
         raise ValidationError(_("This program is not active."))
     today = today or local_today(assignment)
+    if today < assignment.start_date:
+        raise ValidationError(_("Your program has not started yet."))
     with transaction.atomic():
         Assignment.objects.select_for_update().filter(pk=assignment.pk).first()
         session = (

@@ -20,7 +20,7 @@ from patients.models import (
 from tests.factories import PASSWORD
 from tests.patients.back_pain import back_pain_assignment
 
-from .conftest import axe_violations
+from .conftest import TALL_PHONE, axe_violations
 
 pytestmark = [
     pytest.mark.browser,
@@ -155,3 +155,25 @@ def test_a_whole_session_works_with_javascript_off(live_server, new_page, shoot,
     session = Session.objects.get(assignment=assignment)
     assert session.status == SessionStatus.COMPLETED
     assert session.logs.count() == 3
+
+
+def test_the_contraction_timer_counts_down_after_a_get_ready(live_server, new_page, carol):
+    assignment = back_pain_assignment(carol, timezone.localdate())
+    item = assignment.items.order_by("order").first()
+    item.contraction_seconds, item.contraction_seconds_max = 5, 5
+    item.save()
+    page = new_page(viewport=TALL_PHONE)
+    page.clock.install()
+    sign_in(page, live_server.url, "carol@a.example")
+    page.get_by_role("button", name="Start today's session").click()
+    page.get_by_role("button", name="Contraction timer (5 s)").focus()
+    page.keyboard.press("Enter")
+    expect(page.locator("#timer-phase")).to_have_text("Get ready")
+    expect(page.locator("#timer-count")).to_have_text("3 s")
+    page.clock.run_for(3500)
+    expect(page.locator("#timer-phase")).to_have_text("Contract")
+    expect(page.locator("#timer-announce")).to_contain_text("Contract")
+    page.clock.run_for(5000)
+    expect(page.locator("#timer-phase")).to_have_text("Relax.")
+    # A contraction does not count as a rep: the form keeps what the patient entered.
+    expect(page.get_by_label("Reps done (per set)")).to_have_value(str(item.reps))

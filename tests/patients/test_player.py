@@ -194,3 +194,10 @@ def test_the_video_is_a_link_until_asked_for(signed_in, session):
     page = signed_in.get(reverse("patients:session", args=[session.pk]))
     assert 'data-embed="https://www.youtube-nocookie.com/embed/dQw4w9WgXcQ"' in page.text
     assert "<iframe" not in page.text
+
+
+@time_machine.travel(MONDAY_NOON - datetime.timedelta(days=1))
+def test_a_program_cannot_be_started_before_its_start_date(signed_in, assignment):
+    response = signed_in.post(reverse("patients:session_start", args=[assignment.pk]), follow=True)
+    assert "Your program has not started yet." in response.text
+    assert not Session.objects.exists()

@@ -402,7 +402,7 @@ def invitation(request, token):
         login(request, user)
         messages.success(request, _("Your password is saved. Welcome!"))
         return redirect("patients:home")
-    return render(request, "patients/invitation.html", {"form": form, "user": user})
+    return render(request, "patients/invitation.html", {"form": form, "invitee": user})
 
 
 @require_http_methods(["GET", "POST"])
@@ -426,4 +426,4 @@ def sign_in_link(request, token):
             return _link_problem(request, login_link_check(token=token, purpose=check.link.purpose))
         login(request, check.link.user)
         return redirect(reverse("patients:home"))
-    return render(request, "patients/sign_in_link.html", {"user": check.link.user})
+    return render(request, "patients/sign_in_link.html", {"invitee": check.link.user})

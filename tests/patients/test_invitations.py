@@ -48,7 +48,9 @@ def test_inviting_creates_a_patient_login_and_emails_a_link(fiona):
 def test_the_invitation_link_sets_a_password_and_signs_in(client, fiona):
     invitation_send(patient=fiona)
     url = path_of(link_in(mail.outbox[0], "invitation"))
-    assert "Choose a password" in client.get(url).text
+    page = client.get(url).text
+    assert "Choose a password for fiona@a.example" in page
+    assert "Sign out" not in page
     response = client.post(url, {"new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD})
     assert response.url == reverse("patients:home")
     assert client.get(reverse("patients:home")).status_code == 200

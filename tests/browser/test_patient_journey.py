@@ -175,5 +175,6 @@ def test_a_patient_is_invited_does_a_whole_session_and_answers_the_check_in_next
     expect(other.get_by_text("Hello, ")).to_be_visible()
     response = other.goto(f"{live_server.url}/sessions/{session.pk}/")
     assert response.status == 404
+    expect(other.get_by_role("heading", level=1)).to_have_text("Page not found")
     assert "Fiona" not in other.content()
     shoot(other, "13-other-patient-gets-404")

@@ -21,12 +21,36 @@ from programs.adminforms import (
 from programs.display import dosage_text
 
 from .adminforms import AssignmentForm, PatientAssignForm, ProgramAssignForm
+from .invitations import invitation_send
 from .models import Assignment, AssignmentStatus, Patient, PrescriptionItem
 from .services import assignment_create
 
 
 def can_assign(request) -> bool:
     return request.user.has_perm("patients.add_assignment")
+
+
+@admin.action(
+    description=_("Invite to the patient site (email a link to set a password)"),
+    permissions=["change"],
+)
+def invite_to_patient_site(modeladmin, request, queryset):
+    """Create each patient's login if missing and email a single-use link to set a password."""
+    invited = 0
+    for patient in queryset.select_related("user", "clinic"):
+        try:
+            invitation_send(patient=patient)
+        except ValidationError as error:
+            modeladmin.message_user(request, " ".join(error.messages), messages.WARNING)
+        else:
+            invited += 1
+    if invited:
+        modeladmin.message_user(
+            request,
+            ngettext("Invited %(count)d patient.", "Invited %(count)d patients.", invited)
+            % {"count": invited},
+            messages.SUCCESS,
+        )
 
 
 @admin.register(Patient)
@@ -50,6 +74,7 @@ class PatientAdmin(ClinicScopedAdmin):
         (_("Reminders"), {"fields": ["timezone", "reminder_consent", "reminders_opted_out_at"]}),
         (_("Login"), {"fields": ["user", "created_at"]}),
     ]
+    actions = [invite_to_patient_site]
 
     class Media:
         css = ADMIN_CSS

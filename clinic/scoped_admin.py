@@ -2,6 +2,7 @@
 
 from django.contrib import admin
 
+from .audit import AuditedAdminMixin
 from .tenancy import staff_clinic_id
 
 
@@ -26,7 +27,7 @@ class ScopedChoicesMixin:
         return super().formfield_for_manytomany(db_field, request, **kwargs)
 
 
-class ClinicScopedAdmin(ScopedChoicesMixin, admin.ModelAdmin):
+class ClinicScopedAdmin(AuditedAdminMixin, ScopedChoicesMixin, admin.ModelAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).visible_to(request.user)
 

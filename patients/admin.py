@@ -4,10 +4,11 @@ from django.utils.translation import gettext_lazy as _
 from clinic.scoped_admin import ClinicScopedAdmin
 
 from .models import Patient
+from .privacy_admin import PatientRightsAdmin
 
 
 @admin.register(Patient)
-class PatientAdmin(ClinicScopedAdmin):
+class PatientAdmin(PatientRightsAdmin, ClinicScopedAdmin):
     list_display = ["__str__", "email", "therapist", "reminder_consent", "created_at"]
     list_filter = ["reminder_consent", "therapist"]
     search_fields = ["first_name", "last_name", "email"]

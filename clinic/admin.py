@@ -3,6 +3,8 @@ from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
+from django_otp.plugins.otp_static.models import StaticDevice
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from . import mfa
 from .audit import audit_record
@@ -13,6 +15,11 @@ from .security import user_sessions_end
 admin.site.site_header = _("Flexion clinic admin")
 admin.site.site_title = _("Flexion")
 admin.site.index_title = _("Your clinic")
+
+# Second factors are managed by their owners (enrolment) and by the "reset two-factor"
+# action on staff members; their own admins would show secrets and recovery codes.
+admin.site.unregister(TOTPDevice)
+admin.site.unregister(StaticDevice)
 
 
 @admin.register(Clinic)

@@ -105,18 +105,25 @@ def audit_record(
 
 
 def audit_hidden_object(request, model, object_id) -> None:
-    """Record an attempt to open a row that exists but is outside the user's view."""
+    """Record an attempt to open a row that exists but is outside the user's view.
+
+    The event goes to the user's clinic, so it names the row by type and id only: its
+    name belongs to the other clinic.
+    """
     try:
-        obj = model._base_manager.filter(pk=object_id).first()
+        exists = model._base_manager.filter(pk=object_id).exists()
     except (ValueError, ValidationError):
         return
-    if obj is not None:
-        audit_record(
+    if exists:
+        AuditEvent.objects.create(
             action=AuditAction.DENIED,
-            request=request,
-            obj=obj,
+            actor=request.user,
+            actor_repr=actor_label(request.user),
             clinic_id=user_clinic_id(request.user),
-            extra={"path": request.path, "method": request.method},
+            object_type=model._meta.label_lower,
+            object_id=str(object_id)[:64],
+            ip=client_ip(request),
+            extra={"path": request.path[:500], "method": request.method},
         )
 
 

@@ -57,6 +57,14 @@ def test_trying_another_clinics_patient_is_recorded_as_refused(client, alice, da
     assert event.clinic == alice.staff.clinic
 
 
+def test_a_refused_attempt_names_the_other_clinics_row_by_id_only(client, alma, clinic_b):
+    client.force_login(alma)
+    client.get(reverse("admin:clinic_clinic_change", args=[clinic_b.pk]))
+    event = AuditEvent.objects.get(action=AuditAction.DENIED)
+    assert (event.object_type, event.object_id) == ("clinic.clinic", str(clinic_b.pk))
+    assert "Clinic B" not in f"{event.object_repr} {event.extra}"
+
+
 def test_every_refused_request_is_recorded(client, alice):
     client.force_login(alice)
     assert client.get(reverse("admin:clinic_staffmember_add")).status_code == 403

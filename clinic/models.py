@@ -186,7 +186,7 @@ class AuditEvent(models.Model):
     class Meta:
         ordering = ["-at", "-pk"]
         verbose_name = _("audit event")
-        verbose_name_plural = _("audit trail")
+        verbose_name_plural = _("audit events")
         indexes = [models.Index(fields=["clinic", "at"])]
 
     def __str__(self):

@@ -135,7 +135,7 @@ class Migration(migrations.Migration):
             ],
             options={
                 "verbose_name": "audit event",
-                "verbose_name_plural": "audit trail",
+                "verbose_name_plural": "audit events",
                 "ordering": ["-at", "-pk"],
                 "indexes": [
                     models.Index(fields=["clinic", "at"], name="clinic_audi_clinic__57d7d3_idx")

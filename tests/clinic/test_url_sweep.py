@@ -206,9 +206,13 @@ def response_text(response) -> str:
     return body.decode("utf-8", "replace") + response.get("Location", "")
 
 
+def patterns_without_a_case() -> list[str]:
+    return sorted({pattern.key for pattern in project_patterns()} - set(ALL_CASES))
+
+
 def test_every_url_pattern_has_a_case():
     keys = {pattern.key for pattern in project_patterns()}
-    missing = sorted(keys - set(ALL_CASES))
+    missing = patterns_without_a_case()
     assert not missing, (
         "URL patterns without a case in tests/clinic/test_url_sweep.py: "
         f"{missing}. Add one line each: CASES['name'] = Case(kwargs=lambda w: {{...ids of "
@@ -217,6 +221,11 @@ def test_every_url_pattern_has_a_case():
     )
     stale = sorted(set(ALL_CASES) - keys)
     assert not stale, f"Cases for URL patterns that no longer exist: {stale}"
+
+
+def test_a_new_url_pattern_without_a_case_is_caught(settings):
+    settings.ROOT_URLCONF = "tests.clinic.urls_with_a_new_pattern"
+    assert patterns_without_a_case() == ["brand_new"]
 
 
 @pytest.mark.parametrize("who", ["alice", "alma", "carol"])

@@ -94,6 +94,8 @@ def mfa_setup(request):
 def mfa_verify(request):
     """Ask for a code from the app, or a recovery code, once per sign-in."""
     _staff_only(request)
+    if request.user.is_verified():
+        return redirect(_safe_next(request))
     if not mfa.has_second_factor(request.user):
         return redirect(f"{reverse('mfa_setup')}?{urlencode({'next': _safe_next(request)})}")
     form = CodeForm(request.POST or None)

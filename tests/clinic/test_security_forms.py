@@ -6,6 +6,7 @@ from django.urls import reverse
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from clinic.mfa import recovery_codes_new
 from clinic.models import StaffMember, User
 from patients.models import Patient
 
@@ -105,3 +106,14 @@ def test_a_duplicate_patient_email_is_a_message_on_the_form_not_an_error_page(cl
     assert response.status_code == 200
     assert "errornote" in response.text
     assert Patient.objects.filter(email=carol.email).count() == 1
+
+
+@fuzz
+@given(token=st.one_of(any_text, st.integers().map(str), st.text("0123456789 ", max_size=12)))
+def test_the_two_factor_form_refuses_any_guess_calmly(client, alice, staff_mfa_required, token):
+    recovery_codes_new(user=alice)
+    client.force_login(alice)
+    response = client.post(reverse("mfa_verify"), {"token": token, "next": "/admin/"})
+    assert response.status_code == 200
+    assert response.context["form"].errors
+    assert client.get("/admin/").status_code == 302

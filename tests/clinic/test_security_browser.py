@@ -6,6 +6,7 @@ from binascii import unhexlify
 from pathlib import Path
 
 import pytest
+from django.db import connections
 from django.urls import reverse
 from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -46,6 +47,9 @@ def page():
             ),
         )
         yield page
+        # Queries made while Playwright's event loop runs use their own connection;
+        # close it here, or it keeps the test database busy at teardown.
+        connections.close_all()
         browser.close()
 
 

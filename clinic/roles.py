@@ -38,6 +38,7 @@ CLINIC_ADMIN_PERMISSIONS: dict[str, tuple[str, ...]] = {
     "clinic.clinic": ("view", "change"),
     "clinic.staffmember": ALL,
     "clinic.user": ("view", "add", "change"),
+    "clinic.auditevent": ("view",),
 }
 
 

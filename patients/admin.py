@@ -23,6 +23,7 @@ from programs.display import dosage_text
 from .adminforms import AssignmentForm, PatientAssignForm, ProgramAssignForm
 from .invitations import invitation_send
 from .models import Assignment, AssignmentStatus, Patient, PrescriptionItem
+from .privacy_admin import PatientRightsAdmin
 from .services import assignment_create
 
 
@@ -54,7 +55,7 @@ def invite_to_patient_site(modeladmin, request, queryset):
 
 
 @admin.register(Patient)
-class PatientAdmin(ClinicScopedAdmin):
+class PatientAdmin(PatientRightsAdmin, ClinicScopedAdmin):
     change_form_template = "admin/patients/patient/change_form.html"
     list_display = [
         "__str__",

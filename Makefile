@@ -28,6 +28,7 @@ lock:
 
 demo: install
 	$(PY) manage.py migrate --noinput
+	$(PY) manage.py load_starter_library
 	$(PY) manage.py seed_demo
 
 # Web on http://127.0.0.1:8000 with a Celery worker and beat, on SQLite and the

@@ -2,15 +2,26 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+from django_otp.plugins.otp_static.models import StaticDevice
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from .models import ApiToken, Clinic, Role, StaffMember, User
+from . import mfa
+from .audit import audit_record
+from .models import ApiToken, AuditAction, AuditEvent, Clinic, Role, StaffMember, User
 from .scoped_admin import ClinicScopedAdmin
+from .security import user_sessions_end
 from .tenancy import staff_clinic_id
 from .tokens import api_token_issue
 
 admin.site.site_header = _("Flexion clinic admin")
 admin.site.site_title = _("Flexion")
 admin.site.index_title = _("Your clinic")
+
+# Second factors are managed by their owners (enrolment) and by the "reset two-factor"
+# action on staff members; their own admins would show secrets and recovery codes.
+admin.site.unregister(TOTPDevice)
+admin.site.unregister(StaticDevice)
 
 
 @admin.register(Clinic)
@@ -65,6 +76,11 @@ class UserAdmin(BaseUserAdmin):
     def has_delete_permission(self, request, obj=None):
         return request.user.is_superuser
 
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if not obj.is_active:
+            user_sessions_end(user=obj)
+
 
 class StaffMemberForm(forms.ModelForm):
     """A clinic admin adds a colleague by email; the login is created with it."""
@@ -116,6 +132,8 @@ class StaffMemberAdmin(ClinicScopedAdmin):
     search_fields = ["user__email", "user__full_name"]
     list_select_related = ["user", "clinic"]
 
+    actions = ["reset_two_factor"]
+
     def get_queryset(self, request):
         # API tokens' own logins are managed as tokens, not as colleagues.
         return super().get_queryset(request).filter(user__api_token__isnull=True)
@@ -123,6 +141,67 @@ class StaffMemberAdmin(ClinicScopedAdmin):
     @admin.display(description=_("email"), ordering="user__email")
     def email(self, obj):
         return obj.user.email
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if not obj.is_active:
+            user_sessions_end(user=obj.user)
+
+    def has_reset_two_factor_permission(self, request):
+        return request.user.has_perm("clinic.change_staffmember")
+
+    @admin.action(
+        permissions=["reset_two_factor"],
+        description=_("Reset two-factor sign-in (lost phone): they set it up again"),
+    )
+    def reset_two_factor(self, request, queryset):
+        colleagues = queryset.owned_by_clinic_of(request.user).select_related("user")
+        for staff in colleagues:
+            mfa.mfa_reset(user=staff.user)
+            user_sessions_end(user=staff.user)
+            audit_record(action=AuditAction.MFA_RESET, request=request, obj=staff)
+        count = len(colleagues)
+        self.message_user(
+            request,
+            ngettext(
+                "Two-factor sign-in reset for %(count)d colleague.",
+                "Two-factor sign-in reset for %(count)d colleagues.",
+                count,
+            )
+            % {"count": count},
+            messages.SUCCESS,
+        )
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(ClinicScopedAdmin):
+    """The clinic's audit trail, read-only: nobody adds, changes or deletes events here."""
+
+    list_display = ["at", "actor_repr", "action", "object_repr", "patient_id", "ip"]
+    list_filter = ["action", "object_type"]
+    search_fields = ["actor_repr", "object_id", "object_repr"]
+    date_hierarchy = "at"
+    fields = [
+        "at",
+        "actor_repr",
+        "action",
+        "object_type",
+        "object_id",
+        "object_repr",
+        "patient_id",
+        "ip",
+        "extra",
+    ]
+    readonly_fields = fields
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 class ApiTokenForm(forms.ModelForm):

@@ -127,6 +127,72 @@ class StaffMember(models.Model):
         return self.role == Role.CLINIC_ADMIN
 
 
+class AuditAction(models.TextChoices):
+    LOGIN = "login", _("Signed in")
+    LOGOUT = "logout", _("Signed out")
+    LOGIN_FAILED = "login_failed", _("Sign-in failed")
+    LOCKED_OUT = "locked_out", _("Locked out")
+    MFA_ENROLLED = "mfa_enrolled", _("Two-factor login set up")
+    MFA_FAILED = "mfa_failed", _("Two-factor code refused")
+    MFA_RESET = "mfa_reset", _("Two-factor login reset")
+    VIEW = "view", _("Viewed")
+    ADD = "add", _("Added")
+    CHANGE = "change", _("Changed")
+    DELETE = "delete", _("Deleted")
+    EXPORT = "export", _("Exported")
+    ERASE = "erase", _("Erased")
+    DENIED = "denied", _("Access refused")
+
+
+class AuditEvent(models.Model):
+    """One security-relevant event; rows are only ever added (the database refuses changes).
+
+    Patients appear by id only, never by name, so erasing a patient leaves no personal
+    data here while the trail of who did what stays whole. Actor and clinic are kept as
+    plain ids (no database constraint) so that deleting a login never touches the trail.
+    """
+
+    at = models.DateTimeField(_("time (UTC)"), default=timezone.now, db_index=True)
+    actor = models.ForeignKey(
+        User,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("actor"),
+    )
+    actor_repr = models.CharField(_("actor"), max_length=254, blank=True)
+    clinic = models.ForeignKey(
+        Clinic,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("clinic"),
+    )
+    action = models.CharField(_("action"), max_length=20, choices=AuditAction.choices)
+    object_type = models.CharField(_("object type"), max_length=100, blank=True)
+    object_id = models.CharField(_("object id"), max_length=64, blank=True)
+    object_repr = models.CharField(_("object"), max_length=200, blank=True)
+    patient_id = models.BigIntegerField(_("patient id"), null=True, blank=True, db_index=True)
+    ip = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
+    extra = models.JSONField(_("details"), default=dict, blank=True)
+
+    objects = ScopedQuerySet.as_manager()
+    tenancy = Tenancy(clinic="clinic")
+
+    class Meta:
+        ordering = ["-at", "-pk"]
+        verbose_name = _("audit event")
+        verbose_name_plural = _("audit events")
+        indexes = [models.Index(fields=["clinic", "at"])]
+
+    def __str__(self):
+        return f"{self.at:%Y-%m-%d %H:%M:%S} {self.actor_repr} {self.get_action_display()}"
+
+
 class ApiToken(models.Model):
     """A key for one integration of one clinic; only a hash of the key is stored.
 

@@ -39,6 +39,7 @@ CLINIC_ADMIN_PERMISSIONS: dict[str, tuple[str, ...]] = {
     "clinic.staffmember": ALL,
     "clinic.user": ("view", "add", "change"),
     "clinic.apitoken": ("view", "add", "change"),
+    "clinic.auditevent": ("view",),
 }
 
 

@@ -2,6 +2,7 @@
 
 from django.contrib import admin
 
+from .audit import AuditedAdminMixin
 from .tenancy import staff_clinic_id
 
 
@@ -26,7 +27,7 @@ class ScopedChoicesMixin:
         return super().formfield_for_manytomany(db_field, request, **kwargs)
 
 
-class ClinicScopedAdmin(ScopedChoicesMixin, admin.ModelAdmin):
+class ClinicScopedAdmin(AuditedAdminMixin, ScopedChoicesMixin, admin.ModelAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).visible_to(request.user)
 
@@ -48,6 +49,13 @@ class ClinicScopedAdmin(ScopedChoicesMixin, admin.ModelAdmin):
             exclude.append("clinic")
         return exclude
 
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change, **kwargs)
+        clinic_id = staff_clinic_id(request.user)
+        if request.user.is_superuser or clinic_id is None or not has_field(self.model, "clinic"):
+            return form
+        return clinic_validated_form(form, clinic_id)
+
     def save_model(self, request, obj, form, change):
         if not change and has_field(self.model, "clinic") and not request.user.is_superuser:
             obj.clinic_id = staff_clinic_id(request.user)
@@ -56,3 +64,25 @@ class ClinicScopedAdmin(ScopedChoicesMixin, admin.ModelAdmin):
 
 def has_field(model, name: str) -> bool:
     return any(field.name == name for field in model._meta.concrete_fields)
+
+
+def clinic_validated_form(form_class, clinic_id: int):
+    """Return form_class with the clinic set before validation.
+
+    The clinic is not a form field, and Django skips every unique constraint that
+    involves a field missing from the form: a duplicate (clinic, email) would reach the
+    database and fail there with an error page instead of a message on the form.
+    """
+
+    class ClinicValidatedForm(form_class):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            if self.instance.pk is None:
+                self.instance.clinic_id = clinic_id
+
+        def _get_validation_exclusions(self):
+            exclusions = super()._get_validation_exclusions()
+            exclusions.discard("clinic")
+            return exclusions
+
+    return ClinicValidatedForm

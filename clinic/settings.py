@@ -5,6 +5,7 @@ run ``make run`` and have a working app on SQLite with an embedded broker.
 Production sets DEBUG=False and the variables listed in the README.
 """
 
+import datetime
 import os
 from pathlib import Path
 
@@ -59,6 +60,11 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "adminsortable2",
+    "axes",
+    "csp",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "clinic",
     "programs",
     "patients",
@@ -67,13 +73,22 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Every response after this line is a page, not a static file: never stored, under the CSP.
+    "clinic.middleware.NoStoreMiddleware",
+    "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "clinic.middleware.SessionTimeoutMiddleware",
+    "clinic.middleware.StaffMFAMiddleware",
+    "clinic.middleware.AuditFailedAuthorisationMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as its documentation asks: it turns a locked-out login into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "clinic.urls"
@@ -106,10 +121,21 @@ DATABASES = {
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "clinic.User"
-AUTHENTICATION_BACKENDS = ["clinic.auth.RoleBackend"]
+# Axes first: it refuses a locked-out login before the password is even checked.
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "clinic.auth.RoleBackend"]
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    # Older hashes still verify and are upgraded to Argon2 at the next login.
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    "django.contrib.auth.hashers.ScryptPasswordHasher",
+]
+# Long passphrases are welcome: Django sets no maximum length.
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 12},
+    },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
@@ -176,6 +202,33 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
     }
 
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# How many reverse proxies in front of the app append to X-Forwarded-For; 0 trusts
+# only REMOTE_ADDR. Used for the lockout per address and the audit trail.
+FLEXION_TRUSTED_PROXY_COUNT = envint("FLEXION_TRUSTED_PROXY_COUNT", 0)
+
+# Login protection (django-axes): after AXES_FAILURE_LIMIT failures for one email
+# from one address, that pair is refused until the cool-off has passed. Locking by
+# the pair means an attacker elsewhere cannot lock a real user out.
+AXES_FAILURE_LIMIT = envint("AXES_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = datetime.timedelta(minutes=envint("AXES_COOLOFF_MINUTES", 15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_CLIENT_IP_CALLABLE = "clinic.security.client_ip"
+AXES_USERNAME_CALLABLE = "clinic.security.login_username"
+AXES_VERBOSE = False
+
+# Two-factor login for staff (django-otp): TOTP apps plus single-use recovery codes.
+FLEXION_REQUIRE_STAFF_MFA = envbool("FLEXION_REQUIRE_STAFF_MFA", True)
+OTP_TOTP_ISSUER = env("OTP_TOTP_ISSUER", "Flexion")
+
+# Sessions end after a period without requests and after an absolute lifetime,
+# both shorter for staff, who see every patient of their clinic.
+FLEXION_STAFF_IDLE_MINUTES = envint("FLEXION_STAFF_IDLE_MINUTES", 15)
+FLEXION_STAFF_SESSION_HOURS = envint("FLEXION_STAFF_SESSION_HOURS", 12)
+FLEXION_PATIENT_IDLE_MINUTES = envint("FLEXION_PATIENT_IDLE_MINUTES", 12 * 60)
+FLEXION_PATIENT_SESSION_HOURS = envint("FLEXION_PATIENT_SESSION_HOURS", 30 * 24)
+SESSION_COOKIE_AGE = 60 * 60 * max(FLEXION_STAFF_SESSION_HOURS, FLEXION_PATIENT_SESSION_HOURS)
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_HTTPONLY = True
@@ -189,6 +242,22 @@ if not DEBUG:
     SECURE_HSTS_PRELOAD = envbool("SECURE_HSTS_PRELOAD", True)
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
+
+# Content-Security-Policy (django-csp): no inline script or style anywhere, and only
+# the privacy-enhanced video players may be framed.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:", "https://i.ytimg.com"],
+        "frame-src": ["https://www.youtube-nocookie.com", "https://player.vimeo.com"],
+        "object-src": ["'none'"],
+        "base-uri": ["'none'"],
+        "frame-ancestors": ["'none'"],
+        "form-action": ["'self'"],
+    },
+}
 
 # The API (clinic/api): tokens first so that a request without credentials
 # answers 401 with a WWW-Authenticate header; the browser uses its session.
@@ -244,5 +313,5 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {"django.db.backends": {"level": "WARNING"}, "axes": {"level": "WARNING"}},
 }

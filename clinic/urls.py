@@ -3,6 +3,8 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
+from . import views
+
 password_reset_urls = [
     path(
         "password-reset/",
@@ -41,6 +43,9 @@ urlpatterns = [
         ),
         name="admin_password_reset",
     ),
+    # Before the admin's own URLs, whose catch-all would otherwise answer these.
+    path("admin/mfa/setup/", views.mfa_setup, name="mfa_setup"),
+    path("admin/mfa/verify/", views.mfa_verify, name="mfa_verify"),
     path("admin/", admin.site.urls),
     *password_reset_urls,
     path("api/v1/", include("clinic.api.urls")),

@@ -1,20 +1,303 @@
-from django.contrib import admin
+from adminsortable2.admin import CustomInlineFormSet, SortableAdminBase, SortableTabularInline
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import models, transaction
+from django.http import HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
-from clinic.scoped_admin import ClinicScopedAdmin
+from clinic.scoped_admin import ClinicScopedAdmin, ScopedChoicesMixin
+from programs.admin import ADMIN_CSS, NARROW_NUMBER
+from programs.adminforms import (
+    KnownLabelsAutocompleteMixin,
+    KnownLabelsFormSetMixin,
+    WideChangeFormMixin,
+)
+from programs.display import dosage_text
 
-from .models import Patient
+from .adminforms import AssignmentForm, PatientAssignForm, ProgramAssignForm
+from .invitations import invitation_send
+from .models import Assignment, AssignmentStatus, Patient, PrescriptionItem
+from .privacy_admin import PatientRightsAdmin
+from .services import assignment_create
+
+
+def can_assign(request) -> bool:
+    return request.user.has_perm("patients.add_assignment")
+
+
+@admin.action(
+    description=_("Invite to the patient site (email a link to set a password)"),
+    permissions=["change"],
+)
+def invite_to_patient_site(modeladmin, request, queryset):
+    """Create each patient's login if missing and email a single-use link to set a password."""
+    invited = 0
+    for patient in queryset.select_related("user", "clinic"):
+        try:
+            invitation_send(patient=patient)
+        except ValidationError as error:
+            modeladmin.message_user(request, " ".join(error.messages), messages.WARNING)
+        else:
+            invited += 1
+    if invited:
+        modeladmin.message_user(
+            request,
+            ngettext("Invited %(count)d patient.", "Invited %(count)d patients.", invited)
+            % {"count": invited},
+            messages.SUCCESS,
+        )
 
 
 @admin.register(Patient)
-class PatientAdmin(ClinicScopedAdmin):
-    list_display = ["__str__", "email", "therapist", "reminder_consent", "created_at"]
+class PatientAdmin(PatientRightsAdmin, ClinicScopedAdmin):
+    change_form_template = "admin/patients/patient/change_form.html"
+    list_display = [
+        "__str__",
+        "email",
+        "therapist",
+        "active_programs",
+        "reminder_consent",
+        "created_at",
+    ]
     list_filter = ["reminder_consent", "therapist"]
     search_fields = ["first_name", "last_name", "email"]
     list_select_related = ["therapist__user"]
-    readonly_fields = ["user", "reminders_opted_out_at", "created_at"]
+    readonly_fields = ["user", "reminders_opted_out_at", "created_at", "assignments_list"]
     fieldsets = [
         (None, {"fields": ["first_name", "last_name", "email", "therapist"]}),
+        (_("Programs"), {"fields": ["assignments_list"]}),
         (_("Reminders"), {"fields": ["timezone", "reminder_consent", "reminders_opted_out_at"]}),
         (_("Login"), {"fields": ["user", "created_at"]}),
     ]
+    actions = [invite_to_patient_site]
+
+    class Media:
+        css = ADMIN_CSS
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(
+                active_total=models.Count(
+                    "assignments", filter=models.Q(assignments__status=AssignmentStatus.ACTIVE)
+                )
+            )
+        )
+
+    @admin.display(description=_("active programs"), ordering="active_total")
+    def active_programs(self, obj):
+        return obj.active_total
+
+    @admin.display(description=_("assigned programs"))
+    def assignments_list(self, obj):
+        if obj is None or obj.pk is None:
+            return "–"
+        assignments = Assignment.objects.filter(patient=obj).order_by("status", "-start_date")
+        if not assignments:
+            return _("None yet: use “Assign a program” above.")
+        return format_html(
+            "<ul class='flexion-assignments'>{}</ul>",
+            format_html_join(
+                "",
+                "<li><a href='{}'>{}</a> — {}, {} {}</li>",
+                (
+                    (
+                        reverse("admin:patients_assignment_change", args=[a.pk]),
+                        a.name,
+                        a.get_status_display(),
+                        _("from"),
+                        a.start_date,
+                    )
+                    for a in assignments
+                ),
+            ),
+        )
+
+    def get_urls(self):
+        return [
+            path(
+                "<path:object_id>/assign/",
+                self.admin_site.admin_view(self.assign_view),
+                name="patients_patient_assign",
+            ),
+            *super().get_urls(),
+        ]
+
+    def assign_view(self, request, object_id):
+        patient = get_object_or_404(self.get_queryset(request), pk=object_id)
+        if not can_assign(request) or not self.is_owned_by_user_clinic(request, patient):
+            raise PermissionDenied
+        form = PatientAssignForm(request.POST or None, user=request.user, patient=patient)
+        if request.method == "POST" and form.is_valid():
+            try:
+                assignment = assignment_create(
+                    patient=patient,
+                    program=form.cleaned_data["program"],
+                    **form.assignment_kwargs(),
+                )
+            except ValidationError as error:
+                form.add_error(None, error)
+            else:
+                self.message_user(
+                    request,
+                    _("%(program)s assigned to %(patient)s. You can adjust their copy below.")
+                    % {"program": assignment.name, "patient": patient},
+                    messages.SUCCESS,
+                )
+                return HttpResponseRedirect(
+                    reverse("admin:patients_assignment_change", args=[assignment.pk])
+                )
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "original": patient,
+            "title": _("Assign a program to %(patient)s") % {"patient": patient},
+            "form": form,
+            "media": self.media + form.media,
+        }
+        return TemplateResponse(request, "admin/patients/patient/assign.html", context)
+
+
+def program_assign_view(model_admin, request, program):
+    """The program's "Assign to patients" page: one program, one or more patients."""
+    if not can_assign(request):
+        raise PermissionDenied
+    form = ProgramAssignForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            with transaction.atomic():
+                assignments = [
+                    assignment_create(patient=patient, program=program, **form.assignment_kwargs())
+                    for patient in form.cleaned_data["patients"]
+                ]
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            model_admin.message_user(
+                request,
+                ngettext(
+                    "%(program)s assigned to %(count)d patient.",
+                    "%(program)s assigned to %(count)d patients.",
+                    len(assignments),
+                )
+                % {"program": program.name, "count": len(assignments)},
+                messages.SUCCESS,
+            )
+            if len(assignments) == 1:
+                target = reverse("admin:patients_assignment_change", args=[assignments[0].pk])
+            else:
+                target = reverse("admin:patients_assignment_changelist")
+            return HttpResponseRedirect(target)
+    context = {
+        **model_admin.admin_site.each_context(request),
+        "opts": model_admin.opts,
+        "original": program,
+        "program": program,
+        "title": _("Assign “%(program)s” to patients") % {"program": program.name},
+        "form": form,
+        "media": model_admin.media + form.media,
+    }
+    return TemplateResponse(request, "admin/programs/program/assign.html", context)
+
+
+class PrescriptionItemFormSet(KnownLabelsFormSetMixin, CustomInlineFormSet):
+    pass
+
+
+class PrescriptionItemInline(
+    KnownLabelsAutocompleteMixin, ScopedChoicesMixin, SortableTabularInline
+):
+    model = PrescriptionItem
+    formset = PrescriptionItemFormSet
+    fields = [
+        "exercise",
+        "sets",
+        "reps",
+        "side",
+        "hold_seconds",
+        "hold_seconds_max",
+        "contraction_seconds",
+        "contraction_seconds_max",
+        "rest_seconds",
+        "intensity",
+        "note",
+        "patient_sees",
+    ]
+    readonly_fields = ["patient_sees"]
+    autocomplete_fields = ["exercise"]
+    classes = ["flexion-items"]
+    extra = 0
+    verbose_name = _("exercise")
+    verbose_name_plural = _("the patient's exercises (their own copy: drag ☰ to reorder)")
+    formfield_overrides = {
+        models.PositiveSmallIntegerField: {"widget": NARROW_NUMBER},
+        models.TextField: {"widget": forms.Textarea(attrs={"rows": 1, "cols": 24})},
+    }
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("exercise")
+
+    @admin.display(description=_("the patient sees"))
+    def patient_sees(self, item):
+        return dosage_text(item.dosage()) if item.pk else "–"
+
+
+@admin.register(Assignment)
+class AssignmentAdmin(WideChangeFormMixin, SortableAdminBase, ClinicScopedAdmin):
+    form = AssignmentForm
+    list_display = ["patient", "name", "status", "start_date", "therapist", "advanced"]
+    list_filter = ["status", "advanced", "therapist"]
+    search_fields = ["patient__first_name", "patient__last_name", "patient__email", "name"]
+    list_select_related = ["patient", "therapist__user"]
+    readonly_fields = ["patient_link", "program_link"]
+    inlines = [PrescriptionItemInline]
+    fieldsets = [
+        (None, {"fields": [("patient_link", "program_link"), "name", "status"]}),
+        (
+            _("Schedule and reminders"),
+            {
+                "fields": [
+                    ("start_date", "therapist"),
+                    ("reminder_time", "timezone"),
+                    "advanced",
+                    "preferred_weekdays",
+                ]
+            },
+        ),
+        (_("Goal, progression and education"), {"fields": ["goal", "scheme", "education"]}),
+    ]
+
+    class Media:
+        css = ADMIN_CSS
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("patient", "program", "therapist__user")
+
+    def has_add_permission(self, request):
+        # Assignments are made by copying a program: from a patient's page or a program.
+        return False
+
+    @admin.display(description=_("patient"))
+    def patient_link(self, obj):
+        return format_html(
+            '<a href="{}">{}</a>',
+            reverse("admin:patients_patient_change", args=[obj.patient_id]),
+            obj.patient,
+        )
+
+    @admin.display(description=_("copied from program"))
+    def program_link(self, obj):
+        if obj.program is None:
+            return "–"
+        return format_html(
+            '<a href="{}">{}</a>',
+            reverse("admin:programs_program_change", args=[obj.program_id]),
+            obj.program,
+        )

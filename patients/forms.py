@@ -1,3 +1,5 @@
+import datetime
+
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 from django.utils.translation import gettext_lazy as _
@@ -34,3 +36,96 @@ class CheckInForm(forms.Form):
         widget=forms.RadioSelect,
         error_messages={"required": _("Please choose one of the answers.")},
     )
+
+
+class SignInLinkForm(forms.Form):
+    email = forms.EmailField(
+        label=_("Email"),
+        widget=forms.EmailInput(attrs={"autocomplete": "email", "inputmode": "email"}),
+    )
+
+
+PAIN_MESSAGE = _("Pain is a number from 0 (none) to 10 (worst imaginable).")
+COUNT_MESSAGE = _("Please enter a number of 0 or more.")
+
+
+class ExerciseLogForm(forms.Form):
+    sets_done = forms.IntegerField(
+        label=_("Sets done"),
+        min_value=0,
+        required=False,
+        error_messages={"min_value": COUNT_MESSAGE, "invalid": COUNT_MESSAGE},
+        widget=forms.NumberInput(attrs={"inputmode": "numeric", "min": 0}),
+    )
+    reps_done = forms.IntegerField(
+        label=_("Reps done (per set)"),
+        min_value=0,
+        required=False,
+        error_messages={"min_value": COUNT_MESSAGE, "invalid": COUNT_MESSAGE},
+        widget=forms.NumberInput(attrs={"inputmode": "numeric", "min": 0}),
+    )
+    pain = forms.IntegerField(
+        label=_("Pain during this exercise, 0 (none) to 10 (worst)"),
+        min_value=0,
+        max_value=10,
+        required=False,
+        error_messages={
+            "min_value": PAIN_MESSAGE,
+            "max_value": PAIN_MESSAGE,
+            "invalid": PAIN_MESSAGE,
+        },
+        widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
+    )
+    skip_reason = forms.CharField(
+        label=_("Reason for skipping (optional)"), max_length=300, required=False
+    )
+
+    def __init__(self, *args, skipping=False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.skipping = skipping
+
+    def clean(self):
+        cleaned = super().clean()
+        if not self.skipping:
+            for name in ("sets_done", "reps_done"):
+                if cleaned.get(name) is None and name not in self.errors:
+                    self.add_error(name, _("Please enter how many you did, or skip."))
+        return cleaned
+
+
+class FinishForm(forms.Form):
+    effort = forms.IntegerField(
+        label=_("How hard was this session? 0 (very easy) to 10 (maximal)"),
+        min_value=0,
+        max_value=10,
+        required=False,
+        error_messages={
+            "min_value": _("Effort is a number from 0 to 10."),
+            "max_value": _("Effort is a number from 0 to 10."),
+        },
+        widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
+    )
+    note = forms.CharField(
+        label=_("A note for your therapist (optional)"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+
+class PastSessionForm(FinishForm):
+    performed_on = forms.DateField(
+        label=_("Day of the session"),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        error_messages={"invalid": _("Please enter a date such as 2026-03-02.")},
+    )
+    assignment = forms.ModelChoiceField(label=_("Program"), queryset=None, empty_label=None)
+
+    field_order = ["assignment", "performed_on", "effort", "note"]
+
+    def __init__(self, *args, assignments, today, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["assignment"].queryset = assignments
+        widget = self.fields["performed_on"].widget
+        widget.attrs["max"] = today.isoformat()
+        widget.attrs["min"] = (today - datetime.timedelta(days=7)).isoformat()

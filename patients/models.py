@@ -4,6 +4,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from clinic.models import Clinic, StaffMember, validate_timezone
@@ -166,7 +167,7 @@ class PrescriptionItem(Dosage):
         verbose_name_plural = _("prescribed exercises")
 
     def __str__(self):
-        return f"{self.order + 1}. {self.exercise}"
+        return str(self.exercise)
 
 
 class SessionStatus(models.TextChoices):
@@ -348,3 +349,53 @@ class Reminder(models.Model):
 
     def __str__(self):
         return f"Reminder for {self.patient} on {self.local_date}"
+
+
+class LoginLinkPurpose(models.TextChoices):
+    INVITATION = "invitation", _("Invitation: set a password")
+    SIGN_IN = "sign_in", _("Sign-in link")
+
+
+class LoginLinkQuerySet(models.QuerySet):
+    def usable(self, now=None):
+        return self.filter(used_at__isnull=True, expires_at__gt=now or timezone.now())
+
+
+class LoginLink(models.Model):
+    """A single-use, expiring link that lets a patient in without typing a password.
+
+    Only a hash of the token is stored, so a database leak reveals no working link.
+    The link is spent by a conditional UPDATE (``used_at IS NULL``), so two clicks
+    racing each other cannot both use it.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="login_links"
+    )
+    purpose = models.CharField(max_length=10, choices=LoginLinkPurpose.choices)
+    token_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    objects = LoginLinkQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("login link")
+        verbose_name_plural = _("login links")
+
+    def __str__(self):
+        return f"{self.get_purpose_display()} for {self.user}"
+
+    @property
+    def is_expired(self) -> bool:
+        return self.expires_at <= timezone.now()
+
+    def use(self) -> bool:
+        """Spend the link; return False when it was used or expired meanwhile."""
+        now = timezone.now()
+        spent = LoginLink.objects.usable(now).filter(pk=self.pk).update(used_at=now)
+        if spent:
+            self.used_at = now
+        return bool(spent)

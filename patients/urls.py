@@ -8,6 +8,20 @@ app_name = "patients"
 urlpatterns = [
     path("", views.home, name="home"),
     path("login/", views.PatientLoginView.as_view(), name="login"),
+    path("login/link/", views.sign_in_link_request, name="sign_in_link_request"),
+    path("login/link/<str:token>/", views.sign_in_link, name="sign_in_link"),
+    path("invitation/<str:token>/", views.invitation, name="invitation"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("programs/<int:assignment_id>/start/", views.session_start, name="session_start"),
+    path("sessions/<int:session_id>/", views.session_player, name="session"),
+    path(
+        "sessions/<int:session_id>/exercises/<int:item_id>/",
+        views.exercise_log,
+        name="exercise_log",
+    ),
+    path("sessions/<int:session_id>/finish/", views.session_finish, name="session_finish"),
+    path("sessions/<int:session_id>/checkin/", views.session_checkin, name="session_checkin"),
+    path("log-earlier/", views.session_log_past, name="session_log_past"),
+    path("history/", views.history, name="history"),
     path("checkin/<str:token>/", views.checkin_link, name="checkin_link"),
 ]

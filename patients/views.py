@@ -1,13 +1,43 @@
-from django.contrib.auth import views as auth_views
-from django.core.exceptions import ValidationError
-from django.shortcuts import render
-from django.views.decorators.http import require_http_methods
+import datetime
 
+from django.contrib import messages
+from django.contrib.auth import login
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.forms import SetPasswordForm
+from django.core.exceptions import ValidationError
+from django.db.models import Avg
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from . import player
 from .access import patient_required
 from .checkins import checkin_record
-from .forms import CheckInForm, PatientLoginForm
+from .forms import (
+    CheckInForm,
+    ExerciseLogForm,
+    FinishForm,
+    PastSessionForm,
+    PatientLoginForm,
+    SignInLinkForm,
+)
+from .history import adherence_streak, pain_chart
+from .invitations import login_link_check, sign_in_link_send
 from .links import session_id_from_checkin_token
-from .models import Assignment, AssignmentStatus, Session
+from .models import (
+    Assignment,
+    AssignmentStatus,
+    LoginLinkPurpose,
+    PrescriptionItem,
+    Session,
+    SessionStatus,
+)
+from .progress import assignment_progress, local_today
+
+# Completed sessions older than this no longer ask for a check-in on the today page.
+CHECKIN_OPEN_DAYS = 3
 
 
 class PatientLoginView(auth_views.LoginView):
@@ -16,16 +46,311 @@ class PatientLoginView(auth_views.LoginView):
     redirect_authenticated_user = True
 
 
+def _active_assignments(user):
+    return (
+        Assignment.objects.visible_to(user)
+        .filter(status=AssignmentStatus.ACTIVE)
+        .select_related("scheme")
+        .prefetch_related("scheme__stages")
+    )
+
+
 @patient_required
 def home(request):
-    assignments = (
-        Assignment.objects.visible_to(request.user)
-        .filter(status=AssignmentStatus.ACTIVE)
-        .select_related("therapist__user")
-    )
+    """Today: per program, what is planned, how the week goes, and a Start button."""
+    assignments = list(_active_assignments(request.user))
+    todays = {assignment.pk: local_today(assignment) for assignment in assignments}
+    recent = []
+    if assignments:
+        # One query for every program: today's sessions and those awaiting a check-in.
+        since = min(todays.values()) - datetime.timedelta(days=CHECKIN_OPEN_DAYS)
+        recent = list(
+            Session.objects.visible_to(request.user)
+            .filter(assignment__in=assignments, performed_on__gte=since)
+            .select_related("checkin", "assignment")
+            .order_by("performed_on", "started_at")
+        )
+    cards, pending_checkins = [], []
+    for assignment in assignments:
+        today = todays[assignment.pk]
+        progress = assignment_progress(assignment, today)
+        week = progress.current_week
+        mine = [session for session in recent if session.assignment_id == assignment.pk]
+        done_today = sum(1 for s in mine if s.performed_on == today and s.is_completed)
+        resumable = next((s for s in mine if s.performed_on == today and not s.is_completed), None)
+        upcoming = [day for day in week.planned_days if day > today]
+        cards.append(
+            {
+                "assignment": assignment,
+                "today": today,
+                "started": today >= assignment.start_date,
+                "planned_today": today in week.planned_days,
+                "done_today": done_today,
+                "resumable": resumable,
+                "week": week,
+                "stage": progress.current_stage,
+                "next_day": upcoming[0] if upcoming else None,
+            }
+        )
+        pending_checkins += [
+            s
+            for s in mine
+            if s.is_completed
+            and today - datetime.timedelta(days=CHECKIN_OPEN_DAYS) <= s.performed_on < today
+            and getattr(s, "checkin", None) is None
+        ]
     return render(
-        request, "patients/home.html", {"patient": request.patient, "assignments": assignments}
+        request,
+        "patients/home.html",
+        {"patient": request.patient, "cards": cards, "pending_checkins": pending_checkins},
     )
+
+
+@require_POST
+@patient_required
+def session_start(request, assignment_id):
+    assignment = get_object_or_404(_active_assignments(request.user), pk=assignment_id)
+    try:
+        session = player.session_start(assignment=assignment)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return redirect("patients:home")
+    return redirect("patients:session", session.pk)
+
+
+def _own_session(request, session_id):
+    """The patient's own session, or 404: another patient's session does not exist for them."""
+    return get_object_or_404(
+        Session.objects.visible_to(request.user).select_related("assignment"), pk=session_id
+    )
+
+
+def _items(request, session):
+    return list(
+        PrescriptionItem.objects.visible_to(request.user)
+        .filter(assignment_id=session.assignment_id)
+        .select_related("exercise")
+    )
+
+
+def _entries(items, logs):
+    return [{"item": item, "log": logs.get(item.pk)} for item in items]
+
+
+@patient_required
+def session_player(request, session_id):
+    """One exercise at a time: the first one without a log, or the one asked for."""
+    session = _own_session(request, session_id)
+    items = _items(request, session)
+    logs = {log.item_id: log for log in session.logs.all()}
+    if session.is_completed:
+        return render(
+            request,
+            "patients/session_done.html",
+            {"session": session, "entries": _entries(items, logs)},
+        )
+    wanted = request.GET.get("item")
+    current = next((item for item in items if str(item.pk) == wanted), None) or next(
+        (item for item in items if item.pk not in logs), None
+    )
+    if current is None:
+        return render(
+            request,
+            "patients/session_finish.html",
+            {"session": session, "entries": _entries(items, logs), "form": FinishForm()},
+        )
+    return _render_exercise(request, session, items, logs, current, form=None)
+
+
+def _render_exercise(request, session, items, logs, current, form, status=200):
+    log = logs.get(current.pk)
+    if form is None:
+        initial = (
+            {
+                "sets_done": log.sets_done,
+                "reps_done": log.reps_done,
+                "pain": log.pain,
+                "skip_reason": log.skip_reason,
+            }
+            if log
+            else {"sets_done": current.sets, "reps_done": current.reps}
+        )
+        form = ExerciseLogForm(initial=initial)
+    position = items.index(current) + 1
+    return render(
+        request,
+        "patients/session_player.html",
+        {
+            "session": session,
+            "entries": _entries(items, logs),
+            "item": current,
+            "exercise": current.exercise,
+            "video": current.exercise.video,
+            "dosage": player.dosage_in_words(current),
+            "position": position,
+            "count": len(items),
+            "form": form,
+            "log": log,
+        },
+        status=status,
+    )
+
+
+@require_POST
+@patient_required
+def exercise_log(request, session_id, item_id):
+    """Save one exercise's log, then go to the next one (POST/redirect/GET)."""
+    session = _own_session(request, session_id)
+    if session.is_completed:
+        messages.info(request, _("This session is finished already; nothing was changed."))
+        return redirect("patients:session", session.pk)
+    items = _items(request, session)
+    item = next((item for item in items if item.pk == item_id), None)
+    if item is None:
+        raise Http404
+    skipping = "skip" in request.POST
+    form = ExerciseLogForm(request.POST, skipping=skipping)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            player.exercise_log_save(
+                session=session,
+                item=item,
+                sets_done=data["sets_done"] or 0,
+                reps_done=data["reps_done"] or 0,
+                pain=data["pain"],
+                skipped=skipping,
+                skip_reason=data["skip_reason"],
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            return redirect("patients:session", session.pk)
+    logs = {log.item_id: log for log in session.logs.all()}
+    return _render_exercise(request, session, items, logs, item, form=form, status=400)
+
+
+@require_POST
+@patient_required
+def session_finish(request, session_id):
+    """Complete the session with effort and a note; a second submit changes nothing."""
+    session = _own_session(request, session_id)
+    if session.is_completed:
+        return redirect("patients:session", session.pk)
+    form = FinishForm(request.POST)
+    if form.is_valid():
+        try:
+            player.session_finish(
+                session=session, effort=form.cleaned_data["effort"], note=form.cleaned_data["note"]
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("Well done: your session is saved."))
+            return redirect("patients:session", session.pk)
+    items = _items(request, session)
+    logs = {log.item_id: log for log in session.logs.all()}
+    return render(
+        request,
+        "patients/session_finish.html",
+        {"session": session, "entries": _entries(items, logs), "form": form},
+        status=400,
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@patient_required
+def session_checkin(request, session_id):
+    """The next-day question for a signed-in patient: GET shows it, POST answers."""
+    session = get_object_or_404(
+        Session.objects.visible_to(request.user).select_related("assignment", "checkin"),
+        pk=session_id,
+    )
+    form = CheckInForm(request.POST or None, initial=_current_answer(session))
+    if request.method == "POST" and form.is_valid():
+        try:
+            checkin_record(session=session, answer=form.cleaned_data["answer"])
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            return render(request, "patients/checkin_thanks.html", {"session": session})
+    status = 400 if form.errors else 200
+    return render(
+        request, "patients/checkin.html", {"session": session, "form": form}, status=status
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@patient_required
+def session_log_past(request):
+    """Log a session done earlier, up to 7 days back."""
+    assignments = _active_assignments(request.user)
+    first = assignments.first()
+    if first is None:
+        messages.info(request, _("You have no active program to log a session for."))
+        return redirect("patients:home")
+    today = local_today(first)
+    form = PastSessionForm(
+        request.POST or None,
+        assignments=assignments,
+        today=today,
+        initial={"assignment": first, "performed_on": today - datetime.timedelta(days=1)},
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            player.session_log_past(
+                assignment=data["assignment"],
+                performed_on=data["performed_on"],
+                effort=data["effort"],
+                note=data["note"],
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("The session is logged. Thank you!"))
+            return redirect("patients:home")
+    status = 400 if form.errors else 200
+    return render(request, "patients/log_past.html", {"form": form}, status=status)
+
+
+@patient_required
+def history(request):
+    """Weeks done and planned, the streak, the pain trend and the stage changes."""
+    assignments = list(_active_assignments(request.user))
+    pain_rows = (
+        Session.objects.visible_to(request.user)
+        .filter(assignment__in=assignments, status=SessionStatus.COMPLETED)
+        .annotate(mean_pain=Avg("logs__pain"))
+        .filter(mean_pain__isnull=False)
+        .order_by("performed_on", "started_at")
+        .values_list("assignment_id", "performed_on", "mean_pain")
+    )
+    pains: dict[int, list] = {}
+    for assignment_id, day, pain in pain_rows:
+        pains.setdefault(assignment_id, []).append((day, float(pain)))
+    cards = []
+    for assignment in assignments:
+        progress = assignment_progress(assignment)
+        names = {stage.code: stage.name for stage in assignment.scheme.stages.all()}
+        cards.append(
+            {
+                "assignment": assignment,
+                "weeks": list(reversed(progress.weeks)),
+                "stage": progress.current_stage,
+                "streak": adherence_streak(progress.weeks),
+                "chart": pain_chart(pains.get(assignment.pk, [])),
+                "changes": [
+                    {
+                        "on": change.on,
+                        "to": names.get(change.to_stage, change.to_stage),
+                        "reason": change.reason,
+                    }
+                    for change in reversed(progress.changes)
+                ],
+            }
+        )
+    return render(request, "patients/history.html", {"cards": cards})
 
 
 @require_http_methods(["GET", "POST"])
@@ -56,3 +381,49 @@ def checkin_link(request, token):
 def _current_answer(session):
     checkin = getattr(session, "checkin", None)
     return {"answer": checkin.answer} if checkin else {}
+
+
+def _link_problem(request, check, status=410):
+    return render(request, "patients/link_invalid.html", {"problem": check.problem}, status=status)
+
+
+@require_http_methods(["GET", "POST"])
+def invitation(request, token):
+    """Choose a password from the invitation link; the link is spent when it is saved."""
+    check = login_link_check(token=token, purpose=LoginLinkPurpose.INVITATION)
+    if not check.ok:
+        return _link_problem(request, check)
+    user = check.link.user
+    form = SetPasswordForm(user, request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        if not check.link.use():
+            return _link_problem(request, login_link_check(token=token, purpose=check.link.purpose))
+        form.save()
+        login(request, user)
+        messages.success(request, _("Your password is saved. Welcome!"))
+        return redirect("patients:home")
+    return render(request, "patients/invitation.html", {"form": form, "invitee": user})
+
+
+@require_http_methods(["GET", "POST"])
+def sign_in_link_request(request):
+    """Ask for a sign-in link by email; the answer never says whether the address is known."""
+    form = SignInLinkForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        sign_in_link_send(email=form.cleaned_data["email"])
+        return render(request, "patients/sign_in_link_sent.html")
+    return render(request, "patients/sign_in_link_request.html", {"form": form})
+
+
+@require_http_methods(["GET", "POST"])
+def sign_in_link(request, token):
+    """GET shows a Sign in button (safe for mail scanners); only the POST spends the link."""
+    check = login_link_check(token=token, purpose=LoginLinkPurpose.SIGN_IN)
+    if not check.ok:
+        return _link_problem(request, check)
+    if request.method == "POST":
+        if not check.link.use():
+            return _link_problem(request, login_link_check(token=token, purpose=check.link.purpose))
+        login(request, check.link.user)
+        return redirect(reverse("patients:home"))
+    return render(request, "patients/sign_in_link.html", {"invitee": check.link.user})

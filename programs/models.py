@@ -427,4 +427,22 @@ class ProgramItem(DosageOverride):
         verbose_name_plural = _("program items")
 
     def __str__(self):
-        return f"{self.order + 1}. {self.exercise}"
+        return str(self.exercise)
+
+    def lacks_dosage(self) -> bool:
+        """Whether nothing tells the patient how much of the exercise to do.
+
+        Sets and reps always resolve to at least 1, so "no dosage at all" means the item and
+        its exercise leave them at a single set of a single repetition with no hold and no
+        contraction time: a dosage nobody chose. A follow-along video is a dosage of its own
+        (do it once, as shown), so exercises with a video never count as lacking one.
+        """
+        if self.exercise.video_id:
+            return False
+        dosage = self.resolved_dosage(self.exercise)
+        return (
+            dosage["sets"] <= 1
+            and dosage["reps"] <= 1
+            and not dosage["hold_seconds"]
+            and not dosage["contraction_seconds"]
+        )

@@ -88,3 +88,33 @@ def erin(clinic_a):
 def dave(clinic_b):
     """A patient of clinic B, with a login."""
     return _patient(clinic_b, "dave@b.example", "Dave")
+
+
+@pytest.fixture(autouse=True)
+def _security_settings_for_tests(request):
+    """Let tests sign staff in without a second factor, and hash passwords quickly.
+
+    Production requires two-factor sign-in for staff (FLEXION_REQUIRE_STAFF_MFA),
+    hashes with Argon2 and locks out repeated failures (django-axes, which refuses
+    ``client.login()`` because it passes no request). The tests of those features
+    (tests/clinic/test_security_*.py) turn them back on: ``staff_mfa_required``,
+    ``login_lockout`` and ``settings``.
+    """
+    if not request.config.pluginmanager.hasplugin("django"):
+        return
+    settings = request.getfixturevalue("settings")
+    settings.FLEXION_REQUIRE_STAFF_MFA = False
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.AXES_ENABLED = False
+
+
+@pytest.fixture
+def staff_mfa_required(settings):
+    """Require two-factor sign-in for staff, as production does."""
+    settings.FLEXION_REQUIRE_STAFF_MFA = True
+
+
+@pytest.fixture
+def login_lockout(settings):
+    """Lock out repeated sign-in failures, as production does."""
+    settings.AXES_ENABLED = True

@@ -33,12 +33,6 @@ from ..factories import (
 DAY = datetime.timedelta(days=1)
 
 
-@pytest.fixture(autouse=True)
-def fast_password_hashing(settings):
-    # Every test here creates five logins; a deliberately slow hash would dominate.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def token_of_clinic_a(alma):
     return api_token_issue(

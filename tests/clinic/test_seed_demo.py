@@ -1,7 +1,9 @@
 import pytest
 from django.core.management import call_command
+from django_otp.plugins.otp_static.models import StaticDevice
 
 from clinic.demo import DEMO_PASSWORD
+from clinic.mfa import recovery_codes_new
 from clinic.models import Clinic, StaffMember, User
 from patients.models import Patient
 
@@ -31,3 +33,18 @@ def test_the_demo_logins_work(client):
         "/login/", {"username": "patient1@demo.flexion.test", "password": DEMO_PASSWORD}
     )
     assert response.status_code == 302
+
+
+def test_seeding_again_lets_demo_staff_set_up_two_factor_afresh(client, staff_mfa_required):
+    call_command("seed_demo")
+    therapist = User.objects.get(email="therapist@demo.flexion.test")
+    recovery_codes_new(user=therapist)
+    call_command("seed_demo")
+    assert not StaticDevice.objects.filter(user=therapist).exists()
+    response = client.post(
+        "/admin/login/",
+        {"username": therapist.email, "password": DEMO_PASSWORD, "next": "/admin/"},
+    )
+    assert (
+        client.get(response.url, follow=True).redirect_chain[-1][0].startswith("/admin/mfa/setup/")
+    )

@@ -1,0 +1,114 @@
+"""Staff two-factor sign-in: enrol an authenticator app, then enter a code at each sign-in."""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import admin
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import redirect, render
+from django.urls import reverse, reverse_lazy
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.debug import sensitive_post_parameters
+from django_otp import login as otp_login
+from django_otp import match_token
+
+from . import mfa
+from .audit import audit_record
+from .models import AuditAction
+
+SETUP_KEY_SESSION = "flexion_mfa_setup_key"
+
+staff_login_required = login_required(login_url=reverse_lazy("admin:login"))
+
+
+class CodeForm(forms.Form):
+    token = forms.CharField(
+        label=_("Code"),
+        max_length=32,
+        widget=forms.TextInput(
+            attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "autofocus": True}
+        ),
+    )
+
+
+def _staff_only(request):
+    if not (request.user.is_staff or request.user.is_superuser):
+        raise PermissionDenied
+
+
+def _context(request, **extra):
+    return {**admin.site.each_context(request), "is_nav_sidebar_enabled": False, **extra}
+
+
+def _safe_next(request) -> str:
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    allowed = url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    )
+    return target if allowed else reverse("admin:index")
+
+
+@sensitive_post_parameters("token")
+@staff_login_required
+def mfa_setup(request):
+    """Show the QR code of a new secret; a correct code from the app sets it up."""
+    _staff_only(request)
+    if mfa.has_second_factor(request.user):
+        # Someone with the password alone must never replace an enrolled device.
+        return redirect("mfa_verify")
+    key = request.session.get(SETUP_KEY_SESSION) or mfa.totp_key_new()
+    request.session[SETUP_KEY_SESSION] = key
+    form = CodeForm(request.POST or None)
+    if form.is_valid():
+        enrolled = mfa.mfa_enrol(user=request.user, key=key, token=form.cleaned_data["token"])
+        if enrolled is not None:
+            device, codes = enrolled
+            del request.session[SETUP_KEY_SESSION]
+            request.session.cycle_key()
+            otp_login(request, device)
+            audit_record(action=AuditAction.MFA_ENROLLED, request=request)
+            return render(
+                request,
+                "admin/mfa/recovery_codes.html",
+                _context(request, title=_("Save your recovery codes"), codes=codes),
+            )
+        form.add_error("token", _("That code did not match. Check the time on your phone."))
+    uri = mfa.otpauth_uri(user=request.user, key=key)
+    return render(
+        request,
+        "admin/mfa/setup.html",
+        _context(
+            request,
+            title=_("Set up two-factor sign-in"),
+            form=form,
+            qr_code=mfa.qr_code_data_uri(uri),
+            secret=mfa.secret_for_typing(key),
+        ),
+    )
+
+
+@sensitive_post_parameters("token")
+@staff_login_required
+def mfa_verify(request):
+    """Ask for a code from the app, or a recovery code, once per sign-in."""
+    _staff_only(request)
+    if request.user.is_verified():
+        return redirect(_safe_next(request))
+    if not mfa.has_second_factor(request.user):
+        return redirect(f"{reverse('mfa_setup')}?{urlencode({'next': _safe_next(request)})}")
+    form = CodeForm(request.POST or None)
+    if form.is_valid():
+        device = match_token(request.user, form.cleaned_data["token"].replace(" ", ""))
+        if device is not None:
+            request.session.cycle_key()
+            otp_login(request, device)
+            return redirect(_safe_next(request))
+        audit_record(action=AuditAction.MFA_FAILED, request=request)
+        form.add_error("token", _("That code did not work. Wait for a new one and try again."))
+    return render(
+        request,
+        "admin/mfa/verify.html",
+        _context(request, title=_("Two-factor sign-in"), form=form, next=_safe_next(request)),
+    )

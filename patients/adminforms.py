@@ -1,0 +1,165 @@
+"""Forms of the therapist's admin for assigning programs and editing assignments."""
+
+from __future__ import annotations
+
+import datetime
+import zoneinfo
+
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from clinic.models import StaffMember, timezone_choices
+from programs.models import Program
+
+from .models import Assignment, Patient
+
+WEEKDAYS = [
+    (0, _("Mon")),
+    (1, _("Tue")),
+    (2, _("Wed")),
+    (3, _("Thu")),
+    (4, _("Fri")),
+    (5, _("Sat")),
+    (6, _("Sun")),
+]
+
+
+class WeekdaysField(forms.TypedMultipleChoiceField):
+    """Preferred weekdays as checkboxes, stored as a list of numbers (0 = Monday)."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("label", _("Preferred weekdays"))
+        kwargs.setdefault(
+            "help_text", _("Optional. Sessions fall on these days; none: spread over the week.")
+        )
+        super().__init__(
+            choices=WEEKDAYS,
+            coerce=int,
+            required=False,
+            widget=forms.CheckboxSelectMultiple(attrs={"class": "flexion-checkboxes"}),
+            **kwargs,
+        )
+
+
+def local_today(tz_name: str) -> datetime.date:
+    return timezone.now().astimezone(zoneinfo.ZoneInfo(tz_name)).date()
+
+
+class ProgramChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj):
+        return f"{obj.name} ({_('shared library')})" if obj.clinic_id is None else obj.name
+
+
+class AssignFieldsForm(forms.Form):
+    """What every assignment needs besides the patient and the program."""
+
+    start_date = forms.DateField(
+        label=_("Start date"),
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text=_("Program weeks run from this day, in the patient's time zone."),
+    )
+    therapist = forms.ModelChoiceField(queryset=StaffMember.objects.none(), required=False)
+    reminder_time = forms.TimeField(
+        label=_("Reminder time"),
+        initial=datetime.time(8, 0),
+        widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+    )
+    advanced = forms.BooleanField(
+        label=_("Advanced"),
+        required=False,
+        help_text=_("Allows daily sessions once the patient tolerates the build-up."),
+    )
+    preferred_weekdays = WeekdaysField()
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["therapist"].queryset = (
+            StaffMember.objects.visible_to(user).filter(is_active=True).select_related("user")
+        )
+        staff = getattr(user, "staff", None)
+        if staff is not None:
+            self.fields["therapist"].initial = staff.pk
+
+    def assignment_kwargs(self) -> dict:
+        data = self.cleaned_data
+        return {
+            "therapist": data["therapist"],
+            "start_date": data["start_date"],
+            "reminder_time": data["reminder_time"],
+            "advanced": data["advanced"],
+            "preferred_weekdays": data["preferred_weekdays"],
+        }
+
+
+class PatientAssignForm(AssignFieldsForm):
+    """Assign one program to one patient (from the patient's page)."""
+
+    program = ProgramChoiceField(queryset=Program.objects.none(), label=_("Program"))
+    timezone = forms.ChoiceField(label=_("Time zone"), choices=timezone_choices)
+    field_order = ["program", "start_date", "therapist", "reminder_time", "timezone"]
+
+    def __init__(self, *args, user, patient: Patient, **kwargs):
+        super().__init__(*args, user=user, **kwargs)
+        self.fields["program"].queryset = Program.objects.visible_to(user).order_by(
+            "clinic", "name"
+        )
+        self.fields["timezone"].initial = patient.timezone
+        self.fields["start_date"].initial = local_today(patient.timezone)
+        if patient.therapist_id:
+            self.fields["therapist"].initial = patient.therapist_id
+
+    def assignment_kwargs(self) -> dict:
+        return {**super().assignment_kwargs(), "timezone": self.cleaned_data["timezone"]}
+
+
+class ProgramAssignForm(AssignFieldsForm):
+    """Assign one program to one or more patients (from the program)."""
+
+    patients = forms.ModelMultipleChoiceField(
+        queryset=Patient.objects.none(),
+        label=_("Patients"),
+        widget=forms.CheckboxSelectMultiple,
+    )
+    timezone = forms.ChoiceField(
+        label=_("Time zone"),
+        required=False,
+        choices=[("", _("Each patient's own time zone")), *timezone_choices()],
+    )
+    field_order = ["patients", "start_date", "therapist", "reminder_time", "timezone"]
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, user=user, **kwargs)
+        self.fields["patients"].queryset = Patient.objects.visible_to(user)
+        staff = getattr(user, "staff", None)
+        tz_name = staff.clinic.timezone if staff is not None else "UTC"
+        self.fields["start_date"].initial = local_today(tz_name)
+
+    def assignment_kwargs(self) -> dict:
+        return {**super().assignment_kwargs(), "timezone": self.cleaned_data["timezone"] or None}
+
+
+class AssignmentForm(forms.ModelForm):
+    timezone = forms.ChoiceField(label=_("Time zone"), choices=timezone_choices)
+    preferred_weekdays = WeekdaysField()
+
+    class Meta:
+        model = Assignment
+        fields = [
+            "name",
+            "status",
+            "start_date",
+            "therapist",
+            "reminder_time",
+            "timezone",
+            "advanced",
+            "preferred_weekdays",
+            "goal",
+            "scheme",
+            "education",
+        ]
+        widgets = {
+            "start_date": forms.DateInput(attrs={"type": "date"}),
+            "reminder_time": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+            "education": forms.Textarea(attrs={"rows": 6, "class": "vLargeTextField"}),
+        }

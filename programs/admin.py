@@ -1,0 +1,624 @@
+"""The therapist's workplace: the exercise library and the program builder."""
+
+from __future__ import annotations
+
+from adminsortable2.admin import CustomInlineFormSet, SortableAdminBase, SortableTabularInline
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.db import models
+from django.db.models import Count, Prefetch
+from django.http import HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.template.loader import render_to_string
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+
+from clinic.models import Clinic
+from clinic.scoped_admin import ClinicScopedAdmin, ScopedChoicesMixin
+from clinic.tenancy import staff_clinic_id
+
+from .adminforms import (
+    ExerciseForm,
+    KnownLabelsAutocompleteMixin,
+    KnownLabelsFormSetMixin,
+    ProgramForm,
+    WideChangeFormMixin,
+)
+from .display import dosage_text
+from .importexport import ImportRejected, exercises_export, exercises_import, rows_from_file
+from .models import (
+    Exercise,
+    ExerciseVariation,
+    Program,
+    ProgramItem,
+    ProgressionScheme,
+    SchemeStage,
+)
+from .services import exercise_copy_to_clinic, program_copy
+
+NARROW_NUMBER = forms.NumberInput(attrs={"class": "flexion-narrow", "min": 0})
+ADMIN_CSS = {"all": ["programs/admin.css"]}
+
+
+class LibraryFilter(admin.SimpleListFilter):
+    """Shared starter library or the clinic's own rows."""
+
+    title = _("library")
+    parameter_name = "library"
+
+    def lookups(self, request, model_admin):
+        return [("own", _("Our clinic")), ("shared", _("Shared library"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "own":
+            return queryset.filter(clinic__isnull=False)
+        if self.value() == "shared":
+            return queryset.filter(clinic__isnull=True)
+        return queryset
+
+
+def library_label(obj) -> str:
+    return _("Shared") if obj.clinic_id is None else _("Our clinic")
+
+
+def user_clinic(request) -> Clinic | None:
+    clinic_id = staff_clinic_id(request.user)
+    return Clinic.objects.get(pk=clinic_id) if clinic_id is not None else None
+
+
+class LibraryAdmin(ClinicScopedAdmin):
+    """Common ground of the exercise and program admins."""
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        # The clinic is set on save, not in the form: tell the name check which it will be.
+        form.clinic_id = staff_clinic_id(request.user)
+        return form
+
+    @admin.display(description=_("library"), ordering="clinic")
+    def library(self, obj):
+        css = "shared" if obj.clinic_id is None else "own"
+        return format_html('<span class="flexion-badge {}">{}</span>', css, library_label(obj))
+
+    def _require_clinic(self, request) -> Clinic | None:
+        clinic = user_clinic(request)
+        if clinic is None:
+            self.message_user(
+                request, _("Only staff of a clinic can copy into a clinic."), messages.ERROR
+            )
+        return clinic
+
+
+# Exercises -------------------------------------------------------------------------------------
+
+
+class VariationFormSet(KnownLabelsFormSetMixin, forms.BaseInlineFormSet):
+    pass
+
+
+class ExerciseVariationInline(
+    KnownLabelsAutocompleteMixin, ScopedChoicesMixin, admin.TabularInline
+):
+    model = ExerciseVariation
+    fk_name = "exercise"
+    formset = VariationFormSet
+    fields = ["direction", "variation", "order", "note"]
+    autocomplete_fields = ["variation"]
+    extra = 0
+    verbose_name = _("easier or harder variation")
+    verbose_name_plural = _("easier and harder variations")
+    formfield_overrides = {models.PositiveSmallIntegerField: {"widget": NARROW_NUMBER}}
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("exercise", "variation")
+
+
+class ExerciseImportForm(forms.Form):
+    file = forms.FileField(
+        label=_("CSV or JSON file"),
+        help_text=_(
+            "The columns of an export. Rows whose key your clinic already uses update that "
+            "exercise; others are added. One bad row and nothing is imported."
+        ),
+    )
+
+
+@admin.register(Exercise)
+class ExerciseAdmin(LibraryAdmin):
+    form = ExerciseForm
+    change_list_template = "admin/programs/exercise/change_list.html"
+    change_form_template = "admin/programs/exercise/change_form.html"
+    list_display = [
+        "name",
+        "category",
+        "regions",
+        "default_dosage",
+        "has_video",
+        "library",
+    ]
+    list_filter = [
+        LibraryFilter,
+        "category",
+        "body_regions",
+        "equipment",
+        "starting_position",
+    ]
+    search_fields = ["name", "summary", "key"]
+    list_per_page = 50
+    readonly_fields = ["patient_preview", "copied_from_link"]
+    prepopulated_fields = {"key": ["name"]}
+    inlines = [ExerciseVariationInline]
+    actions = ["copy_to_my_clinic", "export_csv", "export_json"]
+    formfield_overrides = {models.PositiveSmallIntegerField: {"widget": NARROW_NUMBER}}
+    fieldsets = [
+        (
+            None,
+            {
+                "fields": [
+                    ("name", "key"),
+                    ("category", "starting_position"),
+                    "body_regions",
+                    "equipment",
+                    "summary",
+                ]
+            },
+        ),
+        (
+            _("How to do it"),
+            {"fields": ["steps", "cues", "cautions", "stop_rule"]},
+        ),
+        (
+            _("Default dosage"),
+            {
+                "fields": [
+                    ("sets", "reps", "side"),
+                    ("hold_seconds", "hold_seconds_max", "rest_seconds"),
+                    ("contraction_seconds", "contraction_seconds_max"),
+                    "intensity",
+                ],
+                "description": _(
+                    "What a program uses unless it overrides it. Hold and contraction: "
+                    "a single value, or a range with “up to”."
+                ),
+            },
+        ),
+        (_("Video and source"), {"fields": ["video_url", "source", "copied_from_link"]}),
+        (_("As the patient sees it"), {"fields": ["patient_preview"]}),
+    ]
+
+    class Media:
+        css = ADMIN_CSS
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("body_regions", "equipment")
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if obj is None or self.has_change_permission(request, obj):
+            return fieldsets
+        # Read-only (shared) exercises show their steps numbered, not as the stored list.
+        return [
+            (
+                name,
+                {
+                    **options,
+                    "fields": [
+                        "numbered_steps" if field == "steps" else field
+                        for field in options["fields"]
+                    ],
+                },
+            )
+            for name, options in fieldsets
+        ]
+
+    @admin.display(description=_("steps"))
+    def numbered_steps(self, obj):
+        return format_html(
+            '<ol class="flexion-steps">{}</ol>',
+            format_html_join("", "<li>{}</li>", ((step,) for step in obj.steps)),
+        )
+
+    @admin.display(description=_("body regions"))
+    def regions(self, obj):
+        return ", ".join(region.name for region in obj.body_regions.all())
+
+    @admin.display(description=_("default dosage"))
+    def default_dosage(self, obj):
+        return dosage_text(obj.dosage())
+
+    @admin.display(description=_("video"), ordering="video_provider", empty_value="")
+    def has_video(self, obj):
+        return f"▶ {obj.get_video_provider_display()}" if obj.video_id else ""
+
+    @admin.display(description=_("video link"))
+    def video_url(self, obj):
+        video = obj.video
+        return format_html('<a href="{0}">{0}</a>', video.watch_url()) if video else "–"
+
+    @admin.display(description=_("copied from"))
+    def copied_from_link(self, obj):
+        if obj is None or obj.copied_from_id is None:
+            return "–"
+        return obj.copied_from.name
+
+    @admin.display(description=_("patient preview"))
+    def patient_preview(self, obj):
+        if obj is None or obj.pk is None:
+            return _("Save the exercise to see it as the patient will.")
+        return render_to_string(
+            "admin/programs/exercise_card.html",
+            {"exercise": obj, "dosage": dosage_text(obj.dosage()), "video": obj.video},
+        )
+
+    def get_urls(self):
+        return [
+            path(
+                "import/",
+                self.admin_site.admin_view(self.import_view),
+                name="programs_exercise_import",
+            ),
+            path(
+                "<path:object_id>/copy/",
+                self.admin_site.admin_view(self.copy_view),
+                name="programs_exercise_copy",
+            ),
+            *super().get_urls(),
+        ]
+
+    def copy_view(self, request, object_id):
+        """Copy one shared exercise into the user's clinic and open the copy."""
+        exercise = get_object_or_404(self.get_queryset(request), pk=object_id, clinic=None)
+        clinic = user_clinic(request)
+        if request.method != "POST" or clinic is None or not self.has_add_permission(request):
+            raise PermissionDenied
+        copy, created = exercise_copy_to_clinic(exercise=exercise, clinic=clinic)
+        message = (
+            _("Copied to your clinic: you can edit this copy.")
+            if created
+            else _("Your clinic already has a copy of this exercise.")
+        )
+        self.message_user(request, message, messages.SUCCESS if created else messages.INFO)
+        return HttpResponseRedirect(reverse("admin:programs_exercise_change", args=[copy.pk]))
+
+    def import_view(self, request):
+        if not self.has_add_permission(request) or staff_clinic_id(request.user) is None:
+            raise PermissionDenied
+        form = ExerciseImportForm(request.POST or None, request.FILES or None)
+        errors = []
+        if request.method == "POST" and form.is_valid():
+            upload = form.cleaned_data["file"]
+            file_format = upload.name.rsplit(".", 1)[-1].lower()
+            try:
+                text = upload.read().decode("utf-8-sig")
+                result = exercises_import(
+                    clinic=user_clinic(request), rows=rows_from_file(text, file_format)
+                )
+            except UnicodeDecodeError:
+                errors = [_("The file is not UTF-8 text.")]
+            except ImportRejected as rejected:
+                errors = rejected.errors
+            else:
+                self.message_user(
+                    request,
+                    _("Imported: %(created)s added, %(updated)s updated.")
+                    % {"created": len(result.created), "updated": len(result.updated)},
+                    messages.SUCCESS,
+                )
+                return HttpResponseRedirect(reverse("admin:programs_exercise_changelist"))
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": _("Import exercises"),
+            "form": form,
+            "errors": errors,
+        }
+        return TemplateResponse(request, "admin/programs/exercise/import.html", context)
+
+    @admin.action(description=_("Copy to my clinic (to edit it)"))
+    def copy_to_my_clinic(self, request, queryset):
+        clinic = self._require_clinic(request)
+        if clinic is None:
+            return None
+        created = 0
+        for exercise in queryset.filter(clinic__isnull=True).order_by("pk"):
+            _copy, was_created = exercise_copy_to_clinic(exercise=exercise, clinic=clinic)
+            created += was_created
+        self.message_user(
+            request,
+            ngettext(
+                "%(count)d exercise copied to your clinic.",
+                "%(count)d exercises copied to your clinic.",
+                created,
+            )
+            % {"count": created}
+            + (" " + _("Exercises already in your clinic were skipped.") if created == 0 else ""),
+            messages.SUCCESS,
+        )
+        return None
+
+    def _export(self, request, queryset, file_format):
+        content_type = "text/csv" if file_format == "csv" else "application/json"
+        response = HttpResponse(
+            exercises_export(queryset, file_format), content_type=f"{content_type}; charset=utf-8"
+        )
+        response["Content-Disposition"] = f'attachment; filename="exercises.{file_format}"'
+        return response
+
+    @admin.action(description=_("Export selected as CSV"), permissions=["view"])
+    def export_csv(self, request, queryset):
+        return self._export(request, queryset, "csv")
+
+    @admin.action(description=_("Export selected as JSON"), permissions=["view"])
+    def export_json(self, request, queryset):
+        return self._export(request, queryset, "json")
+
+
+# Programs --------------------------------------------------------------------------------------
+
+
+class ProgramItemFormSet(KnownLabelsFormSetMixin, CustomInlineFormSet):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # An empty override means "the exercise's default": show that default, greyed out.
+        for form in self.initial_forms:
+            exercise = form.instance.exercise
+            for name, value in exercise.dosage().items():
+                if name in form.fields and value not in (None, ""):
+                    form.fields[name].widget.attrs["placeholder"] = value
+
+
+class ProgramItemInline(KnownLabelsAutocompleteMixin, ScopedChoicesMixin, SortableTabularInline):
+    model = ProgramItem
+    formset = ProgramItemFormSet
+    fields = [
+        "exercise",
+        "sets",
+        "reps",
+        "side",
+        "hold_seconds",
+        "hold_seconds_max",
+        "contraction_seconds",
+        "rest_seconds",
+        "intensity",
+        "note",
+        "patient_sees",
+    ]
+    readonly_fields = ["patient_sees"]
+    autocomplete_fields = ["exercise"]
+    classes = ["flexion-items"]
+    extra = 0
+    verbose_name = _("exercise")
+    verbose_name_plural = _("exercises (drag ☰ to reorder; empty dosage = the exercise's default)")
+    formfield_overrides = {
+        models.PositiveSmallIntegerField: {"widget": NARROW_NUMBER},
+        models.TextField: {"widget": forms.Textarea(attrs={"rows": 1, "cols": 24})},
+    }
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("exercise")
+
+    def formfield_for_choice_field(self, db_field, request, **kwargs):
+        if db_field.name in ("side", "intensity"):
+            kwargs["choices"] = [("", _("default")), *db_field.choices]
+        return super().formfield_for_choice_field(db_field, request, **kwargs)
+
+    @admin.display(description=_("the patient sees"))
+    def patient_sees(self, item):
+        if item.pk is None:
+            return "–"
+        text = dosage_text(item.resolved_dosage(item.exercise))
+        if item.lacks_dosage():
+            return format_html('<span class="flexion-warning">⚠ {}</span>', _("no dosage set"))
+        return text
+
+
+@admin.register(Program)
+class ProgramAdmin(WideChangeFormMixin, SortableAdminBase, LibraryAdmin):
+    form = ProgramForm
+    change_form_template = "admin/programs/program/change_form.html"
+    list_display = ["name", "goal", "exercise_count", "dosage_warnings", "scheme", "library"]
+    list_filter = [LibraryFilter, "scheme"]
+    search_fields = ["name", "goal", "items__exercise__name"]
+    inlines = [ProgramItemInline]
+    actions = ["assign_to_patients", "duplicate_programs", "copy_to_my_clinic"]
+    fieldsets = [
+        (None, {"fields": ["name", "goal", "scheme"]}),
+        (_("Education text for the patient"), {"fields": ["education"]}),
+    ]
+
+    class Media:
+        css = ADMIN_CSS
+
+    def get_queryset(self, request):
+        items = ProgramItem.objects.select_related("exercise")
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("scheme")
+            .annotate(exercise_total=Count("items", distinct=True))
+            .prefetch_related(Prefetch("items", queryset=items))
+        )
+
+    def get_field_queryset(self, db, db_field, request):
+        if db_field.name == "scheme":
+            return ProgressionScheme.objects.visible_to(request.user)
+        return super().get_field_queryset(db, db_field, request)
+
+    def get_changeform_initial_data(self, request):
+        initial = super().get_changeform_initial_data(request)
+        default = ProgressionScheme.objects.filter(clinic=None, is_default=True).first()
+        initial.setdefault("scheme", default.pk if default else None)
+        return initial
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            obj.created_by = request.user
+        super().save_model(request, obj, form, change)
+
+    @admin.display(description=_("exercises"), ordering="exercise_total")
+    def exercise_count(self, obj):
+        return obj.exercise_total
+
+    @admin.display(description=_("warnings"), empty_value="")
+    def dosage_warnings(self, obj):
+        missing = [item for item in obj.items.all() if item.lacks_dosage()]
+        if not missing:
+            return ""
+        return format_html(
+            '<span class="flexion-warning">⚠ {}</span>',
+            ngettext(
+                "%(count)d exercise without a dosage",
+                "%(count)d exercises without a dosage",
+                len(missing),
+            )
+            % {"count": len(missing)},
+        )
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        if request.method == "GET":
+            program = self.get_object(request, object_id)
+            if program is not None:
+                for item in program.items.all():
+                    if item.lacks_dosage():
+                        self.message_user(
+                            request,
+                            _(
+                                "“%(exercise)s” has no dosage: neither the exercise nor this "
+                                "program says how many sets, reps or how long to hold."
+                            )
+                            % {"exercise": item.exercise},
+                            messages.WARNING,
+                        )
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def get_urls(self):
+        return [
+            path(
+                "<path:object_id>/preview/",
+                self.admin_site.admin_view(self.preview_view),
+                name="programs_program_preview",
+            ),
+            path(
+                "<path:object_id>/assign/",
+                self.admin_site.admin_view(self.assign_view),
+                name="programs_program_assign",
+            ),
+            path(
+                "<path:object_id>/copy/",
+                self.admin_site.admin_view(self.copy_view),
+                name="programs_program_copy",
+            ),
+            *super().get_urls(),
+        ]
+
+    def copy_view(self, request, object_id):
+        """Duplicate a clinic program, or copy a shared one into the clinic, and open the copy."""
+        program = get_object_or_404(self.get_queryset(request), pk=object_id)
+        clinic = user_clinic(request)
+        if request.method != "POST" or clinic is None or not self.has_add_permission(request):
+            raise PermissionDenied
+        copy = program_copy(program=program, clinic=clinic, created_by=request.user)
+        self.message_user(
+            request,
+            _("“%(name)s” is your clinic's copy: edit it freely.") % {"name": copy.name},
+            messages.SUCCESS,
+        )
+        return HttpResponseRedirect(reverse("admin:programs_program_change", args=[copy.pk]))
+
+    def preview_view(self, request, object_id):
+        program = get_object_or_404(self.get_queryset(request), pk=object_id)
+        items = [
+            {
+                "item": item,
+                "exercise": item.exercise,
+                "dosage": dosage_text(item.resolved_dosage(item.exercise)),
+                "video": item.exercise.video,
+                "lacks_dosage": item.lacks_dosage(),
+            }
+            for item in program.items.all()
+        ]
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "original": program,
+            "title": _("Preview: %(name)s") % {"name": program.name},
+            "program": program,
+            "items": items,
+            "stages": SchemeStage.objects.filter(scheme_id=program.scheme_id),
+        }
+        return TemplateResponse(request, "admin/programs/program/preview.html", context)
+
+    def assign_view(self, request, object_id):
+        # Lives with the patients app: it is the patients' side of the workflow.
+        from patients.admin import program_assign_view
+
+        program = get_object_or_404(self.get_queryset(request), pk=object_id)
+        return program_assign_view(self, request, program)
+
+    def has_assign_permission(self, request):
+        return request.user.has_perm("patients.add_assignment")
+
+    @admin.action(description=_("Assign to patients…"), permissions=["assign"])
+    def assign_to_patients(self, request, queryset):
+        if queryset.count() != 1:
+            self.message_user(request, _("Select exactly one program to assign."), messages.WARNING)
+            return None
+        return HttpResponseRedirect(
+            reverse("admin:programs_program_assign", args=[queryset.get().pk])
+        )
+
+    @admin.action(description=_("Duplicate"), permissions=["add"])
+    def duplicate_programs(self, request, queryset):
+        clinic = self._require_clinic(request)
+        if clinic is None:
+            return None
+        copies = [
+            program_copy(program=program, clinic=clinic, created_by=request.user)
+            for program in queryset.filter(clinic=clinic)
+        ]
+        self._report_copies(request, copies, queryset.filter(clinic__isnull=True).exists())
+        return None
+
+    @admin.action(description=_("Copy to my clinic (to edit it)"), permissions=["add"])
+    def copy_to_my_clinic(self, request, queryset):
+        clinic = self._require_clinic(request)
+        if clinic is None:
+            return None
+        copies = [
+            program_copy(program=program, clinic=clinic, created_by=request.user)
+            for program in queryset.filter(clinic__isnull=True)
+        ]
+        self._report_copies(request, copies, False)
+        return None
+
+    def _report_copies(self, request, copies, skipped_shared):
+        if copies:
+            self.message_user(
+                request,
+                format_html(
+                    "{} {}",
+                    _("Created:"),
+                    format_html_join(
+                        ", ",
+                        '<a href="{}">{}</a>',
+                        (
+                            (reverse("admin:programs_program_change", args=[c.pk]), c.name)
+                            for c in copies
+                        ),
+                    ),
+                ),
+                messages.SUCCESS,
+            )
+        if skipped_shared or not copies:
+            self.message_user(
+                request,
+                _(
+                    "Shared programs are copied with “Copy to my clinic”; "
+                    "“Duplicate” copies your clinic's own programs."
+                ),
+                messages.INFO,
+            )

@@ -1,0 +1,15 @@
+from django.core.management.base import BaseCommand
+
+from programs.services import starter_library_load
+
+
+class Command(BaseCommand):
+    help = "Create or refresh the shared starter exercises and default programs (idempotent)."
+
+    def handle(self, *args, **options):
+        exercises, programs = starter_library_load()
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Starter library ready: {exercises} exercises, {programs} programs."
+            )
+        )

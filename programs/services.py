@@ -1,0 +1,210 @@
+"""Workflows of the exercise library and of programs that span several models."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from django.db import transaction
+from django.db.models import Q
+
+from clinic.models import Clinic
+
+from .models import (
+    BodyRegion,
+    Dosage,
+    Equipment,
+    Exercise,
+    ExerciseVariation,
+    Program,
+    ProgramItem,
+    ProgressionScheme,
+)
+from .video import parse_video_url
+
+STARTER_DIR = Path(__file__).resolve().parent / "starter"
+EXERCISE_FIELDS = [
+    "name",
+    "category",
+    "starting_position",
+    "summary",
+    "steps",
+    "cues",
+    "cautions",
+    "stop_rule",
+    "source",
+    *Dosage.DOSAGE_FIELDS,
+]
+OVERRIDE_FIELDS = list(Dosage.DOSAGE_FIELDS)
+
+
+def _starter(name: str) -> list[dict]:
+    return json.loads((STARTER_DIR / name).read_text(encoding="utf-8"))
+
+
+@transaction.atomic
+def starter_library_load() -> tuple[int, int]:
+    """Create or refresh the shared starter exercises and default programs; return their counts.
+
+    Idempotent: rows are matched by key, so running it again updates them in place and
+    never duplicates anything. Clinics' own copies are left alone.
+    """
+    exercises = _starter("exercises.json")
+    regions = {region.code: region for region in BodyRegion.objects.all()}
+    equipment = {item.code: item for item in Equipment.objects.all()}
+    by_key: dict[str, Exercise] = {}
+    for data in exercises:
+        defaults = {name: data[name] for name in EXERCISE_FIELDS}
+        video = parse_video_url(data["video_url"]) if data["video_url"] else None
+        defaults["video_provider"] = video.provider.value if video else ""
+        defaults["video_id"] = video.id if video else ""
+        exercise, _ = Exercise.objects.update_or_create(
+            clinic=None, key=data["key"], defaults=defaults
+        )
+        exercise.body_regions.set([regions[code] for code in data["body_regions"]])
+        exercise.equipment.set([equipment[code] for code in data["equipment"]])
+        by_key[data["key"]] = exercise
+    for data in exercises:
+        exercise = by_key[data["key"]]
+        exercise.variations.all().delete()
+        ExerciseVariation.objects.bulk_create(
+            ExerciseVariation(
+                exercise=exercise,
+                variation=by_key[link["key"]],
+                direction=link["direction"],
+                order=order,
+                note=link["note"],
+            )
+            for order, link in enumerate(data["variations"])
+        )
+
+    scheme = ProgressionScheme.objects.get(clinic=None, is_default=True)
+    programs = _starter("programs.json")
+    for data in programs:
+        program, _ = Program.objects.update_or_create(
+            clinic=None,
+            key=data["key"],
+            defaults={
+                "name": data["name"],
+                "goal": data["goal"],
+                "education": data["education"],
+                "scheme": scheme,
+            },
+        )
+        program.items.all().delete()
+        ProgramItem.objects.bulk_create(
+            ProgramItem(
+                program=program,
+                exercise=by_key[item["exercise"]],
+                order=order,
+                note=item["note"],
+                **{name: item[name] for name in OVERRIDE_FIELDS if name in item},
+            )
+            for order, item in enumerate(data["items"], start=1)
+        )
+    return len(exercises), len(programs)
+
+
+def _free_name(model, clinic: Clinic, name: str) -> str:
+    """Return ``name``, or "name (copy)", "name (copy 2)"… whichever the clinic has not used."""
+    taken = set(
+        model.objects.filter(clinic=clinic, name__startswith=name).values_list("name", flat=True)
+    )
+    if name not in taken:
+        return name
+    candidate, number = f"{name} (copy)", 2
+    while candidate in taken:
+        candidate, number = f"{name} (copy {number})", number + 1
+    return candidate
+
+
+def _free_key(clinic: Clinic, key: str) -> str:
+    taken = set(
+        Exercise.objects.filter(clinic=clinic, key__startswith=key).values_list("key", flat=True)
+    )
+    candidate, number = key, 2
+    while candidate in taken:
+        candidate, number = f"{key}-{number}"[:100], number + 1
+    return candidate
+
+
+@transaction.atomic
+def exercise_copy_to_clinic(*, exercise: Exercise, clinic: Clinic) -> tuple[Exercise, bool]:
+    """Copy a shared exercise into a clinic, which may then edit its copy.
+
+    Return the copy and whether it was created: a clinic that already copied the exercise
+    gets its existing copy back. Variation links are carried over where the clinic has a
+    copy of the other exercise too, in both directions, so copying a progression one
+    exercise at a time links it up.
+    """
+    existing = Exercise.objects.filter(clinic=clinic, copied_from=exercise).first()
+    if existing is not None:
+        return existing, False
+    copy = Exercise(
+        clinic=clinic,
+        copied_from=exercise,
+        key=_free_key(clinic, exercise.key),
+        video_provider=exercise.video_provider,
+        video_id=exercise.video_id,
+        **{name: getattr(exercise, name) for name in EXERCISE_FIELDS},
+    )
+    copy.name = _free_name(Exercise, clinic, exercise.name)
+    copy.save()
+    copy.body_regions.set(exercise.body_regions.all())
+    copy.equipment.set(exercise.equipment.all())
+
+    copies = {
+        source_id: copy_id
+        for copy_id, source_id in Exercise.objects.filter(
+            clinic=clinic, copied_from__isnull=False
+        ).values_list("pk", "copied_from_id")
+    }
+    links = ExerciseVariation.objects.filter(Q(exercise=exercise) | Q(variation=exercise))
+    new_links = []
+    for link in links:
+        if link.exercise_id == exercise.pk and link.variation_id in copies:
+            new_links.append((copy.pk, copies[link.variation_id], link))
+        elif link.variation_id == exercise.pk and link.exercise_id in copies:
+            new_links.append((copies[link.exercise_id], copy.pk, link))
+    ExerciseVariation.objects.bulk_create(
+        [
+            ExerciseVariation(
+                exercise_id=source,
+                variation_id=target,
+                direction=link.direction,
+                order=link.order,
+                note=link.note,
+            )
+            for source, target, link in new_links
+        ],
+        ignore_conflicts=True,
+    )
+    return copy, True
+
+
+@transaction.atomic
+def program_copy(*, program: Program, clinic: Clinic, created_by=None) -> Program:
+    """Copy a program with its items into a clinic (its own, or from the shared library).
+
+    The items keep pointing at the same exercises: shared exercises may be used by every
+    clinic as they are.
+    """
+    copy = Program.objects.create(
+        clinic=clinic,
+        name=_free_name(Program, clinic, program.name),
+        goal=program.goal,
+        education=program.education,
+        scheme=program.scheme,
+        created_by=created_by,
+    )
+    ProgramItem.objects.bulk_create(
+        ProgramItem(
+            program=copy,
+            exercise_id=item.exercise_id,
+            order=item.order,
+            note=item.note,
+            **{name: getattr(item, name) for name in OVERRIDE_FIELDS},
+        )
+        for item in program.items.all()
+    )
+    return copy

@@ -1,0 +1,64 @@
+"""One row of every patient-linked model for a patient, for the privacy and sweep tests."""
+
+import datetime
+
+from django.utils import timezone
+
+from patients.models import (
+    Answer,
+    ChangeKind,
+    CheckIn,
+    ExerciseLog,
+    Reminder,
+    Session,
+    SessionStatus,
+    StageChange,
+)
+from tests.factories import AssignmentFactory, PrescriptionItemFactory
+
+
+def patient_records(patient, *, marker: str) -> dict:
+    """Create an assignment with an item, a session with a log and a check-in, a stage
+    change and a reminder for the patient; every free text contains marker."""
+    assignment = AssignmentFactory(
+        patient=patient, goal=f"{marker} goal", education=f"{marker} education"
+    )
+    item = PrescriptionItemFactory(assignment=assignment, note=f"{marker} item note")
+    session = Session.objects.create(
+        assignment=assignment,
+        patient=patient,
+        performed_on=datetime.date(2026, 3, 2),
+        status=SessionStatus.COMPLETED,
+        completed_at=timezone.now(),
+        effort=4,
+        note=f"{marker} session note",
+    )
+    log = ExerciseLog.objects.create(
+        session=session, item=item, sets_done=1, reps_done=2, pain=3, skip_reason=f"{marker} skip"
+    )
+    checkin = CheckIn.objects.create(
+        session=session, patient=patient, answer=Answer.FINE, answered_on=datetime.date(2026, 3, 3)
+    )
+    change = StageChange.objects.create(
+        assignment=assignment,
+        effective_on=datetime.date(2026, 3, 9),
+        from_stage="start",
+        to_stage="build",
+        kind=ChangeKind.PROMOTION,
+        reason="Both sessions done and fine the next day.",
+    )
+    reminder = Reminder.objects.create(
+        patient=patient,
+        local_date=datetime.date(2026, 3, 2),
+        due_at=timezone.now(),
+        last_error=f"{marker} error for {patient.email}",
+    )
+    return {
+        "assignment": assignment,
+        "item": item,
+        "session": session,
+        "log": log,
+        "checkin": checkin,
+        "stage_change": change,
+        "reminder": reminder,
+    }

@@ -1,0 +1,255 @@
+"""Request every URL pattern of the project with someone else's object ids.
+
+Staff of clinic A (alice, therapist; alma, clinic admin) ask for clinic B's objects,
+patient carol for patient dave's. No answer may show the other side's data, and no
+GET may change a row. Every pattern needs a case below: a new URL pattern makes
+``test_every_url_pattern_has_a_case`` fail until one line is added for it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import pytest
+from django.apps import apps
+from django.contrib.auth.models import Group
+from django.contrib.auth.tokens import default_token_generator
+from django.contrib.contenttypes.models import ContentType
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
+
+from clinic.audit import audit_record
+from clinic.models import AuditAction, AuditEvent
+from patients.models import Patient
+from tests.factories import ExerciseFactory, ProgramFactory
+
+from .patient_records import patient_records
+
+pytestmark = pytest.mark.django_db
+
+# Text that only clinic B's data contains.
+MARKER = "ZEBRA"
+OTHER_SIDE_TEXT = (MARKER, "Dave", "dave@b.example", "bob@b.example", "Clinic B")
+# Rows that a GET may legitimately write: the trail of reads, sessions, sign-in records.
+WRITTEN_ON_GET = {"clinic.auditevent", "sessions.session", "admin.logentry"}
+
+
+@dataclass
+class World:
+    """Clinic B's objects: what alice, alma and carol must never see."""
+
+    clinic_b: object
+    bob: object
+    dave: Patient
+    records: dict
+    exercise: object
+    program: object
+    event: AuditEvent
+    group: Group
+    lockouts: dict = field(default_factory=dict)
+
+
+@pytest.fixture
+def world(alice, alma, carol, bob, dave, clinic_b):
+    from axes.models import AccessAttempt, AccessFailureLog, AccessLog
+
+    dave.last_name = f"{MARKER}son"
+    dave.save()
+    lockout_fields = {"username": "dave@b.example", "ip_address": "203.0.113.9", "user_agent": ""}
+    return World(
+        clinic_b=clinic_b,
+        bob=bob,
+        dave=dave,
+        records=patient_records(dave, marker=MARKER),
+        exercise=ExerciseFactory(clinic=clinic_b, name=f"{MARKER} exercise"),
+        program=ProgramFactory(clinic=clinic_b, name=f"{MARKER} program"),
+        event=audit_record(action=AuditAction.EXPORT, actor=bob, obj=dave),
+        group=Group.objects.create(name=f"{MARKER} group"),
+        lockouts={
+            "axes.accessattempt": AccessAttempt.objects.create(
+                failures_since_start=1, **lockout_fields
+            ),
+            "axes.accesslog": AccessLog.objects.create(**lockout_fields),
+            "axes.accessfailurelog": AccessFailureLog.objects.create(**lockout_fields),
+        },
+    )
+
+
+@dataclass(frozen=True)
+class Case:
+    """How to fill a pattern's parameters from clinic B's objects (or the path to request)."""
+
+    kwargs: Callable[[World], dict] = lambda world: {}
+    path: Callable[[World], str] | None = None
+    query: str = ""
+
+
+NO_PARAMS = Case()
+
+# Every model with an admin: which object of clinic B its object pages are asked for.
+ADMIN_OBJECTS: dict[str, Callable[[World], object]] = {
+    "auth.group": lambda w: w.group,
+    "axes.accessattempt": lambda w: w.lockouts["axes.accessattempt"],
+    "axes.accesslog": lambda w: w.lockouts["axes.accesslog"],
+    "axes.accessfailurelog": lambda w: w.lockouts["axes.accessfailurelog"],
+    "clinic.clinic": lambda w: w.clinic_b,
+    "clinic.user": lambda w: w.bob,
+    "clinic.staffmember": lambda w: w.bob.staff,
+    "clinic.auditevent": lambda w: w.event,
+    "patients.patient": lambda w: w.dave,
+}
+
+CASES: dict[str, Case] = {
+    "admin_password_reset": NO_PARAMS,
+    "mfa_setup": NO_PARAMS,
+    "mfa_verify": NO_PARAMS,
+    "admin:index": NO_PARAMS,
+    "admin:login": NO_PARAMS,
+    "admin:logout": NO_PARAMS,
+    "admin:password_change": NO_PARAMS,
+    "admin:password_change_done": NO_PARAMS,
+    "admin:jsi18n": NO_PARAMS,
+    "admin:autocomplete": Case(
+        query="app_label=patients&model_name=patient&field_name=therapist&term=b"
+    ),
+    "admin:view_on_site": Case(
+        kwargs=lambda w: {
+            "content_type_id": ContentType.objects.get_for_model(Patient).pk,
+            "object_id": w.dave.pk,
+        }
+    ),
+    "admin:app_list": Case(kwargs=lambda w: {"app_label": "patients"}),
+    "admin:auth_user_password_change": Case(kwargs=lambda w: {"id": w.bob.pk}),
+    "admin/(?P<url>.*)$": Case(path=lambda w: f"/admin/patients/patient/{w.dave.pk}/nowhere"),
+    "password_reset": NO_PARAMS,
+    "password_reset_done": NO_PARAMS,
+    "password_reset_complete": NO_PARAMS,
+    "password_reset_confirm": Case(
+        kwargs=lambda w: {
+            "uidb64": urlsafe_base64_encode(force_bytes(w.dave.user.pk)),
+            "token": default_token_generator.make_token(w.dave.user),
+        }
+    ),
+    "patients:home": NO_PARAMS,
+    "patients:login": NO_PARAMS,
+    "patients:logout": NO_PARAMS,
+}
+
+
+def _admin_cases() -> dict[str, Case]:
+    cases = {}
+    for label, get_object in ADMIN_OBJECTS.items():
+        app_label, model_name = label.split(".")
+        prefix = f"admin:{app_label}_{model_name}"
+        cases[f"{prefix}_changelist"] = Case(query="q=b")
+        cases[f"{prefix}_add"] = NO_PARAMS
+        for view in ("history", "delete", "change"):
+            cases[f"{prefix}_{view}"] = Case(kwargs=lambda w, g=get_object: {"object_id": g(w).pk})
+        cases[f"admin/{app_label}/{model_name}/<path:object_id>/"] = Case(
+            kwargs=lambda w, g=get_object: {"object_id": g(w).pk}
+        )
+    return cases
+
+
+ALL_CASES = {**CASES, **_admin_cases()}
+
+
+@dataclass(frozen=True)
+class Pattern:
+    key: str  # the qualified name, or the route for unnamed patterns
+    name: str | None
+    route: str
+
+
+def project_patterns(patterns=None, prefix="", namespace=None) -> list[Pattern]:
+    found = []
+    for entry in get_resolver().url_patterns if patterns is None else patterns:
+        if isinstance(entry, URLResolver):
+            inner = namespace
+            if entry.namespace:
+                inner = f"{namespace}:{entry.namespace}" if namespace else entry.namespace
+            found += project_patterns(entry.url_patterns, prefix + str(entry.pattern), inner)
+        elif isinstance(entry, URLPattern):
+            name = entry.name and (f"{namespace}:{entry.name}" if namespace else entry.name)
+            route = prefix + str(entry.pattern)
+            found.append(Pattern(key=name or route, name=name, route=route))
+    return found
+
+
+def url_for(pattern: Pattern, case: Case, world: World) -> str:
+    if case.path is not None:
+        url = case.path(world)
+    elif pattern.name is not None:
+        url = reverse(pattern.name, kwargs=case.kwargs(world))
+    else:
+        url = "/" + re.sub(
+            r"<(?:\w+:)?(\w+)>", lambda m: str(case.kwargs(world)[m[1]]), pattern.route
+        )
+    return f"{url}?{case.query}" if case.query else url
+
+
+def database_snapshot() -> dict:
+    snapshot = {}
+    for model in apps.get_models():
+        label = model._meta.label_lower
+        if label not in WRITTEN_ON_GET and not label.startswith("axes."):
+            snapshot[label] = list(model._base_manager.order_by("pk").values_list())
+    return snapshot
+
+
+def response_text(response) -> str:
+    body = b"".join(response.streaming_content) if response.streaming else response.content
+    return body.decode("utf-8", "replace") + response.get("Location", "")
+
+
+def patterns_without_a_case() -> list[str]:
+    return sorted({pattern.key for pattern in project_patterns()} - set(ALL_CASES))
+
+
+def test_every_url_pattern_has_a_case():
+    keys = {pattern.key for pattern in project_patterns()}
+    missing = patterns_without_a_case()
+    assert not missing, (
+        "URL patterns without a case in tests/clinic/test_url_sweep.py: "
+        f"{missing}. Add one line each: CASES['name'] = Case(kwargs=lambda w: {{...ids of "
+        "clinic B or patient dave from the World...}}), or, for a new admin model, "
+        "ADMIN_OBJECTS['app.model'] = lambda w: <one of its rows in clinic B>."
+    )
+    stale = sorted(set(ALL_CASES) - keys)
+    assert not stale, f"Cases for URL patterns that no longer exist: {stale}"
+
+
+def test_a_new_url_pattern_without_a_case_is_caught(settings):
+    settings.ROOT_URLCONF = "tests.clinic.urls_with_a_new_pattern"
+    assert patterns_without_a_case() == ["brand_new"]
+
+
+@pytest.mark.parametrize("who", ["alice", "alma", "carol"])
+def test_no_url_shows_another_clinics_or_patients_data_or_changes_anything(
+    request, who, world, carol
+):
+    user = carol.user if who == "carol" else request.getfixturevalue(who)
+    client = Client()
+    for pattern in project_patterns():
+        client.force_login(user)
+        url = url_for(pattern, ALL_CASES[pattern.key], world)
+        before = database_snapshot()
+        response = client.get(url)
+        assert response.status_code < 500, url
+        text = response_text(response)
+        leaked = [piece for piece in OTHER_SIDE_TEXT if piece in text]
+        assert not leaked, f"{who} GET {url} ({response.status_code}) shows {leaked}"
+        assert database_snapshot() == before, f"{who} GET {url} changed the database"
+
+
+def test_the_other_side_does_see_its_own_data_so_the_sweep_can_tell(world):
+    client = Client()
+    client.force_login(world.bob)
+    page = client.get(reverse("admin:patients_patient_change", args=[world.dave.pk]))
+    assert MARKER in page.text
+    client.force_login(world.dave.user)
+    assert "Dave" in client.get(reverse("patients:home")).text

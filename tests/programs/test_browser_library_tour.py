@@ -1,0 +1,105 @@
+"""The library pages as a therapist sees them in Chromium: list, exercise, preview, import.
+
+Screenshots go to test-artifacts/library-*.png.
+"""
+
+import os
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+from playwright.sync_api import sync_playwright
+
+from clinic.demo import DEMO_PASSWORD
+from programs.models import Exercise, Program
+
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
+
+
+@pytest.fixture
+def page(live_server):
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS
+        )
+        context = browser.new_context(viewport={"width": 1400, "height": 900})
+        context.route(lambda url: not url.startswith(live_server.url), lambda route: route.abort())
+        page = context.new_page()
+        page.set_default_timeout(15_000)
+        yield page
+        browser.close()
+
+
+def shot(page, name):
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"library-{name}.png"), full_page=True)
+
+
+def test_a_therapist_browses_the_library_previews_a_program_and_meets_import_errors(
+    live_server, page, tmp_path
+):
+    call_command("seed_demo")
+    page.goto(f"{live_server.url}/admin/login/")
+    page.fill("#id_username", "therapist@demo.flexion.test")
+    page.fill("#id_password", DEMO_PASSWORD)
+    page.click("input[type=submit]")
+    page.wait_for_url(f"{live_server.url}/admin/")
+
+    page.goto(f"{live_server.url}/admin/programs/exercise/")
+    assert page.locator("#result_list tbody tr").count() == 21
+    shot(page, "1-exercises")
+
+    video = Exercise.objects.get(video_id="KCADorwJ6Ik")
+    page.goto(f"{live_server.url}/admin/programs/exercise/{video.pk}/change/")
+    iframe = page.locator(".flexion-video iframe")
+    assert iframe.get_attribute("src") == "https://www.youtube-nocookie.com/embed/KCADorwJ6Ik"
+    shot(page, "2-shared-video-exercise")
+
+    gentle = Exercise.objects.get(key="gentle-hip-flexion")
+    page.goto(f"{live_server.url}/admin/programs/exercise/{gentle.pk}/change/")
+    assert page.locator(".flexion-card .flexion-steps li").count() == len(gentle.steps)
+    shot(page, "3-shared-exercise-steps")
+
+    page.goto(f"{live_server.url}/admin/programs/program/")
+    shot(page, "4-programs")
+    program = Program.objects.get(key="hip-flexor-stretches-for-back-pain")
+    page.goto(f"{live_server.url}/admin/programs/program/{program.pk}/preview/")
+    assert page.locator(".flexion-card").count() == 3
+    shot(page, "5-program-preview")
+
+    bad = tmp_path / "bad.csv"
+    bad.write_text(
+        "name,category,starting_position,steps,sets,reps,hold_seconds,video_url\n"
+        "Good,stretch,standing,Stand.,1,2,,\n"
+        "Bad,stretch,standing,Stand.,1,-2,700,https://example.com/v/1\n",
+        encoding="utf-8",
+    )
+    page.goto(f"{live_server.url}/admin/programs/exercise/import/")
+    page.set_input_files("#id_file", str(bad))
+    page.click("input[type=submit][value=Import]")
+    page.wait_for_selector(".flexion-errors")
+    assert page.locator(".flexion-errors li").count() == 3
+    shot(page, "6-import-errors")
+    assert Exercise.objects.count() == 21
+
+    patient = program.assignments.get().patient
+    page.goto(f"{live_server.url}/admin/patients/patient/{patient.pk}/change/")
+    shot(page, "7-patient")
+    page.click("text=Assign a program")
+    page.wait_for_selector("#id_program")
+    shot(page, "8-assign-from-patient")

@@ -10,6 +10,9 @@ from rest_framework.permissions import SAFE_METHODS
 
 from clinic.tenancy import staff_clinic_id
 
+from .errors import validation_error
+from .permissions import is_patient
+
 
 class Conflict(exceptions.APIException):
     status_code = 409
@@ -47,6 +50,8 @@ class ScopedViewSetMixin:
         return obj
 
     def is_owned(self, obj) -> bool:
+        if is_patient(self.request.user):
+            return True  # a patient's visible rows are their own
         model = self.queryset.model
         return model.objects.owned_by_clinic_of(self.request.user).filter(pk=obj.pk).exists()
 
@@ -108,7 +113,7 @@ class ModelCleanSerializer(serializers.ModelSerializer):
         try:
             instance.full_clean(exclude=self.clean_exclude())
         except DjangoValidationError as error:
-            raise serializers.ValidationError(serializers.as_serializer_error(error)) from error
+            raise validation_error(error) from error
         return attrs
 
     def clean_exclude(self) -> list[str]:

@@ -4,6 +4,7 @@
 ``fields`` holds the messages per input field of a rejected request.
 """
 
+from django.core.exceptions import NON_FIELD_ERRORS
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
@@ -22,10 +23,18 @@ class ErrorSerializer(serializers.Serializer):
     )
 
 
+def validation_error(error: DjangoValidationError) -> exceptions.ValidationError:
+    """Django's ValidationError (from models and domain code) as the API's 400."""
+    detail = serializers.as_serializer_error(error)
+    if NON_FIELD_ERRORS in detail:
+        detail[api_settings.NON_FIELD_ERRORS_KEY] = detail.pop(NON_FIELD_ERRORS)
+    return exceptions.ValidationError(detail)
+
+
 def exception_handler(exc, context):
     # Domain code raises Django's ValidationError; it is the client's input that failed.
     if isinstance(exc, DjangoValidationError):
-        exc = exceptions.ValidationError(serializers.as_serializer_error(exc))
+        exc = validation_error(exc)
     elif isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, DjangoPermissionDenied):

@@ -3,6 +3,7 @@
 import django_filters
 from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import mixins, serializers, status
+from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from clinic.models import StaffMember
@@ -10,6 +11,7 @@ from patients.checkins import checkin_record
 from patients.models import (
     Answer,
     Assignment,
+    AssignmentStatus,
     CheckIn,
     ExerciseLog,
     Patient,
@@ -17,7 +19,14 @@ from patients.models import (
     Reminder,
     Session,
 )
-from patients.progress import assignment_progress
+from patients.player import (
+    exercise_log_save,
+    session_finish,
+    session_log_past,
+    session_start,
+)
+from patients.progress import assignment_progress, local_today
+from patients.services import assignment_create
 from programs.models import Dosage, Program
 
 from .base import (
@@ -28,6 +37,7 @@ from .base import (
 )
 
 READ = ("list", "retrieve")
+DEFAULT_REMINDER_TIME = Assignment._meta.get_field("reminder_time").default
 
 
 @extend_schema_field(
@@ -250,11 +260,19 @@ class AssignmentViewSet(ScopedModelViewSet):
 
     @extend_schema(request=AssignmentCreateSerializer, responses=AssignmentDetailSerializer)
     def create(self, request, *args, **kwargs):
-        from patients.services import assignment_create
-
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        assignment = assignment_create(**serializer.validated_data)
+        data = serializer.validated_data
+        assignment = assignment_create(
+            patient=data["patient"],
+            program=data["program"],
+            therapist=data.get("therapist"),
+            start_date=data["start_date"],
+            reminder_time=data.get("reminder_time", DEFAULT_REMINDER_TIME),
+            timezone=data.get("timezone"),
+            advanced=data["advanced"],
+            preferred_weekdays=data.get("preferred_weekdays", ()),
+        )
         assignment = self.get_queryset().prefetch_related("scheme__stages").get(pk=assignment.pk)
         return Response(
             AssignmentDetailSerializer(assignment, context=self.get_serializer_context()).data,
@@ -322,8 +340,42 @@ class SessionFilter(django_filters.FilterSet):
         fields = ["assignment", "patient", "status"]
 
 
-class SessionViewSet(ScopedReadOnlyViewSet):
-    """Sessions with their exercise logs: the clinic's, or a patient's own."""
+class SessionCreateSerializer(serializers.Serializer):
+    # As on the patient site: sessions are started or logged for active programs only.
+    assignment = ScopedRelatedField(
+        queryset=Assignment.objects.filter(status=AssignmentStatus.ACTIVE),
+        help_text="One of the patient's active assignments.",
+    )
+    performed_on = serializers.DateField(
+        required=False,
+        help_text="Only to record a session done earlier (up to 7 days back), completed at once.",
+    )
+    effort = serializers.IntegerField(min_value=0, max_value=10, required=False, allow_null=True)
+    note = serializers.CharField(required=False, allow_blank=True, max_length=2000)
+
+
+class ExerciseLogInputSerializer(serializers.Serializer):
+    item = ScopedRelatedField(
+        queryset=PrescriptionItem.objects.all(), help_text="A prescribed exercise of the session."
+    )
+    sets_done = serializers.IntegerField(min_value=0, max_value=1000, default=0)
+    reps_done = serializers.IntegerField(min_value=0, max_value=10000, default=0)
+    pain = serializers.IntegerField(min_value=0, max_value=10, required=False, allow_null=True)
+    skipped = serializers.BooleanField(default=False)
+    skip_reason = serializers.CharField(required=False, allow_blank=True, max_length=300)
+
+
+class SessionFinishSerializer(serializers.Serializer):
+    effort = serializers.IntegerField(min_value=0, max_value=10, required=False, allow_null=True)
+    note = serializers.CharField(required=False, allow_blank=True, max_length=2000)
+
+
+class SessionViewSet(mixins.CreateModelMixin, ScopedReadOnlyViewSet):
+    """Sessions with their exercise logs: the clinic's, or a patient's own.
+
+    A patient starts today's session (or gets back the unfinished one), saves each
+    exercise as it is done, and finishes it; or records a session done earlier.
+    """
 
     queryset = Session.objects.none()
     serializer_class = SessionSerializer
@@ -331,7 +383,58 @@ class SessionViewSet(ScopedReadOnlyViewSet):
     ordering_fields = ["performed_on", "started_at"]
     ordering = ["-performed_on", "-started_at", "id"]
     prefetch_related = ("logs",)
-    patient_actions = READ
+    patient_actions = (*READ, "create", "log", "finish")
+    staff_permissions = {"log": "patients.change_session", "finish": "patients.change_session"}
+
+    def get_serializer_class(self):
+        return {
+            "create": SessionCreateSerializer,
+            "log": ExerciseLogInputSerializer,
+            "finish": SessionFinishSerializer,
+        }.get(self.action, SessionSerializer)
+
+    def _session_response(self, session, status_code=status.HTTP_200_OK):
+        session = self.get_queryset().get(pk=session.pk)
+        return Response(SessionSerializer(session).data, status=status_code)
+
+    @extend_schema(request=SessionCreateSerializer, responses={201: SessionSerializer})
+    def create(self, request, *args, **kwargs):
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        assignment = data["assignment"]
+        performed_on = data.get("performed_on")
+        if performed_on is None or performed_on == local_today(assignment):
+            session = session_start(assignment=assignment)
+        else:
+            session = session_log_past(
+                assignment=assignment,
+                performed_on=performed_on,
+                effort=data.get("effort"),
+                note=data.get("note", ""),
+            )
+        return self._session_response(session, status.HTTP_201_CREATED)
+
+    @extend_schema(request=ExerciseLogInputSerializer, responses=SessionSerializer)
+    @action(detail=True, methods=["post"])
+    def log(self, request, pk=None):
+        """Save what was done of one exercise; saving it again replaces that log."""
+        session = self.get_object()
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        exercise_log_save(session=session, **serializer.validated_data)
+        return self._session_response(session)
+
+    @extend_schema(request=SessionFinishSerializer, responses=SessionSerializer)
+    @action(detail=True, methods=["post"])
+    def finish(self, request, pk=None):
+        """Complete the session with the effort and a note; finishing again changes nothing."""
+        session = self.get_object()
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        session_finish(session=session, effort=data.get("effort"), note=data.get("note", ""))
+        return self._session_response(session)
 
 
 class CheckInSerializer(serializers.ModelSerializer):

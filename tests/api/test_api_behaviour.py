@@ -1,9 +1,13 @@
 """Behaviour of the API beyond tenancy: roles, the shared library, errors, paging,
 filters, throttling, progress on the assignment detail, and the offline docs."""
 
+import datetime
+
 import pytest
 from django.contrib.staticfiles import finders
+from django.core.cache import cache
 
+from patients.progress import local_today
 from programs.models import Exercise
 
 from ..factories import ExerciseFactory
@@ -106,8 +110,6 @@ def test_the_assignment_detail_shows_stage_planned_days_and_history(alice_api, r
 
 @pytest.mark.parametrize("scope", ["token", "user"])
 def test_requests_are_throttled_per_token_and_per_user(scope, clinic_a_api, alice_api, settings):
-    from django.core.cache import cache
-
     cache.clear()
     settings.REST_FRAMEWORK = {
         **settings.REST_FRAMEWORK,
@@ -127,3 +129,105 @@ def test_the_docs_are_served_without_outside_network(client):
     assert "https://" not in page.replace("https://swagger.io", "")
     assert finders.find("drf_spectacular_sidecar/swagger-ui-dist/swagger-ui-bundle.js")
     assert client.get("/api/schema/").status_code == 200
+
+
+@pytest.fixture
+def carols_assignment(carol, rows_of_clinic_a):
+    """carol's assignment, started a week ago, with one prescribed exercise."""
+    assignment = rows_of_clinic_a["assignment"]
+    assignment.start_date = local_today(assignment) - datetime.timedelta(days=7)
+    assignment.save(update_fields=["start_date"])
+    return assignment
+
+
+def test_a_patient_does_a_session_through_the_api(carol_api, carols_assignment, rows_of_erin):
+    started = carol_api.post("/api/v1/sessions/", {"assignment": carols_assignment.pk})
+    assert started.status_code == 201, started.json()
+    session = started.json()
+    assert session["status"] == "in_progress"
+    again = carol_api.post("/api/v1/sessions/", {"assignment": carols_assignment.pk})
+    assert again.json()["id"] == session["id"]  # a second Start resumes the same session
+
+    item = carols_assignment.items.get()
+    logged = carol_api.post(
+        f"/api/v1/sessions/{session['id']}/log/",
+        {"item": item.pk, "sets_done": 1, "reps_done": 2, "pain": 3},
+    )
+    assert logged.status_code == 200, logged.json()
+    assert [(log["item"], log["pain"]) for log in logged.json()["logs"]] == [(item.pk, 3)]
+
+    erins_item = rows_of_erin["prescriptionitem"]
+    foreign = carol_api.post(
+        f"/api/v1/sessions/{session['id']}/log/", {"item": erins_item.pk, "sets_done": 1}
+    )
+    assert foreign.status_code == 400 and "item" in foreign.json()["fields"]
+
+    finished = carol_api.post(
+        f"/api/v1/sessions/{session['id']}/finish/", {"effort": 4, "note": "Easy"}
+    )
+    assert finished.json()["status"] == "completed"
+    assert finished.json()["effort"] == 4
+
+
+def test_a_patient_logs_a_session_done_earlier(carol_api, carols_assignment):
+    yesterday = local_today(carols_assignment) - datetime.timedelta(days=1)
+    response = carol_api.post(
+        "/api/v1/sessions/",
+        {"assignment": carols_assignment.pk, "performed_on": yesterday.isoformat(), "effort": 3},
+    )
+    assert response.status_code == 201, response.json()
+    assert response.json()["logged_afterwards"] is True
+    assert response.json()["status"] == "completed"
+    too_old = carol_api.post(
+        "/api/v1/sessions/",
+        {
+            "assignment": carols_assignment.pk,
+            "performed_on": (yesterday - datetime.timedelta(days=10)).isoformat(),
+        },
+    )
+    assert too_old.status_code == 400
+    assert too_old.json()["fields"] == {
+        "performed_on": ["Sessions can be logged up to 7 days back."]
+    }
+
+
+def test_staff_cannot_log_sessions_for_a_patient(alice_api, carols_assignment):
+    response = alice_api.post("/api/v1/sessions/", {"assignment": carols_assignment.pk})
+    assert response.status_code == 403
+
+
+def test_a_patient_answers_the_next_day_check_in(carol_api, carols_assignment):
+    yesterday = local_today(carols_assignment) - datetime.timedelta(days=1)
+    session = carol_api.post(
+        "/api/v1/sessions/",
+        {"assignment": carols_assignment.pk, "performed_on": yesterday.isoformat()},
+    ).json()
+    response = carol_api.post("/api/v1/checkins/", {"session": session["id"], "answer": "sore"})
+    assert response.status_code == 201, response.json()
+    assert response.json()["answer"] == "sore"
+    today = carol_api.post("/api/v1/sessions/", {"assignment": carols_assignment.pk}).json()
+    early = carol_api.post("/api/v1/checkins/", {"session": today["id"], "answer": "fine"})
+    assert early.status_code == 400
+    assert early.json()["detail"] == "This session is not finished yet."
+
+
+def test_a_therapist_assigns_a_program_through_the_api(alice_api, alice, rows_of_clinic_a):
+    patient, program = rows_of_clinic_a["patient"], rows_of_clinic_a["program"]
+    response = alice_api.post(
+        "/api/v1/assignments/",
+        {
+            "patient": patient.pk,
+            "program": program.pk,
+            "therapist": alice.staff.pk,
+            "start_date": "2026-03-02",
+            "reminder_time": "07:30",
+            "preferred_weekdays": [0, 3],
+        },
+    )
+    assert response.status_code == 201, response.json()
+    created = response.json()
+    assert created["reminder_time"] == "07:30"
+    assert [item["exercise"] for item in created["items"]] == [
+        item.exercise_id for item in program.items.all()
+    ]
+    assert created["progress"]["current_stage"]["code"] == "start"

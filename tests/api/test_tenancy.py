@@ -69,10 +69,11 @@ CREATES = {
             "start_date": "2026-03-02",
         },
     ),
+    "sessions_create": (lambda own, foreign: {"assignment": foreign["assignment"].pk},),
     "checkins_create": (lambda own, foreign: {"session": foreign["session"].pk, "answer": "fine"},),
 }
 
-OBJECT_ACTIONS = ("retrieve", "partial_update", "destroy")
+OBJECT_ACTIONS = ("retrieve", "partial_update", "destroy", "log_create", "finish_create")
 RESOURCES = {
     "exercises": "exercise",
     "programs": "program",

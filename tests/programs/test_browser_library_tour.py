@@ -3,46 +3,20 @@
 Screenshots go to test-artifacts/library-*.png.
 """
 
-import os
 from pathlib import Path
 
 import pytest
 from django.core.management import call_command
-from playwright.sync_api import sync_playwright
 
 from clinic.demo import DEMO_PASSWORD
 from programs.models import Exercise, Program
 
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
 ]
-
-
-@pytest.fixture
-def page(live_server):
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS
-        )
-        context = browser.new_context(viewport={"width": 1400, "height": 900})
-        context.route(lambda url: not url.startswith(live_server.url), lambda route: route.abort())
-        page = context.new_page()
-        page.set_default_timeout(15_000)
-        yield page
-        browser.close()
 
 
 def shot(page, name):
@@ -51,8 +25,9 @@ def shot(page, name):
 
 
 def test_a_therapist_browses_the_library_previews_a_program_and_meets_import_errors(
-    live_server, page, tmp_path
+    live_server, admin_page, tmp_path
 ):
+    page = admin_page
     call_command("seed_demo")
     page.goto(f"{live_server.url}/admin/login/")
     page.fill("#id_username", "therapist@demo.flexion.test")

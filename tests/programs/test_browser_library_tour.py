@@ -49,6 +49,18 @@ def test_a_therapist_browses_the_library_previews_a_program_and_meets_import_err
     page.goto(f"{live_server.url}/admin/programs/exercise/{gentle.pk}/change/")
     assert page.locator(".flexion-card .flexion-steps li").count() == len(gentle.steps)
     shot(page, "3-shared-exercise-steps")
+    page.click("text=Copy to my clinic")
+    page.wait_for_selector("#id_steps")
+    assert page.input_value("#id_steps").splitlines() == gentle.steps
+    page.fill("#id_video_url", "https://example.com/not-a-video")
+    page.click("input[name=_continue]")
+    page.wait_for_selector(".errorlist")
+    assert "Only YouTube and Vimeo links are accepted." in page.text_content(".field-video_url")
+    page.fill("#id_video_url", "https://youtu.be/dQw4w9WgXcQ?t=12")
+    page.click("input[name=_continue]")
+    page.wait_for_selector(".messagelist .success")
+    assert page.input_value("#id_video_url") == "https://www.youtube.com/watch?v=dQw4w9WgXcQ"
+    shot(page, "3b-own-exercise-form")
 
     page.goto(f"{live_server.url}/admin/programs/program/")
     shot(page, "4-programs")
@@ -70,7 +82,7 @@ def test_a_therapist_browses_the_library_previews_a_program_and_meets_import_err
     page.wait_for_selector(".flexion-errors")
     assert page.locator(".flexion-errors li").count() == 3
     shot(page, "6-import-errors")
-    assert Exercise.objects.count() == 21
+    assert Exercise.objects.count() == 22  # the 21 shared ones and the copy
 
     patient = program.assignments.get().patient
     page.goto(f"{live_server.url}/admin/patients/patient/{patient.pk}/change/")

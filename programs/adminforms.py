@@ -83,9 +83,10 @@ class ExerciseForm(NameUniqueInClinicMixin, forms.ModelForm):
         widgets = {
             "body_regions": forms.CheckboxSelectMultiple,
             "equipment": forms.CheckboxSelectMultiple,
-            "summary": forms.Textarea(attrs={"rows": 2, "class": "vLargeTextField"}),
+            "summary": forms.Textarea(attrs={"rows": 3, "class": "vLargeTextField"}),
+            "source": forms.TextInput(attrs={"class": "vLargeTextField"}),
             "cues": forms.Textarea(attrs={"rows": 2, "class": "vLargeTextField"}),
-            "cautions": forms.Textarea(attrs={"rows": 3, "class": "vLargeTextField"}),
+            "cautions": forms.Textarea(attrs={"rows": 4, "class": "vLargeTextField"}),
             "stop_rule": forms.Textarea(attrs={"rows": 2, "class": "vLargeTextField"}),
         }
 

@@ -1,4 +1,4 @@
-"""Every patient page in a real browser: accessible (axe-core), light, and usable without JS."""
+"""Every patient page in a real browser: accessible (axe-core), light, phone-wide, no-JS ready."""
 
 import datetime
 import re
@@ -20,7 +20,7 @@ from patients.models import (
 from tests.factories import PASSWORD
 from tests.patients.back_pain import back_pain_assignment
 
-from .conftest import TALL_PHONE, axe_violations
+from .conftest import PHONE, TALL_PHONE, axe_violations
 
 pytestmark = [
     pytest.mark.browser,
@@ -109,6 +109,8 @@ def test_every_patient_page_is_accessible_and_light(live_server, new_page, shoot
             page.goto(base + path)
             page.wait_for_load_state("load")
             weights[name] = page.evaluate(PAGE_BYTES)
+            if page.evaluate("document.documentElement.scrollWidth") > PHONE["width"]:
+                problems[name] = "wider than a 360 px phone"
             shoot(page, f"page-{name}")
             violations = axe_violations(page)
             if violations:

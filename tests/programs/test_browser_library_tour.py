@@ -3,46 +3,20 @@
 Screenshots go to test-artifacts/library-*.png.
 """
 
-import os
 from pathlib import Path
 
 import pytest
 from django.core.management import call_command
-from playwright.sync_api import sync_playwright
 
 from clinic.demo import DEMO_PASSWORD
 from programs.models import Exercise, Program
 
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
 ]
-
-
-@pytest.fixture
-def page(live_server):
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS
-        )
-        context = browser.new_context(viewport={"width": 1400, "height": 900})
-        context.route(lambda url: not url.startswith(live_server.url), lambda route: route.abort())
-        page = context.new_page()
-        page.set_default_timeout(15_000)
-        yield page
-        browser.close()
 
 
 def shot(page, name):
@@ -51,8 +25,9 @@ def shot(page, name):
 
 
 def test_a_therapist_browses_the_library_previews_a_program_and_meets_import_errors(
-    live_server, page, tmp_path
+    live_server, admin_page, tmp_path
 ):
+    page = admin_page
     call_command("seed_demo")
     page.goto(f"{live_server.url}/admin/login/")
     page.fill("#id_username", "therapist@demo.flexion.test")
@@ -74,6 +49,18 @@ def test_a_therapist_browses_the_library_previews_a_program_and_meets_import_err
     page.goto(f"{live_server.url}/admin/programs/exercise/{gentle.pk}/change/")
     assert page.locator(".flexion-card .flexion-steps li").count() == len(gentle.steps)
     shot(page, "3-shared-exercise-steps")
+    page.click("text=Copy to my clinic")
+    page.wait_for_selector("#id_steps")
+    assert page.input_value("#id_steps").splitlines() == gentle.steps
+    page.fill("#id_video_url", "https://example.com/not-a-video")
+    page.click("input[name=_continue]")
+    page.wait_for_selector(".errorlist")
+    assert "Only YouTube and Vimeo links are accepted." in page.text_content(".field-video_url")
+    page.fill("#id_video_url", "https://youtu.be/dQw4w9WgXcQ?t=12")
+    page.click("input[name=_continue]")
+    page.wait_for_selector(".messagelist .success")
+    assert page.input_value("#id_video_url") == "https://www.youtube.com/watch?v=dQw4w9WgXcQ"
+    shot(page, "3b-own-exercise-form")
 
     page.goto(f"{live_server.url}/admin/programs/program/")
     shot(page, "4-programs")
@@ -95,7 +82,7 @@ def test_a_therapist_browses_the_library_previews_a_program_and_meets_import_err
     page.wait_for_selector(".flexion-errors")
     assert page.locator(".flexion-errors li").count() == 3
     shot(page, "6-import-errors")
-    assert Exercise.objects.count() == 21
+    assert Exercise.objects.count() == 22  # the 21 shared ones and the copy
 
     patient = program.assignments.get().patient
     page.goto(f"{live_server.url}/admin/patients/patient/{patient.pk}/change/")

@@ -3,29 +3,17 @@
 Screenshots of every step go to test-artifacts/program-builder-*.png.
 """
 
-import os
 import time
 from pathlib import Path
 
 import pytest
 from django.core.management import call_command
-from playwright.sync_api import sync_playwright
 
 from clinic.demo import DEMO_PASSWORD
 from patients.models import Assignment
 from programs.models import Program
 
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 EXERCISES = [
     ("90-90 hip", "90-90 hip flexor stretch"),
     ("knee drops", "Knee drops"),
@@ -36,21 +24,6 @@ pytestmark = [
     pytest.mark.browser,
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
 ]
-
-
-@pytest.fixture
-def page(live_server):
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS
-        )
-        context = browser.new_context(viewport={"width": 1400, "height": 900})
-        # Keep the test off the network: the admin's video embeds are not needed here.
-        context.route(lambda url: not url.startswith(live_server.url), lambda route: route.abort())
-        page = context.new_page()
-        page.set_default_timeout(15_000)
-        yield page
-        browser.close()
 
 
 def shot(page, name):
@@ -69,7 +42,8 @@ def pick_exercise(page, row, search, name):
     option.first.click()
 
 
-def test_a_therapist_builds_reorders_and_assigns_a_program(live_server, page):
+def test_a_therapist_builds_reorders_and_assigns_a_program(live_server, admin_page):
+    page = admin_page
     call_command("seed_demo")
     started = time.monotonic()
 

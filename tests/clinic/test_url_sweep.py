@@ -23,9 +23,10 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
 from clinic.audit import audit_record
-from clinic.models import AuditAction, AuditEvent
+from clinic.models import ApiToken, AuditAction, AuditEvent
+from clinic.tokens import api_token_issue
 from patients.models import Patient
-from tests.factories import ExerciseFactory, ProgramFactory
+from tests.factories import ExerciseFactory, ProgramFactory, ProgramItemFactory
 
 from .patient_records import patient_records
 
@@ -101,6 +102,10 @@ ADMIN_OBJECTS: dict[str, Callable[[World], object]] = {
     "clinic.staffmember": lambda w: w.bob.staff,
     "clinic.auditevent": lambda w: w.event,
     "patients.patient": lambda w: w.dave,
+    "clinic.apitoken": lambda w: (
+        ApiToken.objects.filter(clinic=w.clinic_b).first()
+        or api_token_issue(clinic=w.clinic_b, name=f"{MARKER} sync", created_by=w.bob)[0]
+    ),
 }
 
 CASES: dict[str, Case] = {
@@ -137,6 +142,33 @@ CASES: dict[str, Case] = {
     "patients:home": NO_PARAMS,
     "patients:login": NO_PARAMS,
     "patients:logout": NO_PARAMS,
+    "api-schema": NO_PARAMS,
+    "api-docs": NO_PARAMS,
+    **{
+        f"api:{name}-list": NO_PARAMS
+        for name in (
+            "exercise",
+            "program",
+            "programitem",
+            "patient",
+            "assignment",
+            "session",
+            "checkin",
+            "reminder",
+        )
+    },
+    "api:exercise-detail": Case(kwargs=lambda w: {"pk": w.exercise.pk}),
+    "api:program-detail": Case(kwargs=lambda w: {"pk": w.program.pk}),
+    "api:programitem-detail": Case(
+        kwargs=lambda w: {"pk": ProgramItemFactory(program=w.program).pk}
+    ),
+    "api:patient-detail": Case(kwargs=lambda w: {"pk": w.dave.pk}),
+    "api:assignment-detail": Case(kwargs=lambda w: {"pk": w.records["assignment"].pk}),
+    "api:session-detail": Case(kwargs=lambda w: {"pk": w.records["session"].pk}),
+    "api:session-log": Case(kwargs=lambda w: {"pk": w.records["session"].pk}),
+    "api:session-finish": Case(kwargs=lambda w: {"pk": w.records["session"].pk}),
+    "api:checkin-detail": Case(kwargs=lambda w: {"pk": w.records["checkin"].pk}),
+    "api:reminder-detail": Case(kwargs=lambda w: {"pk": w.records["reminder"].pk}),
 }
 
 

@@ -5,9 +5,13 @@ from copy import copy
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
 from django.db.models import ProtectedError, RestrictedError
+from django.http import Http404
 from rest_framework import exceptions, serializers, viewsets
 from rest_framework.permissions import SAFE_METHODS
+from rest_framework.response import Response
 
+from clinic.audit import audit_hidden_object, audit_record, holds_patient_data
+from clinic.models import AuditAction
 from clinic.tenancy import staff_clinic_id
 
 from .errors import validation_error
@@ -27,6 +31,10 @@ class ScopedViewSetMixin:
     schema); ``select_related``/``prefetch_related`` keep list queries constant.
     Writes additionally need the row to be owned by the user's clinic: a shared
     library row is visible but read-only (403).
+
+    As in the admin, the audit trail records reads of patient data (one event per
+    list page, so lists keep a constant number of queries), every write, and each
+    attempt to open a row of another clinic or patient.
     """
 
     select_related: tuple[str, ...] = ()
@@ -42,7 +50,11 @@ class ScopedViewSetMixin:
         return queryset
 
     def get_object(self):
-        obj = super().get_object()
+        try:
+            obj = super().get_object()
+        except Http404:
+            audit_hidden_object(self.request, self.queryset.model, self.kwargs.get("pk"))
+            raise
         if self.request.method not in SAFE_METHODS and not self.is_owned(obj):
             raise exceptions.PermissionDenied(
                 "The shared library is read-only: copy the row to change it."
@@ -55,9 +67,36 @@ class ScopedViewSetMixin:
         model = self.queryset.model
         return model.objects.owned_by_clinic_of(self.request.user).filter(pk=obj.pk).exists()
 
+    def audit(self, action: str, obj) -> None:
+        audit_record(action=action, request=self.request, obj=obj, extra={"via": "api"})
+
+    def list(self, request, *args, **kwargs):
+        response = super().list(request, *args, **kwargs)
+        if holds_patient_data(self.queryset.model):
+            audit_record(
+                action=AuditAction.VIEW,
+                request=request,
+                extra={"via": "api", "list": request.get_full_path()[:500]},
+            )
+        return response
+
+    def retrieve(self, request, *args, **kwargs):
+        instance = self.get_object()
+        if holds_patient_data(self.queryset.model):
+            self.audit(AuditAction.VIEW, instance)
+        return Response(self.get_serializer(instance).data)
+
+    def perform_create(self, serializer):
+        self.audit(AuditAction.ADD, serializer.save())
+
+    def perform_update(self, serializer):
+        self.audit(AuditAction.CHANGE, serializer.save())
+
     def perform_destroy(self, instance):
         try:
-            instance.delete()
+            with transaction.atomic():
+                self.audit(AuditAction.DELETE, instance)
+                instance.delete()
         except (ProtectedError, RestrictedError) as error:
             raise Conflict() from error
 

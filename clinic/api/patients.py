@@ -6,7 +6,7 @@ from rest_framework import mixins, serializers, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from clinic.models import StaffMember
+from clinic.models import AuditAction, StaffMember
 from patients.checkins import checkin_record
 from patients.models import (
     Answer,
@@ -273,6 +273,7 @@ class AssignmentViewSet(ScopedModelViewSet):
             advanced=data["advanced"],
             preferred_weekdays=data.get("preferred_weekdays", ()),
         )
+        self.audit(AuditAction.ADD, assignment)
         assignment = self.get_queryset().prefetch_related("scheme__stages").get(pk=assignment.pk)
         return Response(
             AssignmentDetailSerializer(assignment, context=self.get_serializer_context()).data,
@@ -284,7 +285,7 @@ class AssignmentViewSet(ScopedModelViewSet):
         assignment = self.get_object()
         serializer = self.get_serializer(assignment, data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
-        serializer.save()
+        self.perform_update(serializer)
         self.action = "retrieve"
         assignment = self.get_queryset().get(pk=assignment.pk)
         return Response(
@@ -413,6 +414,7 @@ class SessionViewSet(mixins.CreateModelMixin, ScopedReadOnlyViewSet):
                 effort=data.get("effort"),
                 note=data.get("note", ""),
             )
+        self.audit(AuditAction.ADD, session)
         return self._session_response(session, status.HTTP_201_CREATED)
 
     @extend_schema(request=ExerciseLogInputSerializer, responses=SessionSerializer)
@@ -422,7 +424,8 @@ class SessionViewSet(mixins.CreateModelMixin, ScopedReadOnlyViewSet):
         session = self.get_object()
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        exercise_log_save(session=session, **serializer.validated_data)
+        log = exercise_log_save(session=session, **serializer.validated_data)
+        self.audit(AuditAction.CHANGE, log)
         return self._session_response(session)
 
     @extend_schema(request=SessionFinishSerializer, responses=SessionSerializer)
@@ -434,6 +437,7 @@ class SessionViewSet(mixins.CreateModelMixin, ScopedReadOnlyViewSet):
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         session_finish(session=session, effort=data.get("effort"), note=data.get("note", ""))
+        self.audit(AuditAction.CHANGE, session)
         return self._session_response(session)
 
 
@@ -478,6 +482,7 @@ class CheckInViewSet(mixins.CreateModelMixin, ScopedReadOnlyViewSet):
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         checkin, _changes = checkin_record(**serializer.validated_data)
+        self.audit(AuditAction.ADD, checkin)
         return Response(CheckInSerializer(checkin).data, status=status.HTTP_201_CREATED)
 
 

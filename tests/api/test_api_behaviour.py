@@ -7,6 +7,7 @@ import pytest
 from django.contrib.staticfiles import finders
 from django.core.cache import cache
 
+from clinic.models import AuditEvent
 from patients.progress import local_today
 from programs.models import Exercise
 
@@ -231,3 +232,22 @@ def test_a_therapist_assigns_a_program_through_the_api(alice_api, alice, rows_of
         item.exercise_id for item in program.items.all()
     ]
     assert created["progress"]["current_stage"]["code"] == "start"
+
+
+def test_reads_and_writes_of_patient_data_are_in_the_audit_trail(
+    clinic_a_api, token_of_clinic_a, rows_of_clinic_a, rows_of_clinic_b
+):
+    token, _key = token_of_clinic_a
+    session = rows_of_clinic_a["session"]
+    clinic_a_api.get("/api/v1/sessions/")
+    clinic_a_api.get(f"/api/v1/sessions/{session.pk}/")
+    clinic_a_api.patch(f"/api/v1/patients/{session.patient_id}/", {"last_name": "Ng"})
+    clinic_a_api.get(f"/api/v1/sessions/{rows_of_clinic_b['session'].pk}/")
+    events = AuditEvent.objects.filter(actor=token.user).order_by("pk")
+    assert [(e.action, e.object_type, e.patient_id) for e in events] == [
+        ("view", "", None),
+        ("view", "patients.session", session.patient_id),
+        ("change", "patients.patient", session.patient_id),
+        ("denied", "patients.session", None),
+    ]
+    assert events[0].extra["list"] == "/api/v1/sessions/"

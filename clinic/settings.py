@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "clinic",
     "programs",
     "patients",
+    "clinic.reports",
 ]
 
 MIDDLEWARE = [

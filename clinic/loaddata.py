@@ -45,7 +45,7 @@ ITEMS_PER_PROGRAM = 3
 BATCH = 500
 PASSWORD = "flexion-load"
 SLUG_PREFIX = "load-"
-ANSWERS = (("fine", 60), ("sore", 28), ("very_sore", 9), ("painful", 3))
+ANSWERS = (("fine", 62), ("sore", 28), ("very_sore", 8.5), ("painful", 1.5))
 ADHERENCE_PROFILES = ((0.95, 35), (0.8, 35), (0.55, 20), (0.25, 10))
 STATUSES = (
     (AssignmentStatus.ACTIVE, 85),
@@ -406,7 +406,7 @@ def _batch_insert(
                 }
             )
             for item_id in item_ids:
-                high = rng.random() < 0.02
+                high = rng.random() < 0.004
                 logs.append(
                     {
                         "id": 0,
@@ -477,7 +477,9 @@ def _batch_insert(
                         )
         for change in progress.changes:
             acknowledged = None
-            if change.alert_therapist and rng.random() < 0.7:
+            # Therapists have worked through older alerts, and through half of the recent ones.
+            recent = change.on > today - datetime.timedelta(days=14)
+            if change.alert_therapist and (not recent or rng.random() < 0.5):
                 acknowledged = now_at(change.on)
             changes.append(
                 {

@@ -23,6 +23,7 @@ Every query starts from an assignment queryset already limited with
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 import zoneinfo
 from collections.abc import Iterator
@@ -53,6 +54,10 @@ class ReportScope:
     start: datetime.date
     end: datetime.date
     today: datetime.date
+
+    def only(self, assignment_ids) -> ReportScope:
+        """The same report limited to some of its assignments (a page, a selection)."""
+        return dataclasses.replace(self, assignments=self.assignments.filter(pk__in=assignment_ids))
 
 
 @dataclass(frozen=True)
@@ -147,18 +152,16 @@ def _scoped(scope_or_queryset) -> tuple[str, list]:
     return sql, list(params)
 
 
-# Sessions counted against each stored week up to the range's end; one pass over
-# the (assignment, status, performed_on) index.
+# Sessions counted against each stored week up to the range's end: one probe of the
+# (assignment, status, performed_on) index per week.
 _WEEKS = """
 weeks AS (
     SELECT w.id, w.assignment_id, w.starts_on, w.ends_on, w.stage, w.planned,
-           COUNT(s.id) AS completed
+           (SELECT COUNT(*) FROM patients_session s
+             WHERE s.assignment_id = w.assignment_id AND s.status = %s
+               AND s.performed_on >= w.starts_on AND s.performed_on <= w.ends_on) AS completed
     FROM patients_programweek w
-    LEFT JOIN patients_session s
-      ON s.assignment_id = w.assignment_id AND s.status = %s
-     AND s.performed_on >= w.starts_on AND s.performed_on <= w.ends_on
     WHERE w.assignment_id IN (SELECT id FROM scoped) AND w.starts_on <= %s
-    GROUP BY w.id, w.assignment_id, w.starts_on, w.ends_on, w.stage, w.planned
 )"""
 
 _PATIENT_SQL = """
@@ -284,6 +287,25 @@ def _patient_row(row) -> PatientRow:
 
 def _one_decimal(value) -> float | None:
     return None if value is None else round(float(value), 1)
+
+
+_IDS_SQL = """
+WITH scoped(id) AS ({scoped})
+SELECT a.id FROM patients_assignment a JOIN patients_patient p ON p.id = a.patient_id
+WHERE a.id IN (SELECT id FROM scoped) AND EXISTS (
+    SELECT 1 FROM patients_programweek w
+    WHERE w.assignment_id = a.id AND w.ends_on >= %s AND w.starts_on <= %s
+)
+ORDER BY p.last_name, p.first_name, a.id
+"""
+
+
+def report_assignment_ids(scope: ReportScope) -> list[int]:
+    """Return the ids of the report's rows in table order, so a page computes only its own."""
+    scoped, params = _scoped(scope)
+    with connection.cursor() as cursor:
+        cursor.execute(_IDS_SQL.format(scoped=scoped), [*params, scope.start, scope.end])
+        return [row[0] for row in cursor.fetchall()]
 
 
 def patient_rows(scope: ReportScope) -> list[PatientRow]:

@@ -54,17 +54,20 @@ def report_page(request, model_admin):
     context = _context(request, model_admin, title=_("Adherence report"), form=form)
     if form.is_valid():
         scope = form.scope()
-        rows = adherence.patient_rows(scope)
+        ids = adherence.report_assignment_ids(scope)
         points = adherence.weekly_adherence(scope)
         planned = sum(point.planned for point in points)
         counted = sum(point.counted for point in points)
-        page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+        page = Paginator(ids, PAGE_SIZE).get_page(request.GET.get("page"))
+        # The totals and the chart cover every row; the table computes only this page's.
+        rows = adherence.patient_rows(scope.only(page.object_list)) if page.object_list else []
         query = request.GET.copy()
         query.pop("page", None)
         context.update(
             scope=scope,
             page=page,
-            rows_count=len(rows),
+            rows=rows,
+            rows_count=len(ids),
             query=query.urlencode(),
             filters=form.cleaned_data,
             planned=planned,
@@ -100,12 +103,7 @@ def export_response(request, model_admin, format: str, *, assignments=None):
         return HttpResponseRedirect(reverse("admin:reports_adherencereport_changelist"))
     scope = form.scope()
     if assignments is not None:
-        scope = adherence.ReportScope(
-            scope.assignments.filter(pk__in=assignments.values("pk")),
-            scope.start,
-            scope.end,
-            scope.today,
-        )
+        scope = scope.only(assignments.values("pk"))
     rows = form.cleaned_data.get("rows") or ExportRows.PATIENT
     filters = form.filters()
     if assignments is not None:

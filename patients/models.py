@@ -230,6 +230,8 @@ class ExerciseLog(models.Model):
             models.UniqueConstraint(fields=["session", "item"], name="one_log_per_item"),
             models.CheckConstraint(condition=models.Q(pain__lte=MAX_PAIN), name="pain_at_most_10"),
         ]
+        # Mean pain per patient in reports: read from the index, one probe per session.
+        indexes = [models.Index(fields=["session", "pain"], name="log_pain_by_session")]
 
     def __str__(self):
         return f"{self.item.exercise} in {self.session}"
@@ -259,6 +261,14 @@ class CheckIn(models.Model):
         ordering = ["-answered_on"]
         verbose_name = _("next-day check-in")
         verbose_name_plural = _("next-day check-ins")
+        # Check-in flags and the needs-attention list look for the few bad answers by day.
+        indexes = [
+            models.Index(
+                fields=["answered_on"],
+                condition=models.Q(answer__in=["very_sore", "painful"]),
+                name="flagged_checkins_by_day",
+            )
+        ]
 
     def __str__(self):
         return f"{self.get_answer_display()} after {self.session}"

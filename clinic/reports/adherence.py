@@ -11,8 +11,8 @@ The definitions (also in docs/adherence.md):
   day lies inside the range. A week that started before the range but ends in it
   counts whole; a week that ends after the range does not count; the week in
   progress is shown apart.
-- streak = consecutive ended weeks, back from the last one ended by the range's
-  end, with completed >= planned.
+- streak = consecutive ended weeks of the range with completed >= planned, back
+  from the last one.
 - mean pain = mean of the exercise logs' pain of sessions done in the range;
   check-in flags = "very sore" or "sketchy or painful" check-ins answered in the
   range; stage changes = promotions, back-offs and overrides effective in the range.
@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
+import re
 import zoneinfo
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -152,38 +153,79 @@ def _scoped(scope_or_queryset) -> tuple[str, list]:
     return sql, list(params)
 
 
-# Sessions counted against each stored week up to the range's end: one probe of the
-# (assignment, status, performed_on) index per week.
+_NAMED = re.compile(r"%\((\w+)\)s")
+
+
+def _bind(template: str, scope_or_queryset, **values) -> tuple[str, list]:
+    """Put the scoped assignments' SQL at ``{scoped}`` and turn ``%(name)s`` into positional
+    parameters (the embedded queryset SQL already uses positional ones)."""
+    scoped, scoped_params = _scoped(scope_or_queryset)
+    before, after = template.split("{scoped}")
+    params: list = []
+
+    def positional(part: str) -> str:
+        def one(match):
+            params.append(values[match.group(1)])
+            return "%s"
+
+        return _NAMED.sub(one, part)
+
+    head = positional(before)
+    params.extend(scoped_params)
+    return head + scoped + positional(after), params
+
+
+def _values(scope: ReportScope) -> dict:
+    return {
+        "start": scope.start,
+        "end": scope.end,
+        "today": scope.today,
+        "completed": SessionStatus.COMPLETED.value,
+        "active": "active",
+        "very_sore": Answer.VERY_SORE.value,
+        "painful": Answer.PAINFUL.value,
+        "alert": ChangeKind.ALERT.value,
+    }
+
+
+# The stored weeks that overlap the range, with their completed sessions counted: one
+# probe of the (assignment, status, performed_on) index per week.
 _WEEKS = """
 weeks AS (
     SELECT w.id, w.assignment_id, w.starts_on, w.ends_on, w.stage, w.planned,
            (SELECT COUNT(*) FROM patients_session s
-             WHERE s.assignment_id = w.assignment_id AND s.status = %s
+             WHERE s.assignment_id = w.assignment_id AND s.status = %(completed)s
                AND s.performed_on >= w.starts_on AND s.performed_on <= w.ends_on) AS completed
     FROM patients_programweek w
-    WHERE w.assignment_id IN (SELECT id FROM scoped) AND w.starts_on <= %s
+    WHERE w.assignment_id IN (SELECT id FROM scoped)
+      AND w.starts_on <= %(end)s AND w.ends_on >= %(start)s
 )"""
 
-_PATIENT_SQL = """
-WITH scoped(id) AS ({scoped}),
-{weeks},
+# Pain through per-session subqueries (index-only probes) instead of a join: the planner
+# would otherwise scan every exercise log of every clinic. Flags start from the few bad
+# check-ins of the range (a partial index).
+_PATIENT_SQL = (
+    """
+WITH scoped(id) AS ({scoped}),"""
+    + _WEEKS
+    + """,
+ended AS (
+    SELECT * FROM weeks WHERE ends_on <= %(end)s AND ends_on < %(today)s
+),
 totals AS (
     SELECT assignment_id, SUM(planned) AS planned, SUM(completed) AS completed,
            SUM(CASE WHEN completed < planned THEN completed ELSE planned END) AS counted
-    FROM weeks WHERE ends_on >= %s AND ends_on <= %s AND ends_on < %s
-    GROUP BY assignment_id
+    FROM ended GROUP BY assignment_id
 ),
 last_miss AS (
-    SELECT assignment_id, MAX(starts_on) AS starts_on FROM weeks
-    WHERE ends_on <= %s AND ends_on < %s AND completed < planned
-    GROUP BY assignment_id
+    SELECT assignment_id, MAX(starts_on) AS starts_on FROM ended
+    WHERE completed < planned GROUP BY assignment_id
 ),
 streaks AS (
-    SELECT w.assignment_id, COUNT(*) AS streak FROM weeks w
-    LEFT JOIN last_miss m ON m.assignment_id = w.assignment_id
-    WHERE w.ends_on <= %s AND w.ends_on < %s
-      AND (m.starts_on IS NULL OR w.starts_on > m.starts_on)
-    GROUP BY w.assignment_id
+    SELECT e.assignment_id, COUNT(*) AS streak FROM ended e
+    LEFT JOIN last_miss m ON m.assignment_id = e.assignment_id
+    WHERE m.starts_on IS NULL OR e.starts_on > m.starts_on
+    GROUP BY e.assignment_id
 ),
 latest AS (
     SELECT assignment_id, stage, planned, completed, ends_on,
@@ -192,97 +234,86 @@ latest AS (
 ),
 last_sessions AS (
     SELECT assignment_id, MAX(performed_on) AS performed_on FROM patients_session
-    WHERE assignment_id IN (SELECT id FROM scoped) AND status = %s AND performed_on <= %s
+    WHERE assignment_id IN (SELECT id FROM scoped) AND status = %(completed)s
+      AND performed_on <= %(end)s
     GROUP BY assignment_id
 ),
-pains AS (
-    SELECT s.assignment_id, AVG(l.pain) AS mean_pain
-    FROM patients_exerciselog l JOIN patients_session s ON s.id = l.session_id
+in_range AS (
+    SELECT s.assignment_id,
+           (SELECT SUM(l.pain) FROM patients_exerciselog l WHERE l.session_id = s.id) AS pain_sum,
+           (SELECT COUNT(l.pain) FROM patients_exerciselog l WHERE l.session_id = s.id) AS pain_n
+    FROM patients_session s
     WHERE s.assignment_id IN (SELECT id FROM scoped)
-      AND s.performed_on >= %s AND s.performed_on <= %s AND l.pain IS NOT NULL
-    GROUP BY s.assignment_id
+      AND s.performed_on >= %(start)s AND s.performed_on <= %(end)s
+),
+pains AS (
+    SELECT assignment_id, 1.0 * SUM(pain_sum) / NULLIF(SUM(pain_n), 0) AS mean_pain
+    FROM in_range GROUP BY assignment_id
 ),
 flags AS (
     SELECT s.assignment_id, COUNT(*) AS flags
     FROM patients_checkin c JOIN patients_session s ON s.id = c.session_id
-    WHERE s.assignment_id IN (SELECT id FROM scoped) AND c.answer IN (%s, %s)
-      AND c.answered_on >= %s AND c.answered_on <= %s
+    WHERE c.answer IN (%(very_sore)s, %(painful)s)
+      AND c.answered_on >= %(start)s AND c.answered_on <= %(end)s
+      AND s.assignment_id IN (SELECT id FROM scoped)
     GROUP BY s.assignment_id
 ),
 changes AS (
     SELECT assignment_id, COUNT(*) AS changes FROM patients_stagechange
-    WHERE assignment_id IN (SELECT id FROM scoped) AND kind <> %s
-      AND effective_on >= %s AND effective_on <= %s
+    WHERE assignment_id IN (SELECT id FROM scoped) AND kind <> %(alert)s
+      AND effective_on >= %(start)s AND effective_on <= %(end)s
     GROUP BY assignment_id
 )
 SELECT a.id, p.id, TRIM(p.first_name || ' ' || p.last_name), a.name, a.status,
        COALESCE(NULLIF(u.full_name, ''), u.email, ''),
        COALESCE(t.planned, 0), COALESCE(t.completed, 0), COALESCE(t.counted, 0),
        COALESCE(ss.name, l.stage, ''),
-       CASE WHEN l.ends_on >= %s AND a.status = %s THEN l.planned END,
-       CASE WHEN l.ends_on >= %s AND a.status = %s THEN l.completed END,
+       CASE WHEN l.ends_on >= %(today)s AND a.status = %(active)s THEN l.planned END,
+       CASE WHEN l.ends_on >= %(today)s AND a.status = %(active)s THEN l.completed END,
        COALESCE(st.streak, 0), ls.performed_on, pa.mean_pain,
        COALESCE(f.flags, 0), COALESCE(c.changes, 0)
 FROM patients_assignment a
 JOIN patients_patient p ON p.id = a.patient_id
+JOIN latest l ON l.assignment_id = a.id AND l.n = 1
 LEFT JOIN clinic_staffmember sm ON sm.id = a.therapist_id
 LEFT JOIN clinic_user u ON u.id = sm.user_id
 LEFT JOIN totals t ON t.assignment_id = a.id
-LEFT JOIN latest l ON l.assignment_id = a.id AND l.n = 1
 LEFT JOIN programs_schemestage ss ON ss.scheme_id = a.scheme_id AND ss.code = l.stage
 LEFT JOIN streaks st ON st.assignment_id = a.id
 LEFT JOIN last_sessions ls ON ls.assignment_id = a.id
 LEFT JOIN pains pa ON pa.assignment_id = a.id
 LEFT JOIN flags f ON f.assignment_id = a.id
 LEFT JOIN changes c ON c.assignment_id = a.id
-WHERE a.id IN (SELECT assignment_id FROM weeks WHERE ends_on >= %s)
 ORDER BY p.last_name, p.first_name, a.id
 """
+)
 
 
 def patient_rows_sql(scope: ReportScope) -> tuple[str, list]:
-    """Return the SQL and parameters of one row per assignment active in the range."""
-    scoped, scoped_params = _scoped(scope)
-    start, end, today = scope.start, scope.end, scope.today
-    completed = SessionStatus.COMPLETED.value
-    active = "active"
-    params = [
-        *scoped_params,
-        completed,
-        end,  # weeks
-        start,
-        end,
-        today,  # totals
-        end,
-        today,  # last_miss
-        end,
-        today,  # streaks
-        completed,
-        end,  # last_sessions
-        start,
-        end,  # pains
-        Answer.VERY_SORE.value,
-        Answer.PAINFUL.value,
-        start,
-        end,  # flags
-        ChangeKind.ALERT.value,
-        start,
-        end,  # changes
-        today,
-        active,
-        today,
-        active,  # current week
-        start,  # rows
-    ]
-    return _PATIENT_SQL.format(scoped=scoped, weeks=_WEEKS), params
+    """Return the SQL and parameters of one row per assignment with a week in the range."""
+    return _bind(_PATIENT_SQL, scope, **_values(scope))
 
 
 def _patient_row(row) -> PatientRow:
     values = list(row)
     # PostgreSQL sums integers as numeric: back to int, and pain to one decimal.
     values[6:9] = (int(value) for value in values[6:9])
+    values[13] = _date(values[13])
+    values[15:17] = (int(value) for value in values[15:17])
     values[14] = _one_decimal(values[14])
     return PatientRow(*values)
+
+
+def _date(value) -> datetime.date | None:
+    """Dates from raw SQL: PostgreSQL returns dates, SQLite (the `make run` demo) ISO text."""
+    return datetime.date.fromisoformat(value) if isinstance(value, str) else value
+
+
+def _datetime(value) -> datetime.datetime | None:
+    if isinstance(value, str):
+        parsed = datetime.datetime.fromisoformat(value)
+        return parsed if parsed.tzinfo else parsed.replace(tzinfo=datetime.UTC)
+    return value
 
 
 def _one_decimal(value) -> float | None:
@@ -294,7 +325,7 @@ WITH scoped(id) AS ({scoped})
 SELECT a.id FROM patients_assignment a JOIN patients_patient p ON p.id = a.patient_id
 WHERE a.id IN (SELECT id FROM scoped) AND EXISTS (
     SELECT 1 FROM patients_programweek w
-    WHERE w.assignment_id = a.id AND w.ends_on >= %s AND w.starts_on <= %s
+    WHERE w.assignment_id = a.id AND w.ends_on >= %(start)s AND w.starts_on <= %(end)s
 )
 ORDER BY p.last_name, p.first_name, a.id
 """
@@ -302,9 +333,8 @@ ORDER BY p.last_name, p.first_name, a.id
 
 def report_assignment_ids(scope: ReportScope) -> list[int]:
     """Return the ids of the report's rows in table order, so a page computes only its own."""
-    scoped, params = _scoped(scope)
     with connection.cursor() as cursor:
-        cursor.execute(_IDS_SQL.format(scoped=scoped), [*params, scope.start, scope.end])
+        cursor.execute(*_bind(_IDS_SQL, scope, **_values(scope)))
         return [row[0] for row in cursor.fetchall()]
 
 
@@ -334,44 +364,34 @@ def patient_rows_stream(scope: ReportScope, chunk_size: int = CHUNK_SIZE) -> Ite
         yield from map(_patient_row, rows)
 
 
-_WEEK_SQL = """
-WITH scoped(id) AS ({scoped}),
-{weeks}
+_WEEK_SQL = (
+    """
+WITH scoped(id) AS ({scoped}),"""
+    + _WEEKS
+    + """
 SELECT w.assignment_id, TRIM(p.first_name || ' ' || p.last_name), a.name,
        w.starts_on, w.ends_on, COALESCE(ss.name, w.stage), w.planned, w.completed,
        CASE WHEN w.completed < w.planned THEN w.completed ELSE w.planned END,
-       CASE WHEN w.ends_on >= %s THEN 1 ELSE 0 END
+       CASE WHEN w.ends_on >= %(today)s THEN 1 ELSE 0 END
 FROM weeks w
 JOIN patients_assignment a ON a.id = w.assignment_id
 JOIN patients_patient p ON p.id = a.patient_id
 LEFT JOIN programs_schemestage ss ON ss.scheme_id = a.scheme_id AND ss.code = w.stage
-WHERE (w.ends_on >= %s AND w.ends_on <= %s AND w.ends_on < %s)
-   OR (w.starts_on <= %s AND w.ends_on >= %s AND a.status = %s)
+WHERE (w.ends_on <= %(end)s AND w.ends_on < %(today)s)
+   OR (w.starts_on <= %(today)s AND w.ends_on >= %(today)s AND a.status = %(active)s)
 ORDER BY p.last_name, p.first_name, a.id, w.starts_on
 """
+)
 
 
 def week_rows_sql(scope: ReportScope) -> tuple[str, list]:
     """Return the SQL of one row per patient-week: weeks ended in the range and current ones."""
-    scoped, scoped_params = _scoped(scope)
-    start, end, today = scope.start, scope.end, scope.today
-    params = [
-        *scoped_params,
-        SessionStatus.COMPLETED.value,
-        end,
-        today,
-        start,
-        end,
-        today,
-        min(today, end),
-        today,
-        "active",
-    ]
-    return _WEEK_SQL.format(scoped=scoped, weeks=_WEEKS), params
+    return _bind(_WEEK_SQL, scope, **_values(scope))
 
 
 def _week_row(row) -> WeekRow:
     values = list(row)
+    values[3], values[4] = _date(values[3]), _date(values[4])
     values[9] = bool(values[9])
     return WeekRow(*values)
 
@@ -382,27 +402,28 @@ def week_rows_stream(scope: ReportScope, chunk_size: int = CHUNK_SIZE) -> Iterat
         yield from map(_week_row, rows)
 
 
-_CHART_SQL = """
-WITH scoped(id) AS ({scoped}),
-{weeks}
+_CHART_SQL = (
+    """
+WITH scoped(id) AS ({scoped}),"""
+    + _WEEKS
+    + """
 SELECT ends_on, SUM(planned),
        SUM(CASE WHEN completed < planned THEN completed ELSE planned END)
-FROM weeks WHERE ends_on >= %s AND ends_on <= %s AND ends_on < %s
+FROM weeks WHERE ends_on <= %(end)s AND ends_on < %(today)s
 GROUP BY ends_on
 """
+)
 
 
 def weekly_adherence(scope: ReportScope) -> list[ChartPoint]:
     """Return adherence per calendar week of the weeks' last days, for the clinic chart."""
-    scoped, scoped_params = _scoped(scope)
-    params = [*scoped_params, SessionStatus.COMPLETED.value, scope.end]
-    params += [scope.start, scope.end, scope.today]
     with connection.cursor() as cursor:
-        cursor.execute(_CHART_SQL.format(scoped=scoped, weeks=_WEEKS), params)
+        cursor.execute(*_bind(_CHART_SQL, scope, **_values(scope)))
         by_day = cursor.fetchall()
     # A few dozen already-aggregated rows: bucketing them by Monday here keeps the SQL portable.
     buckets: dict[datetime.date, list[int]] = {}
     for ends_on, planned, counted in by_day:
+        ends_on = _date(ends_on)
         monday = ends_on - datetime.timedelta(days=ends_on.weekday())
         bucket = buckets.setdefault(monday, [0, 0])
         bucket[0] += int(planned)
@@ -413,7 +434,7 @@ def weekly_adherence(scope: ReportScope) -> list[ChartPoint]:
 _ASSIGNMENT_WEEKS_SQL = """
 SELECT w.starts_on, w.ends_on, COALESCE(ss.name, w.stage), w.planned,
        (SELECT COUNT(*) FROM patients_session s
-         WHERE s.assignment_id = w.assignment_id AND s.status = %s
+         WHERE s.assignment_id = w.assignment_id AND s.status = %(completed)s
            AND s.performed_on >= w.starts_on AND s.performed_on <= w.ends_on),
        (SELECT AVG(l.pain) FROM patients_exerciselog l
           JOIN patients_session s ON s.id = l.session_id
@@ -422,18 +443,22 @@ SELECT w.starts_on, w.ends_on, COALESCE(ss.name, w.stage), w.planned,
 FROM patients_programweek w
 JOIN patients_assignment a ON a.id = w.assignment_id
 LEFT JOIN programs_schemestage ss ON ss.scheme_id = a.scheme_id AND ss.code = w.stage
-WHERE w.assignment_id IN ({scoped}) AND w.starts_on <= %s
+WHERE w.assignment_id IN ({scoped}) AND w.starts_on <= %(today)s
 ORDER BY w.starts_on
 """
 
 
 def assignment_weeks(assignments: QuerySet, today: datetime.date) -> list[WeekRow]:
     """Return every stored week of the (one, scoped) assignment with adherence and mean pain."""
-    scoped, scoped_params = _scoped(assignments)
-    params = [SessionStatus.COMPLETED.value, *scoped_params, today]
+    sql, params = _bind(
+        _ASSIGNMENT_WEEKS_SQL,
+        assignments,
+        completed=SessionStatus.COMPLETED.value,
+        today=today,
+    )
     with connection.cursor() as cursor:
-        cursor.execute(_ASSIGNMENT_WEEKS_SQL.format(scoped=scoped), params)
-        rows = cursor.fetchall()
+        cursor.execute(sql, params)
+        rows = [(_date(first), _date(last), *rest) for first, last, *rest in cursor.fetchall()]
     return [
         WeekRow(
             assignment_id=0,
@@ -460,7 +485,7 @@ reviewed AS (
 ),
 alerts AS (
     SELECT assignment_id, COUNT(*) AS n, MAX(effective_on) AS last_on FROM patients_stagechange
-    WHERE assignment_id IN (SELECT id FROM scoped) AND alert_therapist = %s
+    WHERE assignment_id IN (SELECT id FROM scoped) AND alert_therapist = %(true)s
       AND acknowledged_at IS NULL
     GROUP BY assignment_id
 ),
@@ -469,22 +494,28 @@ painful AS (
     FROM patients_checkin c
     JOIN patients_session s ON s.id = c.session_id
     LEFT JOIN reviewed r ON r.assignment_id = s.assignment_id
-    WHERE s.assignment_id IN (SELECT id FROM scoped) AND c.answer = %s AND c.answered_on >= %s
+    WHERE s.assignment_id IN (SELECT id FROM scoped) AND c.answer = %(painful)s
+      AND c.answered_on >= %(since)s
       AND (r.reviewed_at IS NULL OR c.answered_at > r.reviewed_at)
     GROUP BY s.assignment_id
 ),
-high_pain AS (
-    SELECT s.assignment_id, MAX(l.pain) AS pain, MAX(s.performed_on) AS last_on
-    FROM patients_exerciselog l
-    JOIN patients_session s ON s.id = l.session_id
+recent AS (
+    SELECT s.assignment_id, s.performed_on,
+           (SELECT MAX(l.pain) FROM patients_exerciselog l
+             WHERE l.session_id = s.id AND l.pain >= %(high)s
+               AND (r.reviewed_at IS NULL OR l.completed_at > r.reviewed_at)) AS pain
+    FROM patients_session s
     LEFT JOIN reviewed r ON r.assignment_id = s.assignment_id
-    WHERE s.assignment_id IN (SELECT id FROM scoped) AND l.pain >= %s AND s.performed_on >= %s
-      AND (r.reviewed_at IS NULL OR l.completed_at > r.reviewed_at)
-    GROUP BY s.assignment_id
+    WHERE s.assignment_id IN (SELECT id FROM scoped) AND s.performed_on >= %(since)s
+),
+high_pain AS (
+    SELECT assignment_id, MAX(pain) AS pain, MAX(performed_on) AS last_on FROM recent
+    WHERE pain IS NOT NULL GROUP BY assignment_id
 ),
 last_done AS (
     SELECT assignment_id, MAX(performed_on) AS performed_on FROM patients_session
-    WHERE assignment_id IN (SELECT id FROM scoped) AND status = %s AND performed_on < %s
+    WHERE assignment_id IN (SELECT id FROM scoped) AND status = %(completed)s
+      AND performed_on < %(today)s
     GROUP BY assignment_id
 )
 SELECT a.id, TRIM(p.first_name || ' ' || p.last_name), a.name,
@@ -499,7 +530,7 @@ LEFT JOIN alerts al ON al.assignment_id = a.id
 LEFT JOIN painful pf ON pf.assignment_id = a.id
 LEFT JOIN high_pain hp ON hp.assignment_id = a.id
 LEFT JOIN last_done ld ON ld.assignment_id = a.id
-WHERE a.id IN (SELECT id FROM scoped) AND a.status = %s
+WHERE a.id IN (SELECT id FROM scoped) AND a.status = %(active)s
 ORDER BY p.last_name, p.first_name, a.id
 """
 
@@ -513,22 +544,32 @@ def needs_attention(
     ATTENTION_DAYS days; pain >= 7 logged in that time; or two planned sessions
     missed in a row. Reasons older than the assignment's last review are left out.
     """
-    scoped, scoped_params = _scoped(assignments)
     since = today - datetime.timedelta(days=ATTENTION_DAYS)
-    params = [
-        *scoped_params,
-        True,
-        Answer.PAINFUL.value,
-        since,
-        HIGH_PAIN,
-        since,
-        SessionStatus.COMPLETED.value,
-        today,
-        "active",
-    ]
+    sql, params = _bind(
+        _ATTENTION_SQL,
+        assignments,
+        true=True,
+        painful=Answer.PAINFUL.value,
+        since=since,
+        high=HIGH_PAIN,
+        completed=SessionStatus.COMPLETED.value,
+        today=today,
+        active="active",
+    )
     with connection.cursor() as cursor:
-        cursor.execute(_ATTENTION_SQL.format(scoped=scoped), params)
-        rows = cursor.fetchall()
+        cursor.execute(sql, params)
+        rows = [
+            (
+                *row[:5],
+                _date(row[5]),
+                _date(row[6]),
+                row[7],
+                _date(row[8]),
+                _date(row[9]),
+                _datetime(row[10]),
+            )
+            for row in cursor.fetchall()
+        ]
     zone = zoneinfo.ZoneInfo(tz_name or "UTC")
     # Two planned sessions missed in a row: the two latest planned days before today
     # (d1 < d2) had no completed session from d1 on. Only assignments with no session

@@ -111,6 +111,21 @@ def test_the_report_needs_the_same_number_of_queries_for_any_number_of_patients(
     assert response.content.decode().count('name="_selected_action"') == patients
 
 
+def test_the_table_is_paged_while_the_totals_cover_every_patient(client, alice, monkeypatch):
+    from clinic.reports import views
+
+    monkeypatch.setattr(views, "PAGE_SIZE", 2)
+    for _ in range(3):
+        history(PatientFactory(clinic=alice.staff.clinic))
+    login(client, alice)
+    first = client.get(REPORT).content.decode()
+    second = client.get(REPORT, {"page": "2"}).content.decode()
+    assert first.count('name="_selected_action"') == 2
+    assert second.count('name="_selected_action"') == 1
+    for content in (first, second):
+        assert "(9/18 planned sessions done) · 3 patients" in content
+
+
 def test_a_patients_page_shows_weekly_adherence_and_pain(client, alice, carol):
     assignment = history(carol)
     response = login(client, alice).get(

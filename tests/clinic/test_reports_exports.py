@@ -16,7 +16,7 @@ from clinic.reports.adherence import ReportScope, patient_rows_stream
 from clinic.reports.exports import PATIENT_HEADER, WEEK_HEADER
 from clinic.reports.models import ReportExport
 from patients.models import Assignment, ProgramWeek, Session, SessionStatus
-from tests.factories import PASSWORD, AssignmentFactory, PatientFactory
+from tests.factories import PASSWORD, AssignmentFactory, PatientFactory, ProgramFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -127,14 +127,16 @@ def test_every_export_is_recorded_with_who_when_and_what(client, alice, carol):
     assert record.exported_at == NOW
 
 
-def test_the_printable_page_uses_the_print_stylesheet_and_is_recorded(client, alice, carol):
+def test_the_printable_page_uses_the_print_stylesheet_and_is_recorded(client, alice, carol, dave):
     history(carol)
+    history(dave)
     response = login(client, alice).post(
         reverse("admin:reports_adherencereport_print"), {"start": "2026-03-01", "end": "2026-03-31"}
     )
     assert response.status_code == 200
     assert b"css/report-print.css" in response.content
-    assert b"Carol" in response.content
+    assert str(carol).encode() in response.content
+    assert str(dave).encode() not in response.content
     assert ReportExport.objects.get().format == "print"
 
 
@@ -162,6 +164,15 @@ def test_asking_for_a_therapist_of_another_clinic_is_refused(client, alice, bob,
     response = export(login(client, alice), therapist=str(bob.staff.pk))
     assert response.status_code == 302
     assert "Unknown therapist." in [str(m) for m in response.wsgi_request._messages]
+    assert not ReportExport.objects.exists()
+
+
+def test_asking_for_a_program_of_another_clinic_is_refused(client, alice, carol, clinic_b):
+    history(carol)
+    foreign = ProgramFactory(clinic=clinic_b)
+    response = export(login(client, alice), program=str(foreign.pk))
+    assert response.status_code == 302
+    assert "Unknown program." in [str(m) for m in response.wsgi_request._messages]
     assert not ReportExport.objects.exists()
 
 

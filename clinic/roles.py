@@ -28,6 +28,8 @@ THERAPIST_PERMISSIONS: dict[str, tuple[str, ...]] = {
     "patients.reminder": ("view",),
     "clinic.clinic": ("view",),
     "clinic.staffmember": ("view",),
+    "reports.adherencereport": ("view",),
+    "reports.attentionreview": ("view", "add"),
 }
 
 CLINIC_ADMIN_PERMISSIONS: dict[str, tuple[str, ...]] = {
@@ -40,6 +42,7 @@ CLINIC_ADMIN_PERMISSIONS: dict[str, tuple[str, ...]] = {
     "clinic.user": ("view", "add", "change"),
     "clinic.apitoken": ("view", "add", "change"),
     "clinic.auditevent": ("view",),
+    "reports.reportexport": ("view",),
 }
 
 

@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "clinic",
     "programs",
     "patients",
+    "clinic.reports",
 ]
 
 MIDDLEWARE = [
@@ -118,6 +119,10 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+if DATABASES["default"]["ENGINE"].endswith("postgresql"):
+    # PostgreSQL's JIT spends seconds compiling the report's costly-looking plans that then
+    # run in milliseconds; queries of a web app never gain from it.
+    DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c jit=off"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "clinic.User"

@@ -7,7 +7,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from .models import Answer, CheckIn, Session, StageChange
-from .progress import assignment_progress, local_today, stage_changes_record
+from .progress import assignment_progress, local_today, program_weeks_sync, stage_changes_record
 
 
 def checkin_record(
@@ -38,4 +38,5 @@ def checkin_record(
         )
         progress = assignment_progress(session.assignment, today)
         changes = stage_changes_record(assignment=session.assignment, progress=progress)
+        program_weeks_sync(assignment=session.assignment, progress=progress)
     return checkin, changes

@@ -231,6 +231,8 @@ class ExerciseLog(models.Model):
             models.UniqueConstraint(fields=["session", "item"], name="one_log_per_item"),
             models.CheckConstraint(condition=models.Q(pain__lte=MAX_PAIN), name="pain_at_most_10"),
         ]
+        # Mean pain per patient in reports: read from the index, one probe per session.
+        indexes = [models.Index(fields=["session", "pain"], name="log_pain_by_session")]
 
     def __str__(self):
         return f"{self.item.exercise} in {self.session}"
@@ -260,6 +262,14 @@ class CheckIn(models.Model):
         ordering = ["-answered_on"]
         verbose_name = _("next-day check-in")
         verbose_name_plural = _("next-day check-ins")
+        # Check-in flags and the needs-attention list look for the few bad answers by day.
+        indexes = [
+            models.Index(
+                fields=["answered_on"],
+                condition=models.Q(answer__in=["very_sore", "painful"]),
+                name="flagged_checkins_by_day",
+            )
+        ]
 
     def __str__(self):
         return f"{self.get_answer_display()} after {self.session}"
@@ -308,6 +318,41 @@ class StageChange(models.Model):
 
     def __str__(self):
         return f"{self.from_stage} → {self.to_stage} on {self.effective_on}"
+
+
+class ProgramWeek(models.Model):
+    """One program week as the progression rule decided it, stored for set-based reports.
+
+    The rule (back-offs restart the evaluation week, overrides cut it) cannot be
+    re-derived in SQL, so ``patients.progress.program_weeks_sync`` copies its weeks
+    here; sessions are counted against them in the database.
+    """
+
+    assignment = models.ForeignKey(Assignment, on_delete=models.CASCADE, related_name="weeks")
+    starts_on = models.DateField(_("first day"))
+    ends_on = models.DateField(_("last day"), help_text=_("Inclusive."))
+    stage = models.CharField(_("stage"), max_length=30)
+    planned = models.PositiveSmallIntegerField(_("planned sessions"))
+    # ISO dates: the days reminders are sent on, used for "two planned sessions missed".
+    planned_days = models.JSONField(default=list, blank=True)
+
+    objects = ScopedQuerySet.as_manager()
+    tenancy = Tenancy(clinic="assignment__clinic", patient="assignment__patient")
+
+    class Meta:
+        ordering = ["assignment", "starts_on"]
+        verbose_name = _("program week")
+        verbose_name_plural = _("program weeks")
+        constraints = [
+            models.UniqueConstraint(fields=["assignment", "starts_on"], name="one_week_per_start"),
+            models.CheckConstraint(
+                condition=models.Q(ends_on__gte=models.F("starts_on")), name="week_ends_after_start"
+            ),
+        ]
+        indexes = [models.Index(fields=["assignment", "ends_on"])]
+
+    def __str__(self):
+        return f"{self.assignment} {self.starts_on}–{self.ends_on} ({self.stage})"
 
 
 class ReminderStatus(models.TextChoices):

@@ -10,13 +10,26 @@ from __future__ import annotations
 import dataclasses
 import datetime
 import zoneinfo
+from collections import defaultdict
+from collections.abc import Iterable
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from programs import progression
 
-from .models import Assignment, ChangeKind, CheckIn, Session, SessionStatus, StageChange
+from .models import (
+    Assignment,
+    AssignmentStatus,
+    ChangeKind,
+    CheckIn,
+    ProgramWeek,
+    Session,
+    SessionStatus,
+    StageChange,
+)
+
+REFRESH_BATCH_SIZE = 500
 
 
 def local_today(assignment: Assignment, now: datetime.datetime | None = None) -> datetime.date:
@@ -148,3 +161,114 @@ def stage_override(
         alert_therapist=False,
         created_by=by,
     )
+
+
+def program_weeks_sync(*, assignment: Assignment, progress: progression.Progress) -> None:
+    """Store the weeks of ``progress`` for reports; drop stored weeks it no longer has.
+
+    A back-off or an override restarts the evaluation week, so weeks stored
+    earlier can start on other days now: those are deleted, the rest upserted.
+    """
+    _weeks_store({assignment.pk: progress})
+
+
+def program_weeks_refresh(assignment_ids: Iterable[int] | None = None) -> int:
+    """Recompute and store the program weeks of the given (default: all active) assignments.
+
+    Works in batches with a fixed number of queries per batch. Return how many
+    assignments were refreshed.
+    """
+    assignments = Assignment.objects.order_by("pk")
+    if assignment_ids is None:
+        assignments = assignments.filter(status=AssignmentStatus.ACTIVE)
+    else:
+        assignments = assignments.filter(pk__in=list(assignment_ids))
+    ids = list(assignments.values_list("pk", flat=True))
+    for first in range(0, len(ids), REFRESH_BATCH_SIZE):
+        batch = list(
+            Assignment.objects.filter(pk__in=ids[first : first + REFRESH_BATCH_SIZE])
+            .select_related("scheme")
+            .prefetch_related("scheme__stages")
+        )
+        histories = histories_of(batch)
+        progresses = {}
+        for assignment in batch:
+            today = max(local_today(assignment), assignment.start_date)
+            progresses[assignment.pk] = progression.evaluate(
+                scheme_of(assignment), histories[assignment.pk], today
+            )
+        _weeks_store(progresses)
+    return len(ids)
+
+
+def histories_of(assignments: list[Assignment]) -> dict[int, progression.History]:
+    """Load the histories of many assignments in three queries (see ``history_of``)."""
+    ids = [assignment.pk for assignment in assignments]
+    sessions: dict[int, list[datetime.date]] = defaultdict(list)
+    for assignment_id, on in Session.objects.filter(
+        assignment__in=ids, status=SessionStatus.COMPLETED
+    ).values_list("assignment_id", "performed_on"):
+        sessions[assignment_id].append(on)
+    checkins: dict[int, list] = defaultdict(list)
+    for assignment_id, on, answer in CheckIn.objects.filter(
+        session__assignment__in=ids
+    ).values_list("session__assignment_id", "answered_on", "answer"):
+        checkins[assignment_id].append((on, progression.Answer(answer)))
+    overrides: dict[int, dict[datetime.date, str]] = defaultdict(dict)
+    for assignment_id, on, stage in (
+        StageChange.objects.filter(assignment__in=ids, kind=ChangeKind.OVERRIDE)
+        .order_by("effective_on", "created_at")
+        .values_list("assignment_id", "effective_on", "to_stage")
+    ):
+        overrides[assignment_id][on] = stage  # the latest of a day wins, as in history_of
+    return {
+        assignment.pk: progression.History(
+            start_date=assignment.start_date,
+            advanced=assignment.advanced,
+            sessions=sessions[assignment.pk],
+            checkins=checkins[assignment.pk],
+            overrides=sorted(overrides[assignment.pk].items()),
+            preferred_weekdays=tuple(assignment.preferred_weekdays or ()),
+        )
+        for assignment in assignments
+    }
+
+
+def _weeks_store(progresses: dict[int, progression.Progress]) -> None:
+    """Upsert the weeks of several assignments and delete their stale ones, in a few queries."""
+    stored = {
+        (row["assignment_id"], row["starts_on"]): row
+        for row in ProgramWeek.objects.filter(assignment__in=list(progresses)).values(
+            "pk", "assignment_id", "starts_on", "ends_on", "stage", "planned", "planned_days"
+        )
+    }
+    wanted: dict[tuple[int, datetime.date], dict] = {}
+    for assignment_id, progress in progresses.items():
+        for week in progress.weeks:
+            wanted[(assignment_id, week.start)] = {
+                "ends_on": week.end,
+                "stage": week.stage.code,
+                "planned": week.planned,
+                "planned_days": [day.isoformat() for day in week.planned_days],
+            }
+    changed = [
+        ProgramWeek(assignment_id=assignment_id, starts_on=starts_on, **values)
+        for (assignment_id, starts_on), values in wanted.items()
+        if (row := stored.get((assignment_id, starts_on))) is None
+        or any(row[field] != value for field, value in values.items())
+    ]
+    stale = [row["pk"] for key, row in stored.items() if key not in wanted]
+    if not stale and not changed:
+        return
+    with transaction.atomic():
+        if stale:
+            ProgramWeek.objects.filter(pk__in=stale).delete()
+        if changed:
+            # Upsert: another process may store the same week at the same time.
+            ProgramWeek.objects.bulk_create(
+                changed,
+                batch_size=1000,
+                update_conflicts=True,
+                unique_fields=["assignment", "starts_on"],
+                update_fields=["ends_on", "stage", "planned", "planned_days"],
+            )

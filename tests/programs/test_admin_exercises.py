@@ -372,3 +372,22 @@ def test_a_shared_exercise_shows_its_steps_numbered(client, alice, starter_libra
     page = client.get(change_url(knee_drops)).text
     assert f"<li>{knee_drops.steps[0]}</li>" in page
     assert '["' not in page
+
+
+def test_an_exercise_cannot_be_its_own_variation_in_the_admin(client, alice, alices_exercise):
+    client.force_login(alice)
+    form = exercise_form(
+        name=alices_exercise.name,
+        key=alices_exercise.key,
+        **{
+            "variations-TOTAL_FORMS": "1",
+            "variations-0-direction": "harder",
+            "variations-0-variation": alices_exercise.pk,
+            "variations-0-order": "0",
+            "variations-0-note": "",
+        },
+    )
+    response = client.post(change_url(alices_exercise), form)
+    assert response.status_code == 200
+    assert "An exercise cannot be its own variation." in response.text
+    assert not alices_exercise.variations.exists()

@@ -355,3 +355,12 @@ def test_bulk_delete_refuses_shared_and_other_clinics_programs(
     ids = [bobs_program.pk, *Program.objects.filter(clinic=None).values_list("pk", flat=True)]
     client.post(CHANGELIST, {"action": "delete_selected", "_selected_action": ids, "post": "yes"})
     assert Program.objects.filter(pk__in=ids).count() == 3
+
+
+def test_programs_are_found_by_the_name_of_one_of_their_exercises(client, alice, starter_library):
+    client.force_login(alice)
+    response = client.get(CHANGELIST, {"q": "knee drops"})
+    assert [p.name for p in response.context["cl"].result_list] == [
+        "Hip flexor stretches for back pain"
+    ]
+    assert response.context["cl"].result_list[0].exercise_total == 3

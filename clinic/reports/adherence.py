@@ -1,0 +1,628 @@
+"""Adherence computed in the database, from sessions and the stored program weeks.
+
+The definitions (also in docs/adherence.md):
+
+- A program week is what the progression rule decided (``patients.ProgramWeek``):
+  its first and last day (inclusive), its stage and its planned sessions.
+- completed = the assignment's sessions with status completed whose local date
+  falls in the week; counted = min(completed, planned).
+- A week has *ended* when its last day is before today (the clinic's local date).
+  Adherence over a range = Σ counted / Σ planned over the ended weeks whose last
+  day lies inside the range. A week that started before the range but ends in it
+  counts whole; a week that ends after the range does not count; the week in
+  progress is shown apart.
+- streak = consecutive ended weeks of the range with completed >= planned, back
+  from the last one.
+- mean pain = mean of the exercise logs' pain of sessions done in the range;
+  check-in flags = "very sore" or "sketchy or painful" check-ins answered in the
+  range; stage changes = promotions, back-offs and overrides effective in the range.
+
+Every query starts from an assignment queryset already limited with
+``visible_to(user)`` or ``for_clinic(id)``; its SQL is embedded as the ``scoped`` set.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime
+import re
+import zoneinfo
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from django.db import connection
+from django.db.models import QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from patients.models import Answer, ChangeKind, ProgramWeek, SessionStatus
+
+MAX_RANGE_YEARS = 5
+ATTENTION_DAYS = 14
+HIGH_PAIN = 7
+CHUNK_SIZE = 2000
+
+
+class ReportError(ValueError):
+    """Bad report input, with a message for the user."""
+
+
+@dataclass(frozen=True)
+class ReportScope:
+    """Which assignments (already scoped and filtered) and which dates a report covers."""
+
+    assignments: QuerySet
+    start: datetime.date
+    end: datetime.date
+    today: datetime.date
+
+    def only(self, assignment_ids) -> ReportScope:
+        """The same report limited to some of its assignments (a page, a selection)."""
+        return dataclasses.replace(self, assignments=self.assignments.filter(pk__in=assignment_ids))
+
+
+@dataclass(frozen=True)
+class PatientRow:
+    assignment_id: int
+    patient_id: int
+    patient: str
+    program: str
+    status: str
+    therapist: str
+    planned: int
+    completed: int
+    counted: int
+    stage: str
+    current_planned: int | None
+    current_completed: int | None
+    streak: int
+    last_session: datetime.date | None
+    mean_pain: float | None
+    checkin_flags: int
+    stage_changes: int
+
+    @property
+    def adherence(self) -> float | None:
+        """Percent, or None when no planned week ended in the range."""
+        return round(100 * self.counted / self.planned, 1) if self.planned else None
+
+
+@dataclass(frozen=True)
+class WeekRow:
+    assignment_id: int
+    patient: str
+    program: str
+    starts_on: datetime.date
+    ends_on: datetime.date
+    stage: str
+    planned: int
+    completed: int
+    counted: int
+    in_progress: bool
+    mean_pain: float | None = None
+
+    @property
+    def adherence(self) -> float | None:
+        return round(100 * self.counted / self.planned, 1) if self.planned else None
+
+
+@dataclass(frozen=True)
+class ChartPoint:
+    """Adherence of all program weeks that ended in one calendar week (Monday first)."""
+
+    week: datetime.date
+    planned: int
+    counted: int
+
+    @property
+    def adherence(self) -> float | None:
+        return round(100 * self.counted / self.planned, 1) if self.planned else None
+
+
+@dataclass(frozen=True)
+class Attention:
+    assignment_id: int
+    patient: str
+    program: str
+    therapist: str
+    reasons: tuple[str, ...]
+    latest: datetime.date
+
+
+def range_check(start: datetime.date, end: datetime.date) -> None:
+    """Raise ReportError for a range that starts after it ends or spans over five years."""
+    if start > end:
+        raise ReportError(_("The start date is after the end date."))
+    try:
+        limit = start.replace(year=start.year + MAX_RANGE_YEARS)
+    except ValueError:  # 29 February
+        limit = start.replace(year=start.year + MAX_RANGE_YEARS, day=28)
+    if end > limit:
+        raise ReportError(_("A report covers at most five years."))
+
+
+def clinic_today(tz_name: str | None, now: datetime.datetime | None = None) -> datetime.date:
+    """Return today's date in the clinic's time zone (UTC when there is no one clinic)."""
+    now = now or timezone.now()
+    return now.astimezone(zoneinfo.ZoneInfo(tz_name or "UTC")).date()
+
+
+def _scoped(scope_or_queryset) -> tuple[str, list]:
+    queryset = getattr(scope_or_queryset, "assignments", scope_or_queryset)
+    sql, params = queryset.order_by().values("pk").query.sql_with_params()
+    return sql, list(params)
+
+
+_NAMED = re.compile(r"%\((\w+)\)s")
+
+
+def _bind(template: str, scope_or_queryset, **values) -> tuple[str, list]:
+    """Put the scoped assignments' SQL at ``{scoped}`` and turn ``%(name)s`` into positional
+    parameters (the embedded queryset SQL already uses positional ones)."""
+    scoped, scoped_params = _scoped(scope_or_queryset)
+    before, after = template.split("{scoped}")
+    params: list = []
+
+    def positional(part: str) -> str:
+        def one(match):
+            params.append(values[match.group(1)])
+            return "%s"
+
+        return _NAMED.sub(one, part)
+
+    head = positional(before)
+    params.extend(scoped_params)
+    return head + scoped + positional(after), params
+
+
+def _values(scope: ReportScope) -> dict:
+    return {
+        "start": scope.start,
+        "end": scope.end,
+        "today": scope.today,
+        "completed": SessionStatus.COMPLETED.value,
+        "active": "active",
+        "very_sore": Answer.VERY_SORE.value,
+        "painful": Answer.PAINFUL.value,
+        "alert": ChangeKind.ALERT.value,
+    }
+
+
+# The stored weeks that overlap the range, with their completed sessions counted: one
+# probe of the (assignment, status, performed_on) index per week.
+_WEEKS = """
+weeks AS (
+    SELECT w.id, w.assignment_id, w.starts_on, w.ends_on, w.stage, w.planned,
+           (SELECT COUNT(*) FROM patients_session s
+             WHERE s.assignment_id = w.assignment_id AND s.status = %(completed)s
+               AND s.performed_on >= w.starts_on AND s.performed_on <= w.ends_on) AS completed
+    FROM patients_programweek w
+    WHERE w.assignment_id IN (SELECT id FROM scoped)
+      AND w.starts_on <= %(end)s AND w.ends_on >= %(start)s
+)"""
+
+# Pain through per-session subqueries (index-only probes) instead of a join: the planner
+# would otherwise scan every exercise log of every clinic. Flags start from the few bad
+# check-ins of the range (a partial index).
+_PATIENT_SQL = (
+    """
+WITH scoped(id) AS ({scoped}),"""
+    + _WEEKS
+    + """,
+ended AS (
+    SELECT * FROM weeks WHERE ends_on <= %(end)s AND ends_on < %(today)s
+),
+totals AS (
+    SELECT assignment_id, SUM(planned) AS planned, SUM(completed) AS completed,
+           SUM(CASE WHEN completed < planned THEN completed ELSE planned END) AS counted
+    FROM ended GROUP BY assignment_id
+),
+last_miss AS (
+    SELECT assignment_id, MAX(starts_on) AS starts_on FROM ended
+    WHERE completed < planned GROUP BY assignment_id
+),
+streaks AS (
+    SELECT e.assignment_id, COUNT(*) AS streak FROM ended e
+    LEFT JOIN last_miss m ON m.assignment_id = e.assignment_id
+    WHERE m.starts_on IS NULL OR e.starts_on > m.starts_on
+    GROUP BY e.assignment_id
+),
+latest AS (
+    SELECT assignment_id, stage, planned, completed, ends_on,
+           ROW_NUMBER() OVER (PARTITION BY assignment_id ORDER BY starts_on DESC) AS n
+    FROM weeks
+),
+last_sessions AS (
+    SELECT assignment_id, MAX(performed_on) AS performed_on FROM patients_session
+    WHERE assignment_id IN (SELECT id FROM scoped) AND status = %(completed)s
+      AND performed_on <= %(end)s
+    GROUP BY assignment_id
+),
+in_range AS (
+    SELECT s.assignment_id,
+           (SELECT SUM(l.pain) FROM patients_exerciselog l WHERE l.session_id = s.id) AS pain_sum,
+           (SELECT COUNT(l.pain) FROM patients_exerciselog l WHERE l.session_id = s.id) AS pain_n
+    FROM patients_session s
+    WHERE s.assignment_id IN (SELECT id FROM scoped)
+      AND s.performed_on >= %(start)s AND s.performed_on <= %(end)s
+),
+pains AS (
+    SELECT assignment_id, 1.0 * SUM(pain_sum) / NULLIF(SUM(pain_n), 0) AS mean_pain
+    FROM in_range GROUP BY assignment_id
+),
+flags AS (
+    SELECT s.assignment_id, COUNT(*) AS flags
+    FROM patients_checkin c JOIN patients_session s ON s.id = c.session_id
+    WHERE c.answer IN (%(very_sore)s, %(painful)s)
+      AND c.answered_on >= %(start)s AND c.answered_on <= %(end)s
+      AND s.assignment_id IN (SELECT id FROM scoped)
+    GROUP BY s.assignment_id
+),
+changes AS (
+    SELECT assignment_id, COUNT(*) AS changes FROM patients_stagechange
+    WHERE assignment_id IN (SELECT id FROM scoped) AND kind <> %(alert)s
+      AND effective_on >= %(start)s AND effective_on <= %(end)s
+    GROUP BY assignment_id
+)
+SELECT a.id, p.id, TRIM(p.first_name || ' ' || p.last_name), a.name, a.status,
+       COALESCE(NULLIF(u.full_name, ''), u.email, ''),
+       COALESCE(t.planned, 0), COALESCE(t.completed, 0), COALESCE(t.counted, 0),
+       COALESCE(ss.name, l.stage, ''),
+       CASE WHEN l.ends_on >= %(today)s AND a.status = %(active)s THEN l.planned END,
+       CASE WHEN l.ends_on >= %(today)s AND a.status = %(active)s THEN l.completed END,
+       COALESCE(st.streak, 0), ls.performed_on, pa.mean_pain,
+       COALESCE(f.flags, 0), COALESCE(c.changes, 0)
+FROM patients_assignment a
+JOIN patients_patient p ON p.id = a.patient_id
+JOIN latest l ON l.assignment_id = a.id AND l.n = 1
+LEFT JOIN clinic_staffmember sm ON sm.id = a.therapist_id
+LEFT JOIN clinic_user u ON u.id = sm.user_id
+LEFT JOIN totals t ON t.assignment_id = a.id
+LEFT JOIN programs_schemestage ss ON ss.scheme_id = a.scheme_id AND ss.code = l.stage
+LEFT JOIN streaks st ON st.assignment_id = a.id
+LEFT JOIN last_sessions ls ON ls.assignment_id = a.id
+LEFT JOIN pains pa ON pa.assignment_id = a.id
+LEFT JOIN flags f ON f.assignment_id = a.id
+LEFT JOIN changes c ON c.assignment_id = a.id
+ORDER BY p.last_name, p.first_name, a.id
+"""
+)
+
+
+def patient_rows_sql(scope: ReportScope) -> tuple[str, list]:
+    """Return the SQL and parameters of one row per assignment with a week in the range."""
+    return _bind(_PATIENT_SQL, scope, **_values(scope))
+
+
+def _patient_row(row) -> PatientRow:
+    values = list(row)
+    # PostgreSQL sums integers as numeric: back to int, and pain to one decimal.
+    values[6:9] = (int(value) for value in values[6:9])
+    values[13] = _date(values[13])
+    values[15:17] = (int(value) for value in values[15:17])
+    values[14] = _one_decimal(values[14])
+    return PatientRow(*values)
+
+
+def _date(value) -> datetime.date | None:
+    """Dates from raw SQL: PostgreSQL returns dates, SQLite (the `make run` demo) ISO text."""
+    return datetime.date.fromisoformat(value) if isinstance(value, str) else value
+
+
+def _datetime(value) -> datetime.datetime | None:
+    if isinstance(value, str):
+        parsed = datetime.datetime.fromisoformat(value)
+        return parsed if parsed.tzinfo else parsed.replace(tzinfo=datetime.UTC)
+    return value
+
+
+def _one_decimal(value) -> float | None:
+    return None if value is None else round(float(value), 1)
+
+
+_IDS_SQL = """
+WITH scoped(id) AS ({scoped})
+SELECT a.id FROM patients_assignment a JOIN patients_patient p ON p.id = a.patient_id
+WHERE a.id IN (SELECT id FROM scoped) AND EXISTS (
+    SELECT 1 FROM patients_programweek w
+    WHERE w.assignment_id = a.id AND w.ends_on >= %(start)s AND w.starts_on <= %(end)s
+)
+ORDER BY p.last_name, p.first_name, a.id
+"""
+
+
+def report_assignment_ids(scope: ReportScope) -> list[int]:
+    """Return the ids of the report's rows in table order, so a page computes only its own."""
+    with connection.cursor() as cursor:
+        cursor.execute(*_bind(_IDS_SQL, scope, **_values(scope)))
+        return [row[0] for row in cursor.fetchall()]
+
+
+def patient_rows(scope: ReportScope) -> list[PatientRow]:
+    """Return the per-patient table of a report (one row per assignment with weeks in range)."""
+    sql, params = patient_rows_sql(scope)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return [_patient_row(row) for row in cursor.fetchall()]
+
+
+def stream(sql: str, params: list, chunk_size: int = CHUNK_SIZE) -> Iterator[list[tuple]]:
+    """Yield the rows of a query in chunks from a server-side cursor.
+
+    ``chunked_cursor`` is what ``QuerySet.iterator()`` uses: a named cursor on
+    PostgreSQL, so memory does not grow with the number of rows.
+    """
+    with connection.chunked_cursor() as cursor:
+        cursor.execute(sql, params)
+        while rows := cursor.fetchmany(chunk_size):
+            yield rows
+
+
+def patient_rows_stream(scope: ReportScope, chunk_size: int = CHUNK_SIZE) -> Iterator[PatientRow]:
+    sql, params = patient_rows_sql(scope)
+    for rows in stream(sql, params, chunk_size):
+        yield from map(_patient_row, rows)
+
+
+_WEEK_SQL = (
+    """
+WITH scoped(id) AS ({scoped}),"""
+    + _WEEKS
+    + """
+SELECT w.assignment_id, TRIM(p.first_name || ' ' || p.last_name), a.name,
+       w.starts_on, w.ends_on, COALESCE(ss.name, w.stage), w.planned, w.completed,
+       CASE WHEN w.completed < w.planned THEN w.completed ELSE w.planned END,
+       CASE WHEN w.ends_on >= %(today)s THEN 1 ELSE 0 END
+FROM weeks w
+JOIN patients_assignment a ON a.id = w.assignment_id
+JOIN patients_patient p ON p.id = a.patient_id
+LEFT JOIN programs_schemestage ss ON ss.scheme_id = a.scheme_id AND ss.code = w.stage
+WHERE (w.ends_on <= %(end)s AND w.ends_on < %(today)s)
+   OR (w.starts_on <= %(today)s AND w.ends_on >= %(today)s AND a.status = %(active)s)
+ORDER BY p.last_name, p.first_name, a.id, w.starts_on
+"""
+)
+
+
+def week_rows_sql(scope: ReportScope) -> tuple[str, list]:
+    """Return the SQL of one row per patient-week: weeks ended in the range and current ones."""
+    return _bind(_WEEK_SQL, scope, **_values(scope))
+
+
+def _week_row(row) -> WeekRow:
+    values = list(row)
+    values[3], values[4] = _date(values[3]), _date(values[4])
+    values[9] = bool(values[9])
+    return WeekRow(*values)
+
+
+def week_rows_stream(scope: ReportScope, chunk_size: int = CHUNK_SIZE) -> Iterator[WeekRow]:
+    sql, params = week_rows_sql(scope)
+    for rows in stream(sql, params, chunk_size):
+        yield from map(_week_row, rows)
+
+
+_CHART_SQL = (
+    """
+WITH scoped(id) AS ({scoped}),"""
+    + _WEEKS
+    + """
+SELECT ends_on, SUM(planned),
+       SUM(CASE WHEN completed < planned THEN completed ELSE planned END)
+FROM weeks WHERE ends_on <= %(end)s AND ends_on < %(today)s
+GROUP BY ends_on
+"""
+)
+
+
+def weekly_adherence(scope: ReportScope) -> list[ChartPoint]:
+    """Return adherence per calendar week of the weeks' last days, for the clinic chart."""
+    with connection.cursor() as cursor:
+        cursor.execute(*_bind(_CHART_SQL, scope, **_values(scope)))
+        by_day = cursor.fetchall()
+    # A few dozen already-aggregated rows: bucketing them by Monday here keeps the SQL portable.
+    buckets: dict[datetime.date, list[int]] = {}
+    for ends_on, planned, counted in by_day:
+        ends_on = _date(ends_on)
+        monday = ends_on - datetime.timedelta(days=ends_on.weekday())
+        bucket = buckets.setdefault(monday, [0, 0])
+        bucket[0] += int(planned)
+        bucket[1] += int(counted)
+    return [ChartPoint(week, *buckets[week]) for week in sorted(buckets)]
+
+
+_ASSIGNMENT_WEEKS_SQL = """
+SELECT w.starts_on, w.ends_on, COALESCE(ss.name, w.stage), w.planned,
+       (SELECT COUNT(*) FROM patients_session s
+         WHERE s.assignment_id = w.assignment_id AND s.status = %(completed)s
+           AND s.performed_on >= w.starts_on AND s.performed_on <= w.ends_on),
+       (SELECT AVG(l.pain) FROM patients_exerciselog l
+          JOIN patients_session s ON s.id = l.session_id
+         WHERE s.assignment_id = w.assignment_id AND l.pain IS NOT NULL
+           AND s.performed_on >= w.starts_on AND s.performed_on <= w.ends_on)
+FROM patients_programweek w
+JOIN patients_assignment a ON a.id = w.assignment_id
+LEFT JOIN programs_schemestage ss ON ss.scheme_id = a.scheme_id AND ss.code = w.stage
+WHERE w.assignment_id IN ({scoped}) AND w.starts_on <= %(today)s
+ORDER BY w.starts_on
+"""
+
+
+def assignment_weeks(assignments: QuerySet, today: datetime.date) -> list[WeekRow]:
+    """Return every stored week of the (one, scoped) assignment with adherence and mean pain."""
+    sql, params = _bind(
+        _ASSIGNMENT_WEEKS_SQL,
+        assignments,
+        completed=SessionStatus.COMPLETED.value,
+        today=today,
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = [(_date(first), _date(last), *rest) for first, last, *rest in cursor.fetchall()]
+    return [
+        WeekRow(
+            assignment_id=0,
+            patient="",
+            program="",
+            starts_on=starts_on,
+            ends_on=ends_on,
+            stage=stage,
+            planned=planned,
+            completed=completed,
+            counted=min(completed, planned),
+            in_progress=ends_on >= today,
+            mean_pain=_one_decimal(pain),
+        )
+        for starts_on, ends_on, stage, planned, completed, pain in rows
+    ]
+
+
+_ATTENTION_SQL = """
+WITH scoped(id) AS ({scoped}),
+reviewed AS (
+    SELECT assignment_id, MAX(reviewed_at) AS reviewed_at FROM reports_attentionreview
+    WHERE assignment_id IN (SELECT id FROM scoped) GROUP BY assignment_id
+),
+alerts AS (
+    SELECT assignment_id, COUNT(*) AS n, MAX(effective_on) AS last_on FROM patients_stagechange
+    WHERE assignment_id IN (SELECT id FROM scoped) AND alert_therapist = %(true)s
+      AND acknowledged_at IS NULL
+    GROUP BY assignment_id
+),
+painful AS (
+    SELECT s.assignment_id, MAX(c.answered_on) AS last_on
+    FROM patients_checkin c
+    JOIN patients_session s ON s.id = c.session_id
+    LEFT JOIN reviewed r ON r.assignment_id = s.assignment_id
+    WHERE s.assignment_id IN (SELECT id FROM scoped) AND c.answer = %(painful)s
+      AND c.answered_on >= %(since)s
+      AND (r.reviewed_at IS NULL OR c.answered_at > r.reviewed_at)
+    GROUP BY s.assignment_id
+),
+recent AS (
+    SELECT s.assignment_id, s.performed_on,
+           (SELECT MAX(l.pain) FROM patients_exerciselog l
+             WHERE l.session_id = s.id AND l.pain >= %(high)s
+               AND (r.reviewed_at IS NULL OR l.completed_at > r.reviewed_at)) AS pain
+    FROM patients_session s
+    LEFT JOIN reviewed r ON r.assignment_id = s.assignment_id
+    WHERE s.assignment_id IN (SELECT id FROM scoped) AND s.performed_on >= %(since)s
+),
+high_pain AS (
+    SELECT assignment_id, MAX(pain) AS pain, MAX(performed_on) AS last_on FROM recent
+    WHERE pain IS NOT NULL GROUP BY assignment_id
+),
+last_done AS (
+    SELECT assignment_id, MAX(performed_on) AS performed_on FROM patients_session
+    WHERE assignment_id IN (SELECT id FROM scoped) AND status = %(completed)s
+      AND performed_on < %(today)s
+    GROUP BY assignment_id
+)
+SELECT a.id, TRIM(p.first_name || ' ' || p.last_name), a.name,
+       COALESCE(NULLIF(u.full_name, ''), u.email, ''),
+       al.n, al.last_on, pf.last_on, hp.pain, hp.last_on, ld.performed_on, r.reviewed_at
+FROM patients_assignment a
+JOIN patients_patient p ON p.id = a.patient_id
+LEFT JOIN clinic_staffmember sm ON sm.id = a.therapist_id
+LEFT JOIN clinic_user u ON u.id = sm.user_id
+LEFT JOIN reviewed r ON r.assignment_id = a.id
+LEFT JOIN alerts al ON al.assignment_id = a.id
+LEFT JOIN painful pf ON pf.assignment_id = a.id
+LEFT JOIN high_pain hp ON hp.assignment_id = a.id
+LEFT JOIN last_done ld ON ld.assignment_id = a.id
+WHERE a.id IN (SELECT id FROM scoped) AND a.status = %(active)s
+ORDER BY p.last_name, p.first_name, a.id
+"""
+
+
+def needs_attention(
+    assignments: QuerySet, today: datetime.date, tz_name: str | None = None
+) -> list[Attention]:
+    """Return the active assignments a therapist should look at, most recent reason first.
+
+    Reasons: an unacknowledged pain alert or a sketchy/painful check-in in the last
+    ATTENTION_DAYS days; pain >= 7 logged in that time; or two planned sessions
+    missed in a row. Reasons older than the assignment's last review are left out.
+    """
+    since = today - datetime.timedelta(days=ATTENTION_DAYS)
+    sql, params = _bind(
+        _ATTENTION_SQL,
+        assignments,
+        true=True,
+        painful=Answer.PAINFUL.value,
+        since=since,
+        high=HIGH_PAIN,
+        completed=SessionStatus.COMPLETED.value,
+        today=today,
+        active="active",
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = [
+            (
+                *row[:5],
+                _date(row[5]),
+                _date(row[6]),
+                row[7],
+                _date(row[8]),
+                _date(row[9]),
+                _datetime(row[10]),
+            )
+            for row in cursor.fetchall()
+        ]
+    zone = zoneinfo.ZoneInfo(tz_name or "UTC")
+    # Two planned sessions missed in a row: the two latest planned days before today
+    # (d1 < d2) had no completed session from d1 on. Only assignments with no session
+    # since the day before yesterday can qualify, so only their planned days are read.
+    yesterday = today - datetime.timedelta(days=1)
+    candidates = [row[0] for row in rows if row[9] is None or row[9] < yesterday]
+    planned_days: dict[int, list[datetime.date]] = {}
+    for assignment_id, days in ProgramWeek.objects.filter(
+        assignment__in=candidates,
+        starts_on__lt=today,
+        ends_on__gte=today - datetime.timedelta(days=4 * 7),
+    ).values_list("assignment_id", "planned_days"):
+        planned_days.setdefault(assignment_id, []).extend(
+            day for day in map(datetime.date.fromisoformat, days) if day < today
+        )
+    result = []
+    for (
+        assignment_id,
+        patient,
+        program,
+        therapist,
+        alerts,
+        alert_on,
+        painful_on,
+        pain,
+        pain_on,
+        last_done,
+        reviewed_at,
+    ) in rows:
+        reasons, dates = [], []
+        if alerts:
+            reasons.append(_("%(n)d pain alert(s) not acknowledged") % {"n": alerts})
+            dates.append(alert_on)
+        if painful_on:
+            reasons.append(_("Sketchy or painful check-in on %(day)s") % {"day": painful_on})
+            dates.append(painful_on)
+        if pain is not None:
+            reasons.append(_("Pain %(pain)d/10 on %(day)s") % {"pain": pain, "day": pain_on})
+            dates.append(pain_on)
+        days = sorted(planned_days.get(assignment_id, ()))
+        if len(days) >= 2:
+            first, second = days[-2], days[-1]
+            reviewed_on = reviewed_at.astimezone(zone).date() if reviewed_at else None
+            missed = last_done is None or last_done < first
+            if missed and (reviewed_on is None or second > reviewed_on):
+                reasons.append(
+                    _("Missed the planned sessions of %(first)s and %(second)s")
+                    % {"first": first, "second": second}
+                )
+                dates.append(second)
+        if reasons:
+            result.append(
+                Attention(assignment_id, patient, program, therapist, tuple(reasons), max(dates))
+            )
+    result.sort(key=lambda attention: attention.latest, reverse=True)
+    return result

@@ -32,8 +32,8 @@ class RolePermission(permissions.BasePermission):
         if not (user and user.is_authenticated):
             return False
         if is_patient(user):
-            return view.action in getattr(view, "patient_actions", ())
-        permission = getattr(view, "staff_permissions", {}).get(view.action)
+            return getattr(view, "action", None) in getattr(view, "patient_actions", ())
+        permission = getattr(view, "staff_permissions", {}).get(getattr(view, "action", None))
         if permission is None:
             action = METHOD_ACTIONS.get(request.method)
             if action is None:

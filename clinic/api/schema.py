@@ -11,12 +11,16 @@ class AutoSchema(openapi.AutoSchema):
         if direction != "response":
             return responses
         codes = ["401", "403", "429"]
-        if self.method in ("POST", "PUT", "PATCH") or self._is_list_view():
-            codes.append("400")  # invalid input, or invalid filters of a list
+        if self.method in ("POST", "PUT", "PATCH") or "{" not in self.path:
+            codes.append("400")  # invalid input, or invalid filters of a list or report
         if self._is_list_view() or "{" in self.path:
             codes.append("404")  # an object not visible to the caller, or a page past the end
         if self.method == "DELETE":
             codes.append("409")  # still used by other rows
         for code in codes:
-            responses.setdefault(code, self._get_response_for_code(ErrorSerializer, code))
+            # Errors are JSON whatever was asked for (the report also speaks CSV).
+            responses.setdefault(
+                code,
+                self._get_response_for_code(ErrorSerializer, code, ["application/json"]),
+            )
         return responses

@@ -1,6 +1,7 @@
+from django.urls import path
 from rest_framework.routers import DefaultRouter
 
-from . import patients, programs
+from . import patients, programs, reports
 
 router = DefaultRouter(trailing_slash=True)
 router.include_root_view = False
@@ -14,4 +15,7 @@ router.register("checkins", patients.CheckInViewSet, basename="checkin")
 router.register("reminders", patients.ReminderViewSet, basename="reminder")
 
 app_name = "api"
-urlpatterns = router.urls
+urlpatterns = [
+    *router.urls,
+    path("reports/adherence/", reports.AdherenceReportView.as_view(), name="adherence-report"),
+]

@@ -8,6 +8,7 @@ from django.contrib.staticfiles import finders
 from django.core.cache import cache
 
 from clinic.models import AuditEvent
+from clinic.reports.models import ReportExport
 from patients.progress import local_today
 from programs.models import Exercise
 
@@ -251,3 +252,26 @@ def test_reads_and_writes_of_patient_data_are_in_the_audit_trail(
         ("denied", "patients.session", None),
     ]
     assert events[0].extra["list"] == "/api/v1/sessions/"
+
+
+def test_the_adherence_report_answers_json_and_csv(
+    alma, clinic_a_api, carol_api, rows_of_clinic_a, rows_of_clinic_b
+):
+    report = clinic_a_api.get("/api/v1/reports/adherence/").json()
+    carol = rows_of_clinic_a["patient"]
+    assert [row["patient_id"] for row in report["results"]] == [carol.pk]
+    assert report["planned"] >= report["counted"] >= 0
+    csv = clinic_a_api.get("/api/v1/reports/adherence/", HTTP_ACCEPT="text/csv")
+    assert csv["Content-Type"] == "text/csv; charset=utf-8"
+    lines = b"".join(csv.streaming_content).decode().splitlines()
+    assert lines[0].startswith("patient_id,patient,program")
+    assert len(lines) == 2 and lines[1].startswith(f"{carol.pk},{carol}")
+    export = ReportExport.objects.get()
+    assert (export.via, export.format, export.clinic) == ("api", "csv", alma.staff.clinic)
+    bad = clinic_a_api.get(
+        "/api/v1/reports/adherence/",
+        {"start": "2026-05-01", "end": "2026-04-01"},
+        HTTP_ACCEPT="text/csv",
+    )
+    assert bad.status_code == 400 and bad["Content-Type"] == "application/json"
+    assert carol_api.get("/api/v1/reports/adherence/").status_code == 403

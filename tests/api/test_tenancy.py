@@ -86,7 +86,12 @@ RESOURCES = {
 }
 
 
+REPORTS = {"reports_adherence_retrieve": "patient"}
+
+
 def case_for(operation_id: str) -> Case | None:
+    if operation_id in REPORTS:
+        return Case("report", REPORTS[operation_id])
     for prefix, model in RESOURCES.items():
         if not operation_id.startswith(prefix + "_"):
             continue
@@ -143,6 +148,8 @@ def walk(client, own: dict, foreign: dict) -> list[str]:
                     leaks.append(f"{operation_id}: lists the foreign row")
             elif response.status_code != 403:
                 leaks.append(f"{operation_id}: answered {response.status_code}")
+        elif case.kind == "report":
+            leaks += report_leaks(client, operation_id, path, foreign)
         elif case.kind == "object":
             foreign_path = path.replace("{id}", str(foreign[case.model].pk))
             missing_path = path.replace("{id}", str(MISSING_ID))
@@ -170,13 +177,35 @@ def walk(client, own: dict, foreign: dict) -> list[str]:
                     leaks.append(f"{operation_id}: refused, but not for the foreign key")
     if snapshot(foreign) != before:
         leaks.append("a foreign row was changed or deleted")
+    # The trail of what the caller did (audit events, the record of a CSV export) may grow.
     changed = {m._meta.label for m in apps.get_models() if m.objects.count() != counts[m]} - {
         "clinic.AuditEvent",
+        "reports.ReportExport",
         "admin.LogEntry",
         "sessions.Session",
     }
     if changed:
         leaks.append(f"rows were written: {sorted(changed)}")
+    return leaks
+
+
+def report_leaks(client, operation_id: str, path: str, foreign: dict) -> list[str]:
+    leaks = []
+    patient = foreign["patient"]
+    response = client.get(path)
+    if response.status_code == 200:
+        if patient.pk in {row["patient_id"] for row in response.json()["results"]}:
+            leaks.append(f"{operation_id}: lists the foreign patient")
+        csv = b"".join(client.get(path, HTTP_ACCEPT="text/csv").streaming_content).decode()
+        if str(patient) in csv:
+            leaks.append(f"{operation_id}: the CSV shows the foreign patient")
+    elif response.status_code != 403:
+        leaks.append(f"{operation_id}: answered {response.status_code}")
+    for name, key in (("therapist", "therapist"), ("program", "program")):
+        if key in foreign:
+            status = client.get(path, {name: foreign[key].pk}).status_code
+            if status not in (400, 403):
+                leaks.append(f"{operation_id}: filtering by a foreign {name} answered {status}")
     return leaks
 
 

@@ -168,6 +168,7 @@ CASES: dict[str, Case] = {
     "api:session-log": Case(kwargs=lambda w: {"pk": w.records["session"].pk}),
     "api:session-finish": Case(kwargs=lambda w: {"pk": w.records["session"].pk}),
     "api:checkin-detail": Case(kwargs=lambda w: {"pk": w.records["checkin"].pk}),
+    "api:adherence-report": NO_PARAMS,
     "api:reminder-detail": Case(kwargs=lambda w: {"pk": w.records["reminder"].pk}),
 }
 

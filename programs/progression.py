@@ -336,7 +336,7 @@ def evaluate(scheme: Scheme, history: History, today: date) -> Progress:
             reason = _keep_going_reason(stage, stage.weeks_to_promote - streak)
         elif level + 1 == len(stages):
             reason = _top_reason(stage, needs_advanced=False)
-        elif False:
+        elif stages[level + 1].requires_advanced and not history.advanced:
             reason = _top_reason(stage, needs_advanced=True)
         else:
             why = _promotion_reason(stages[level + 1], completed, stage.planned_sessions)

@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 
 from .models import Answer, CheckIn, Session, StageChange
 from .progress import assignment_progress, local_today, stage_changes_record
+from .tasks import enqueue_on_commit, therapist_alert_send
 
 
 def checkin_record(
@@ -38,4 +39,6 @@ def checkin_record(
         )
         progress = assignment_progress(session.assignment, today)
         changes = stage_changes_record(assignment=session.assignment, progress=progress)
+        alerts = [(change.pk,) for change in changes if change.alert_therapist]
+        enqueue_on_commit(therapist_alert_send, alerts)
     return checkin, changes

@@ -10,6 +10,8 @@ from __future__ import annotations
 import dataclasses
 import datetime
 import zoneinfo
+from collections import defaultdict
+from collections.abc import Iterable
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -45,26 +47,42 @@ def scheme_of(assignment: Assignment) -> progression.Scheme:
 
 def history_of(assignment: Assignment) -> progression.History:
     """Load the sessions, check-ins and therapist overrides of one assignment."""
-    sessions = Session.objects.filter(
-        assignment=assignment, status=SessionStatus.COMPLETED
-    ).values_list("performed_on", flat=True)
-    checkins = CheckIn.objects.filter(session__assignment=assignment).values_list(
-        "answered_on", "answer"
-    )
+    return histories_of([assignment])[assignment.pk]
+
+
+def histories_of(assignments: Iterable[Assignment]) -> dict[int, progression.History]:
+    """Load the histories of many assignments in three queries, keyed by assignment id."""
+    assignments = list(assignments)
+    ids = [assignment.pk for assignment in assignments]
+    sessions: dict[int, list[datetime.date]] = defaultdict(list)
+    for assignment_id, performed_on in Session.objects.filter(
+        assignment_id__in=ids, status=SessionStatus.COMPLETED
+    ).values_list("assignment_id", "performed_on"):
+        sessions[assignment_id].append(performed_on)
+    checkins: dict[int, list[tuple[datetime.date, progression.Answer]]] = defaultdict(list)
+    for assignment_id, answered_on, answer in CheckIn.objects.filter(
+        session__assignment_id__in=ids
+    ).values_list("session__assignment_id", "answered_on", "answer"):
+        checkins[assignment_id].append((answered_on, progression.Answer(answer)))
     # The latest override of a day wins: the therapist may correct themselves.
-    overrides = dict(
-        StageChange.objects.filter(assignment=assignment, kind=ChangeKind.OVERRIDE)
+    overrides: dict[int, dict[datetime.date, str]] = defaultdict(dict)
+    for assignment_id, effective_on, to_stage in (
+        StageChange.objects.filter(assignment_id__in=ids, kind=ChangeKind.OVERRIDE)
         .order_by("effective_on", "created_at")
-        .values_list("effective_on", "to_stage")
-    )
-    return progression.History(
-        start_date=assignment.start_date,
-        advanced=assignment.advanced,
-        sessions=list(sessions),
-        checkins=[(on, progression.Answer(answer)) for on, answer in checkins],
-        overrides=sorted(overrides.items()),
-        preferred_weekdays=tuple(assignment.preferred_weekdays or ()),
-    )
+        .values_list("assignment_id", "effective_on", "to_stage")
+    ):
+        overrides[assignment_id][effective_on] = to_stage
+    return {
+        assignment.pk: progression.History(
+            start_date=assignment.start_date,
+            advanced=assignment.advanced,
+            sessions=sessions[assignment.pk],
+            checkins=checkins[assignment.pk],
+            overrides=sorted(overrides[assignment.pk].items()),
+            preferred_weekdays=tuple(assignment.preferred_weekdays or ()),
+        )
+        for assignment in assignments
+    }
 
 
 def assignment_progress(

@@ -11,6 +11,7 @@ import smtplib
 from functools import partial
 
 from celery import shared_task
+from celery.utils.time import get_exponential_backoff_interval
 from django.conf import settings
 from django.db import InterfaceError, OperationalError, transaction
 from django.utils import timezone
@@ -77,28 +78,31 @@ def reminders_claim(candidates: list[list], now: str) -> int:
     return len(claimed)
 
 
-@shared_task(
-    ignore_result=True,
-    autoretry_for=TRANSIENT,
-    retry_backoff=settings.REMINDER_RETRY_BACKOFF,
-    retry_backoff_max=settings.REMINDER_RETRY_BACKOFF_MAX,
-    retry_jitter=True,
-    max_retries=settings.REMINDER_MAX_ATTEMPTS - 1,
-)
-def reminder_send(reminder_id: int) -> str:
+def retry_delay(retries: int) -> int:
+    """Return the countdown before retry number `retries` + 1: exponential, capped, jittered.
+
+    Read from the settings at each retry (not frozen when the task is declared), so an
+    operator's change applies to tasks already waiting.
+    """
+    return get_exponential_backoff_interval(
+        factor=settings.REMINDER_RETRY_BACKOFF,
+        retries=retries,
+        maximum=settings.REMINDER_RETRY_BACKOFF_MAX,
+        full_jitter=True,
+    )
+
+
+@shared_task(bind=True, ignore_result=True, max_retries=settings.REMINDER_MAX_ATTEMPTS - 1)
+def reminder_send(self, reminder_id: int) -> str:
     """Send one claimed reminder; a failed SMTP send is retried with backoff and jitter."""
-    return reminders.reminder_send(reminder_id)
+    try:
+        return reminders.reminder_send(reminder_id)
+    except TRANSIENT as error:
+        raise self.retry(exc=error, countdown=retry_delay(self.request.retries)) from error
 
 
-@shared_task(
-    ignore_result=True,
-    autoretry_for=TRANSIENT,
-    retry_backoff=settings.REMINDER_RETRY_BACKOFF,
-    retry_backoff_max=settings.REMINDER_RETRY_BACKOFF_MAX,
-    retry_jitter=True,
-    max_retries=settings.REMINDER_MAX_ATTEMPTS - 1,
-)
-def therapist_alert_send(stage_change_id: int) -> bool:
+@shared_task(bind=True, ignore_result=True, max_retries=settings.REMINDER_MAX_ATTEMPTS - 1)
+def therapist_alert_send(self, stage_change_id: int) -> bool:
     """Email the therapist about a painful check-in, once."""
     won = StageChange.objects.filter(
         pk=stage_change_id, alert_therapist=True, alert_emailed_at__isnull=True
@@ -116,7 +120,7 @@ def therapist_alert_send(stage_change_id: int) -> bool:
         return False
     try:
         message.send()
-    except Exception:
+    except TRANSIENT as error:
         StageChange.objects.filter(pk=stage_change_id).update(alert_emailed_at=None)
-        raise
+        raise self.retry(exc=error, countdown=retry_delay(self.request.retries)) from error
     return True

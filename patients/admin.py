@@ -3,12 +3,13 @@ from django.utils.translation import gettext_lazy as _
 
 from clinic.scoped_admin import ClinicScopedAdmin
 
-from .models import Patient
+from .admin_progress import AssignmentProgressMixin, PatientAlertMixin
+from .models import Assignment, Patient
 
 
 @admin.register(Patient)
-class PatientAdmin(ClinicScopedAdmin):
-    list_display = ["__str__", "email", "therapist", "reminder_consent", "created_at"]
+class PatientAdmin(PatientAlertMixin, ClinicScopedAdmin):
+    list_display = ["__str__", "email", "therapist", "reminder_consent", "pain_alert", "created_at"]
     list_filter = ["reminder_consent", "therapist"]
     search_fields = ["first_name", "last_name", "email"]
     list_select_related = ["therapist__user"]
@@ -18,3 +19,11 @@ class PatientAdmin(ClinicScopedAdmin):
         (_("Reminders"), {"fields": ["timezone", "reminder_consent", "reminders_opted_out_at"]}),
         (_("Login"), {"fields": ["user", "created_at"]}),
     ]
+
+
+@admin.register(Assignment)
+class AssignmentAdmin(AssignmentProgressMixin, ClinicScopedAdmin):
+    list_display = ["name", "patient", "status", "start_date", "pain_alert"]
+    list_filter = ["status"]
+    list_select_related = ["patient"]
+    search_fields = ["name", "patient__first_name", "patient__last_name"]

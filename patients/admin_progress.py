@@ -163,7 +163,7 @@ class AssignmentProgressMixin:
     def get_actions(self, request):
         actions = super().get_actions(request)
         if self.has_view_permission(request):
-            action = self.acknowledge_alerts
+            action = AssignmentProgressMixin.acknowledge_alerts
             actions["acknowledge_alerts"] = (action, "acknowledge_alerts", action.short_description)
         return actions
 

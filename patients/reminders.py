@@ -181,6 +181,14 @@ def batched(items: list, size: int) -> Iterator[list]:
         yield items[start : start + size]
 
 
+def claim_batches(candidates: list[Candidate]) -> list[list[list]]:
+    """Split candidates into task-sized batches of JSON-ready [patient id, ISO date] pairs."""
+    return [
+        [[c.patient_id, c.local_date.isoformat()] for c in batch]
+        for batch in batched(candidates, CLAIM_BATCH)
+    ]
+
+
 Decision = tuple[list[dict], datetime.datetime | None]
 
 

@@ -51,10 +51,7 @@ def reminders_dispatch(now: str | None = None) -> dict[str, int]:
         stale = reminders.reminders_reclaim_stale(at)
         enqueue_on_commit(reminder_send, [(pk,) for pk in stale])
     candidates = reminders.due_candidates(at)
-    batches = [
-        ([[c.patient_id, c.local_date.isoformat()] for c in batch], at.isoformat())
-        for batch in reminders.batched(candidates, reminders.CLAIM_BATCH)
-    ]
+    batches = [(batch, at.isoformat()) for batch in reminders.claim_batches(candidates)]
     # No transaction to wait for; if the broker is down, the next pass finds them again.
     _enqueue(reminders_claim, batches)
     return {"reclaimed": len(stale), "candidates": len(candidates), "batches": len(batches)}

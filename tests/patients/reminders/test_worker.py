@@ -11,7 +11,8 @@ import psycopg
 import pytest
 import redis
 from celery.contrib.testing.worker import start_worker
-from django.db import connection
+from celery.signals import task_postrun
+from django.db import connection, connections
 from django.utils import timezone
 
 from clinic.celery import app
@@ -29,8 +30,16 @@ pytestmark = [
 def module_worker(broker):
     # One worker thread for the module: Celery's timer for retry countdowns is shared by the
     # process, and a second in-thread worker after a stopped one never fires them.
+    task_postrun.connect(close_the_workers_connection)
     with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=20) as w:
         yield w
+    task_postrun.disconnect(close_the_workers_connection)
+
+
+def close_the_workers_connection(**kwargs):
+    # The worker thread's connection would outlive the thread and block dropping the test
+    # database at the end of the run.
+    connections.close_all()
 
 
 @pytest.fixture

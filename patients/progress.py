@@ -134,6 +134,39 @@ def stage_changes_record(
     return created
 
 
+def stage_changes_record_many(
+    progresses: dict[int, progression.Progress],
+) -> list[StageChange]:
+    """Store the computed changes of many assignments (keyed by id) in two queries.
+
+    The daily reminder pass calls this, so a promotion at a week's end is recorded on its
+    day even when no check-in comes to record it. Concurrent passes are safe: the unique
+    constraint drops a change another process stored first.
+    """
+    stored = set(
+        StageChange.objects.filter(assignment_id__in=progresses)
+        .exclude(kind=ChangeKind.OVERRIDE)
+        .values_list("assignment_id", "effective_on", "kind", "to_stage")
+    )
+    new = [
+        StageChange(
+            assignment_id=assignment_id,
+            effective_on=change.on,
+            evaluated_week_start=change.evaluated_week_start,
+            from_stage=change.from_stage,
+            to_stage=change.to_stage,
+            kind=change.kind.value,
+            reason=change.reason,
+            alert_therapist=change.alert_therapist,
+        )
+        for assignment_id, progress in progresses.items()
+        for change in progress.changes
+        if change.kind != progression.ChangeKind.OVERRIDE
+        and (assignment_id, change.on, change.kind.value, change.to_stage) not in stored
+    ]
+    return StageChange.objects.bulk_create(new, ignore_conflicts=True) if new else []
+
+
 def stage_override(
     *, assignment: Assignment, stage_code: str, by, on: datetime.date | None = None
 ) -> StageChange:

@@ -56,7 +56,7 @@ from .models import (
     Session,
     SessionStatus,
 )
-from .progress import histories_of, scheme_of
+from .progress import histories_of, scheme_of, stage_changes_record_many
 
 log = logging.getLogger(__name__)
 
@@ -195,7 +195,8 @@ Decision = tuple[list[dict], datetime.datetime | None]
 def _message_items(candidates: list[Candidate]) -> dict[Candidate, Decision]:
     """Decide with the progression rule what each candidate's message says, and when it was due.
 
-    A constant number of queries per batch, whatever its size.
+    Record the stage changes the rule found on the way (a promotion at a week's end has no
+    check-in to record it). A constant number of queries per batch, whatever its size.
     """
     wanted = {candidate.patient_id for candidate in candidates}
     assignments = list(
@@ -226,7 +227,7 @@ def _message_items(candidates: list[Candidate]) -> dict[Candidate, Decision]:
     ):
         to_check_in[(assignment_id, performed_on)].append(session_id)
 
-    decided = {}
+    decided, progresses = {}, {}
     for candidate in candidates:
         day = candidate.local_date
         items, due_at = [], None
@@ -237,7 +238,9 @@ def _message_items(candidates: list[Candidate]) -> dict[Candidate, Decision]:
             instant = reminder_instant(day, assignment.reminder_time, tz)
             due_at = instant if due_at is None else min(due_at, instant)
             history = histories[assignment.pk]
-            week = evaluate(schemes[assignment.scheme_id], history, day).current_week
+            progress = evaluate(schemes[assignment.scheme_id], history, day)
+            progresses[assignment.pk] = progress
+            week = progress.current_week
             # Nothing to remind of when today's session is done or the week's target is met.
             if (
                 day in week.planned_days
@@ -257,6 +260,7 @@ def _message_items(candidates: list[Candidate]) -> dict[Candidate, Decision]:
                     }
                 )
         decided[candidate] = (items, due_at)
+    stage_changes_record_many(progresses)
     return decided
 
 

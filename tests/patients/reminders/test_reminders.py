@@ -17,11 +17,13 @@ from patients.links import session_id_from_checkin_token
 from patients.models import (
     Answer,
     AssignmentStatus,
+    ChangeKind,
     CheckIn,
     Reminder,
     ReminderStatus,
     Session,
     SessionStatus,
+    StageChange,
 )
 from patients.reminders import Candidate, due_candidates, reminder_instant, reminders_claim
 from tests.factories import AssignmentFactory, PatientFactory
@@ -301,3 +303,20 @@ def test_two_patients_in_one_pass_each_get_their_own_message():
     assert sorted(m.to[0] for m in mail.outbox) == sorted(
         PatientFactory._meta.model.objects.values_list("email", flat=True)
     )
+
+
+def test_the_pass_records_a_promotion_on_its_day_with_its_reason(assignment):
+    completed(assignment, MONDAY, Answer.FINE)
+    completed(assignment, MONDAY + 3 * DAY, Answer.SORE)
+    run_pass("2026-03-09T08:00Z")
+    (change,) = StageChange.objects.all()
+    assert (change.effective_on, change.kind, change.to_stage) == (
+        MONDAY + 7 * DAY,
+        ChangeKind.PROMOTION,
+        "build",
+    )
+    assert change.reason == (
+        "3 sessions this week: last week you did both sessions and felt fine the next day."
+    )
+    run_pass("2026-03-10T08:00Z")
+    assert StageChange.objects.count() == 1

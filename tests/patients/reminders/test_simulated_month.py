@@ -17,7 +17,14 @@ import time_machine
 from django.core import mail
 
 from patients.checkins import checkin_record
-from patients.models import Answer, AssignmentStatus, Reminder, Session, SessionStatus
+from patients.models import (
+    Answer,
+    AssignmentStatus,
+    Reminder,
+    Session,
+    SessionStatus,
+    StageChange,
+)
 from patients.reminders import dispatch_pass_inline
 from tests.factories import AssignmentFactory
 
@@ -62,6 +69,10 @@ PATIENTS = {
         [(MONDAY, "02:30")],
     ),
 }  # fmt: skip
+
+
+def march(day: int) -> datetime.date:
+    return datetime.date(2026, 3, day)
 
 
 def expected_messages() -> list[tuple]:
@@ -126,6 +137,17 @@ def test_a_simulated_month_sends_exactly_the_expected_messages_in_every_time_zon
         )
     )
     assert sent == expected_messages()
+    promotions = StageChange.objects.values_list(
+        "assignment__patient__email", "effective_on", "to_stage"
+    )
+    assert sorted(promotions) == [
+        ("ann@london.example", march(9), "build"),
+        ("lou@london.example", march(9), "build"),
+        ("lou@london.example", march(23), "daily"),
+        ("ned@newyork.example", march(9), "build"),
+        ("sue@sydney.example", march(9), "build"),
+        ("sue@sydney.example", march(23), "daily"),
+    ]
     assert len(mail.outbox) == len(sent)
     assert sorted(m.to[0] for m in mail.outbox) == [row[0] for row in sent]
 

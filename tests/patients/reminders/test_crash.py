@@ -1,10 +1,12 @@
-"""A worker killed with SIGKILL in the middle of sending: the reconciler finishes its work.
+"""Faults with real processes: two passes at once, a worker killed with SIGKILL mid-send.
 
 Workers here are subprocesses (`celery -A clinic worker`, prefork) on the test database,
 so they can be killed like a crashed machine would kill them.
 """
 
 import datetime
+import subprocess
+import sys
 import threading
 import time
 
@@ -16,6 +18,7 @@ from django.utils import timezone
 from patients.models import Reminder, ReminderStatus
 
 from .realparts import (
+    ROOT,
     WorkerProcess,
     all_sent,
     assert_each_patient_got_exactly_one,
@@ -29,15 +32,45 @@ pytestmark = [
 ]
 
 
-def worker_process(broker, settings) -> WorkerProcess:
+def database_url_of_tests() -> str:
     database = connection.settings_dict  # the test database: test_<name>
-    database_url = (
+    return (
         f"postgres://{database['USER']}:{database['PASSWORD'] or ''}@{database['HOST']}:"
         f"{database['PORT'] or 5432}/{database['NAME']}"
     )
+
+
+def worker_process(broker, settings) -> WorkerProcess:
     return WorkerProcess(
-        database_url=database_url, broker_url=broker.url, smtp_port=settings.EMAIL_PORT
+        database_url=database_url_of_tests(), broker_url=broker.url, smtp_port=settings.EMAIL_PORT
     )
+
+
+def test_two_passes_in_two_processes_at_the_same_instant_send_each_reminder_once(
+    broker, smtp, due_patients, settings
+):
+    env = {
+        **worker_process(broker, settings).env,
+        "DJANGO_SETTINGS_MODULE": "clinic.settings",
+    }
+    instant = timezone.now().isoformat()
+    passes = [
+        subprocess.Popen(
+            [sys.executable, "manage.py", "send_due_reminders", "--at", instant],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(2)
+    ]
+    outputs = [p.communicate(timeout=120)[0] for p in passes]
+    assert all(p.returncode == 0 for p in passes)
+    # Whichever found a patient first claimed them; between them each was sent once.
+    claimed = sum(int(out.split(" claimed")[0].rsplit(" ", 1)[1]) for out in outputs)
+    assert claimed == len(due_patients)
+    assert all_sent()
+    assert_each_patient_got_exactly_one(smtp, due_patients)
 
 
 def test_a_worker_killed_mid_send_leaves_the_reminder_to_the_reconciler_and_it_is_sent_once(

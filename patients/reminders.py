@@ -4,8 +4,9 @@ A dispatch pass (every few minutes, in UTC) does three set-based things:
 
 1. ``reminders_reclaim_stale``: a reminder left "claimed" or "sending" longer than any
    worker would take lost its worker or its task; it goes back to "claimed" to be sent.
-2. ``due_candidates``: one query finds the patients whose local reminder time has passed
-   today and who have no reminder row for their local day yet.
+2. ``due_candidates``: two queries (time zones in use, then one condition per zone) find
+   the patients whose local reminder time has passed today and who have no reminder row
+   for their local day yet.
 3. ``reminders_claim`` (per batch of candidates, in a task): the progression rule decides
    what each patient's message says, and one ``INSERT ... ON CONFLICT DO NOTHING`` claims
    the (patient, local day) rows. Only the rows this insert created are sent, so two
@@ -32,17 +33,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import DatabaseError, close_old_connections, connection, transaction
-from django.db.models import (
-    DateField,
-    DateTimeField,
-    Exists,
-    F,
-    Func,
-    OuterRef,
-    TimeField,
-    Value,
-)
-from django.db.models.functions import Cast
+from django.db.models import Case, DateField, Exists, F, OuterRef, Q, Value, When
 from django.utils import timezone
 
 from programs.progression import evaluate
@@ -92,16 +83,6 @@ def reminder_instant(
     return instant
 
 
-def _local_now(now: datetime.datetime) -> Func:
-    # PostgreSQL's timezone(zone, timestamptz): the wall-clock time in each row's zone.
-    return Func(
-        F("timezone"),
-        Value(now, output_field=DateTimeField()),
-        function="timezone",
-        output_field=DateTimeField(),
-    )
-
-
 def reminder_assignments():
     """Active assignments of patients who agreed to reminders and can receive them."""
     return Assignment.objects.filter(
@@ -112,19 +93,30 @@ def reminder_assignments():
 
 
 def due_candidates(now: datetime.datetime) -> list[Candidate]:
-    """Return, in one query, who is due a reminder decision at `now`.
+    """Return, in two queries whatever the number of patients, who is due a decision at `now`.
 
-    The local date and wall-clock time are computed by PostgreSQL in each assignment's
-    time zone, so comparing the wall clock with the reminder time gives the DST rules of
-    ``reminder_instant`` for free: a time skipped by spring-forward is passed as soon as
-    the clock jumps over it, and a time repeated by fall-back is reached the first time
-    (the second time, the reminder row already exists).
+    The first query lists the time zones in use; for each, zoneinfo gives the local date
+    and wall-clock time at `now`, and the second query compares every assignment with its
+    zone's wall clock. Comparing wall clocks gives the DST rules of ``reminder_instant``
+    for free: a time skipped by spring-forward is passed as soon as the clock jumps over
+    it, and a time repeated by fall-back is reached the first time (the second time, the
+    reminder row already exists).
     """
-    local_now = _local_now(now)
+    assignments = reminder_assignments()
+    zones = sorted(set(assignments.values_list("timezone", flat=True).distinct()))
+    if not zones:
+        return []
+    local = {zone: now.astimezone(zoneinfo.ZoneInfo(zone)) for zone in zones}
+    passed = Q()
+    for zone, wall in local.items():
+        passed |= Q(timezone=zone, reminder_time__lte=wall.time(), start_date__lte=wall.date())
+    local_date = Case(
+        *[When(timezone=zone, then=Value(wall.date())) for zone, wall in local.items()],
+        output_field=DateField(),
+    )
     rows = (
-        reminder_assignments()
-        .annotate(local_date=Cast(local_now, DateField()), local_time=Cast(local_now, TimeField()))
-        .filter(local_time__gte=F("reminder_time"), start_date__lte=F("local_date"))
+        assignments.filter(passed)
+        .annotate(local_date=local_date)
         .filter(
             ~Exists(
                 Reminder.objects.filter(
@@ -137,6 +129,11 @@ def due_candidates(now: datetime.datetime) -> list[Candidate]:
         .order_by("patient_id", "local_date")
     )
     return [Candidate(patient_id, local_date) for patient_id, local_date in rows]
+
+
+def _db_datetime(value: datetime.datetime):
+    # Raw SQL below: let the database backend format datetimes as its ORM would.
+    return connection.ops.adapt_datetimefield_value(value)
 
 
 def reminders_reclaim_stale(now: datetime.datetime) -> list[int]:
@@ -163,11 +160,11 @@ def reminders_reclaim_stale(now: datetime.datetime) -> list[int]:
                 settings.REMINDER_MAX_ATTEMPTS,
                 ReminderStatus.FAILED,
                 ReminderStatus.CLAIMED,
-                now,
+                _db_datetime(now),
                 ReminderStatus.SENDING,
                 ReminderStatus.CLAIMED,
                 ReminderStatus.SENDING,
-                cutoff,
+                _db_datetime(cutoff),
             ],
         )
         rows = cursor.fetchall()
@@ -280,20 +277,22 @@ def reminders_claim(candidates: Iterable[Candidate], now: datetime.datetime) -> 
         rows.append(
             [
                 candidate.patient_id,
-                candidate.local_date,
-                due_at,
+                connection.ops.adapt_datefield_value(candidate.local_date),
+                _db_datetime(due_at),
                 any(item["kind"] == "session" for item in items),
                 any(item["kind"] == "checkin" for item in items),
                 json.dumps(items),
                 ReminderStatus.CLAIMED if items else ReminderStatus.SKIPPED,
-                now,
-                now if items else None,
+                _db_datetime(now),
+                _db_datetime(now) if items else None,
             ]
         )
     if not rows:
         return []
     table = Reminder._meta.db_table
-    values = ", ".join(["(%s, %s, %s, %s, %s, %s::jsonb, %s, %s, %s, 0, '')"] * len(rows))
+    json_value = "%s::jsonb" if connection.vendor == "postgresql" else "%s"
+    row = f"(%s, %s, %s, %s, %s, {json_value}, %s, %s, %s, 0, '')"
+    values = ", ".join([row] * len(rows))
     with connection.cursor() as cursor:
         cursor.execute(
             f"""

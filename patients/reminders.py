@@ -291,8 +291,8 @@ def reminders_claim(candidates: Iterable[Candidate], now: datetime.datetime) -> 
         return []
     table = Reminder._meta.db_table
     json_value = "%s::jsonb" if connection.vendor == "postgresql" else "%s"
-    row = f"(%s, %s, %s, %s, %s, {json_value}, %s, %s, %s, 0, '')"
-    values = ", ".join([row] * len(rows))
+    placeholders = f"(%s, %s, %s, %s, %s, {json_value}, %s, %s, %s, 0, '')"
+    values = ", ".join([placeholders] * len(rows))
     with connection.cursor() as cursor:
         cursor.execute(
             f"""

@@ -39,7 +39,8 @@ from .progress import assignment_progress, local_today
 # Completed sessions older than this no longer ask for a check-in on the today page.
 CHECKIN_OPEN_DAYS = 3
 
-# A link proves who the patient is; sign in through the backend that grants roles (none for patients).
+# A link proves who the patient is; sign in through the backend that grants roles
+# (patients get none).
 PATIENT_LOGIN_BACKEND = "clinic.auth.RoleBackend"
 
 

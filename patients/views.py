@@ -431,4 +431,5 @@ def sign_in_link(request, token):
             return _link_problem(request, login_link_check(token=token, purpose=check.link.purpose))
         login(request, check.link.user, backend=PATIENT_LOGIN_BACKEND)
         return redirect(reverse("patients:home"))
-    return render(request, "patients/sign_in_link.html", {"invitee": check.link.user})
+    # The page names nobody: a forwarded or prefetched link shows no address.
+    return render(request, "patients/sign_in_link.html")

@@ -76,6 +76,19 @@ class ClinicScopedAdmin(AuditedAdminMixin, ScopedChoicesMixin, admin.ModelAdmin)
         super().save_model(request, obj, form, change)
 
 
+class ReadOnlyScopedAdmin(ClinicScopedAdmin):
+    """Rows the app writes and people only read: logs, audit events, report pages."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 def has_field(model, name: str) -> bool:
     return any(field.name == name for field in model._meta.concrete_fields)
 

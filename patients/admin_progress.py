@@ -20,7 +20,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from clinic.scoped_admin import ClinicScopedAdmin
+from clinic.scoped_admin import ReadOnlyScopedAdmin
 
 from .models import Reminder, StageChange
 from .progress import assignment_progress, local_today, scheme_of, stage_override
@@ -36,21 +36,8 @@ def unacknowledged_alerts(outer: str = "pk") -> Exists:
     )
 
 
-class ReadOnlyLogAdmin(ClinicScopedAdmin):
-    """A log the therapist reads: rows are written by the app, never by hand."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
 @admin.register(Reminder)
-class ReminderAdmin(ReadOnlyLogAdmin):
+class ReminderAdmin(ReadOnlyScopedAdmin):
     list_display = [
         "local_date",
         "patient",
@@ -89,7 +76,7 @@ class OpenAlertFilter(admin.SimpleListFilter):
 
 
 @admin.register(StageChange)
-class StageChangeAdmin(ReadOnlyLogAdmin):
+class StageChangeAdmin(ReadOnlyScopedAdmin):
     list_display = [
         "effective_on",
         "patient",

@@ -128,18 +128,9 @@ def stage_changes_record(
             continue
         try:
             with transaction.atomic():
-                created.append(
-                    StageChange.objects.create(
-                        assignment=assignment,
-                        effective_on=change.on,
-                        evaluated_week_start=change.evaluated_week_start,
-                        from_stage=change.from_stage,
-                        to_stage=change.to_stage,
-                        kind=change.kind.value,
-                        reason=change.reason,
-                        alert_therapist=change.alert_therapist,
-                    )
-                )
+                row = _stage_change_row(assignment.pk, change)
+                row.save(force_insert=True)
+                created.append(row)
         except IntegrityError:
             continue  # another process recorded it first
     return created
@@ -160,22 +151,26 @@ def stage_changes_record_many(
         .values_list("assignment_id", "effective_on", "kind", "to_stage")
     )
     new = [
-        StageChange(
-            assignment_id=assignment_id,
-            effective_on=change.on,
-            evaluated_week_start=change.evaluated_week_start,
-            from_stage=change.from_stage,
-            to_stage=change.to_stage,
-            kind=change.kind.value,
-            reason=change.reason,
-            alert_therapist=change.alert_therapist,
-        )
+        _stage_change_row(assignment_id, change)
         for assignment_id, progress in progresses.items()
         for change in progress.changes
         if change.kind != progression.ChangeKind.OVERRIDE
         and (assignment_id, change.on, change.kind.value, change.to_stage) not in stored
     ]
     return StageChange.objects.bulk_create(new, ignore_conflicts=True) if new else []
+
+
+def _stage_change_row(assignment_id: int, change: progression.StageChange) -> StageChange:
+    return StageChange(
+        assignment_id=assignment_id,
+        effective_on=change.on,
+        evaluated_week_start=change.evaluated_week_start,
+        from_stage=change.from_stage,
+        to_stage=change.to_stage,
+        kind=change.kind.value,
+        reason=change.reason,
+        alert_therapist=change.alert_therapist,
+    )
 
 
 def stage_override(

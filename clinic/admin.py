@@ -9,7 +9,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from . import mfa
 from .audit import audit_record
 from .models import ApiToken, AuditAction, AuditEvent, Clinic, Role, StaffMember, User
-from .scoped_admin import ClinicScopedAdmin
+from .scoped_admin import ClinicScopedAdmin, ReadOnlyScopedAdmin
 from .security import user_sessions_end
 from .tenancy import staff_clinic_id
 from .tokens import api_token_issue
@@ -174,7 +174,7 @@ class StaffMemberAdmin(ClinicScopedAdmin):
 
 
 @admin.register(AuditEvent)
-class AuditEventAdmin(ClinicScopedAdmin):
+class AuditEventAdmin(ReadOnlyScopedAdmin):
     """The clinic's audit trail, read-only: nobody adds, changes or deletes events here."""
 
     list_display = ["at", "actor_repr", "action", "object_repr", "patient_id", "ip"]
@@ -193,15 +193,6 @@ class AuditEventAdmin(ClinicScopedAdmin):
         "extra",
     ]
     readonly_fields = fields
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class ApiTokenForm(forms.ModelForm):

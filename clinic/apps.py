@@ -6,6 +6,9 @@ class ClinicConfig(AppConfig):
     verbose_name = "Clinic"
 
     def ready(self):
-        from . import audit
+        from django.contrib.auth.signals import user_logged_in
+
+        from . import audit, middleware
 
         audit.connect_signals()
+        user_logged_in.connect(middleware.session_clocks_restart, dispatch_uid="session_clocks")

@@ -24,6 +24,18 @@ SESSION_SEEN_KEY = "flexion_session_seen"
 SEEN_RESOLUTION_SECONDS = 30
 
 
+def session_clocks_restart(sender, request, user, **kwargs) -> None:
+    """Start the idle and absolute clocks again at each sign-in.
+
+    Django keeps a session's data when the same user signs in again, which would
+    otherwise carry an expired start time into the new sign-in.
+    """
+    if request is not None and hasattr(request, "session"):
+        now = int(time.time())
+        request.session[SESSION_STARTED_KEY] = now
+        request.session[SESSION_SEEN_KEY] = now
+
+
 def _login_url_for(request) -> str:
     return reverse("admin:login") if request.path.startswith("/admin/") else settings.LOGIN_URL
 

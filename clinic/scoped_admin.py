@@ -32,8 +32,22 @@ class ClinicScopedAdmin(AuditedAdminMixin, ScopedChoicesMixin, admin.ModelAdmin)
         return super().get_queryset(request).visible_to(request.user)
 
     def is_owned_by_user_clinic(self, request, obj) -> bool:
-        """Whether the user's clinic owns obj (shared library rows are read-only)."""
-        return self.model.objects.owned_by_clinic_of(request.user).filter(pk=obj.pk).exists()
+        """Whether the user's clinic owns obj (shared library rows are read-only).
+
+        The admin asks this several times per page, so the answer is kept for the request.
+        """
+        if request.user.is_superuser:
+            return True
+        if self.model.tenancy.clinic == "clinic":
+            # The clinic is a column of the row itself: no query needed.
+            return obj.clinic_id is not None and obj.clinic_id == staff_clinic_id(request.user)
+        answers = request.__dict__.setdefault("_flexion_owned", {})
+        key = (self.model._meta.label_lower, obj.pk)
+        if key not in answers:
+            answers[key] = (
+                self.model.objects.owned_by_clinic_of(request.user).filter(pk=obj.pk).exists()
+            )
+        return answers[key]
 
     def has_change_permission(self, request, obj=None):
         allowed = super().has_change_permission(request, obj)
@@ -60,6 +74,19 @@ class ClinicScopedAdmin(AuditedAdminMixin, ScopedChoicesMixin, admin.ModelAdmin)
         if not change and has_field(self.model, "clinic") and not request.user.is_superuser:
             obj.clinic_id = staff_clinic_id(request.user)
         super().save_model(request, obj, form, change)
+
+
+class ReadOnlyScopedAdmin(ClinicScopedAdmin):
+    """Rows the app writes and people only read: logs, audit events, report pages."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 def has_field(model, name: str) -> bool:

@@ -194,12 +194,61 @@ REDIS_URL = env("REDIS_URL")
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", REDIS_URL or "filesystem://")
 CELERY_TASK_ALWAYS_EAGER = envbool("CELERY_TASK_ALWAYS_EAGER", False)
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+CELERY_TIMEZONE = "UTC"
+CELERY_ENABLE_UTC = True
+# A task is acknowledged only when it has finished, and given back to the broker when
+# its worker process dies, so a crash mid-send never loses a reminder. Each worker
+# process takes one task at a time, so a crash hands back at most that one.
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TASK_SERIALIZER = "json"
+CELERY_ACCEPT_CONTENT = ["json"]
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+
+# Reminders. One dispatch pass every REMINDER_DISPATCH_EVERY seconds (UTC): a reminder
+# goes out at most that long after its local time.
+REMINDER_DISPATCH_EVERY = envint("REMINDER_DISPATCH_EVERY", 5 * 60)
+# Retries of a failed SMTP send: exponential backoff from REMINDER_RETRY_BACKOFF seconds,
+# never longer than REMINDER_RETRY_BACKOFF_MAX, with jitter; failed after REMINDER_MAX_ATTEMPTS.
+REMINDER_MAX_ATTEMPTS = envint("REMINDER_MAX_ATTEMPTS", 6)
+REMINDER_RETRY_BACKOFF = envint("REMINDER_RETRY_BACKOFF", 30)
+REMINDER_RETRY_BACKOFF_MAX = envint("REMINDER_RETRY_BACKOFF_MAX", 10 * 60)
+# A reminder still claimed or sending after this many seconds lost its worker (or its task
+# was never enqueued): the next dispatch pass enqueues it again. Longer than the longest
+# retry delay plus an SMTP timeout, so a scheduled retry is never doubled.
+REMINDER_STALE_AFTER = envint("REMINDER_STALE_AFTER", 15 * 60)
+if REMINDER_STALE_AFTER <= REMINDER_RETRY_BACKOFF_MAX + EMAIL_TIMEOUT:
+    raise ImproperlyConfigured("REMINDER_STALE_AFTER must exceed the longest retry delay.")
+CELERY_BEAT_SCHEDULE = {
+    "dispatch-reminders": {
+        "task": "patients.tasks.reminders_dispatch",
+        "schedule": float(REMINDER_DISPATCH_EVERY),
+        # A pass that waited longer than the interval is superseded by the next one.
+        "options": {"expires": float(REMINDER_DISPATCH_EVERY)},
+    },
+    # Program weeks end at each patient's local midnight: store the new weeks (and the
+    # week-end promotions) for the reports every hour.
+    "refresh-program-weeks": {
+        "task": "clinic.reports.tasks.refresh_program_weeks",
+        "schedule": 60.0 * 60,
+        "options": {"expires": 60.0 * 60},
+    },
+}
+# Redis gives an unacknowledged task to another worker after the visibility timeout;
+# it must outlast the longest retry countdown, or a retry waiting in a worker would run twice.
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": envint("CELERY_VISIBILITY_TIMEOUT", 60 * 60),
+}
+if CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"] <= REMINDER_RETRY_BACKOFF_MAX:
+    raise ImproperlyConfigured("CELERY_VISIBILITY_TIMEOUT must exceed REMINDER_RETRY_BACKOFF_MAX.")
 if CELERY_BROKER_URL.startswith("filesystem://"):
     # The embedded broker of `make run`: messages are files under var/broker.
     _broker_dir = VAR_DIR / "broker"
     for _sub in ("queue", "processed"):
         (_broker_dir / _sub).mkdir(parents=True, exist_ok=True)
-    CELERY_BROKER_TRANSPORT_OPTIONS = {
+    CELERY_BROKER_TRANSPORT_OPTIONS |= {
         "data_folder_in": str(_broker_dir / "queue"),
         "data_folder_out": str(_broker_dir / "queue"),
         "processed_folder": str(_broker_dir / "processed"),

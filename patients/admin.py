@@ -20,6 +20,7 @@ from programs.adminforms import (
 )
 from programs.display import dosage_text
 
+from .admin_progress import AssignmentProgressMixin, PatientAlertMixin
 from .adminforms import AssignmentForm, PatientAssignForm, ProgramAssignForm
 from .invitations import invitation_send
 from .models import Assignment, AssignmentStatus, Patient, PrescriptionItem
@@ -55,7 +56,7 @@ def invite_to_patient_site(modeladmin, request, queryset):
 
 
 @admin.register(Patient)
-class PatientAdmin(PatientRightsAdmin, ClinicScopedAdmin):
+class PatientAdmin(PatientAlertMixin, PatientRightsAdmin, ClinicScopedAdmin):
     change_form_template = "admin/patients/patient/change_form.html"
     list_display = [
         "__str__",
@@ -63,6 +64,7 @@ class PatientAdmin(PatientRightsAdmin, ClinicScopedAdmin):
         "therapist",
         "active_programs",
         "reminder_consent",
+        "pain_alert",
         "created_at",
     ]
     list_filter = ["reminder_consent", "therapist"]
@@ -250,9 +252,19 @@ class PrescriptionItemInline(
 
 
 @admin.register(Assignment)
-class AssignmentAdmin(WideChangeFormMixin, SortableAdminBase, ClinicScopedAdmin):
+class AssignmentAdmin(
+    AssignmentProgressMixin, WideChangeFormMixin, SortableAdminBase, ClinicScopedAdmin
+):
     form = AssignmentForm
-    list_display = ["patient", "name", "status", "start_date", "therapist", "advanced"]
+    list_display = [
+        "patient",
+        "name",
+        "status",
+        "start_date",
+        "therapist",
+        "advanced",
+        "pain_alert",
+    ]
     list_filter = ["status", "advanced", "therapist"]
     search_fields = ["patient__first_name", "patient__last_name", "patient__email", "name"]
     list_select_related = ["patient", "therapist__user"]

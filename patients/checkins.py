@@ -7,7 +7,8 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from .models import Answer, CheckIn, Session, StageChange
-from .progress import assignment_progress, local_today, program_weeks_sync, stage_changes_record
+from .progress import local_today, progress_record
+from .tasks import enqueue_on_commit, therapist_alert_send
 
 
 def checkin_record(
@@ -36,7 +37,7 @@ def checkin_record(
             session=session,
             defaults={"patient_id": session.patient_id, "answer": answer, "answered_on": today},
         )
-        progress = assignment_progress(session.assignment, today)
-        changes = stage_changes_record(assignment=session.assignment, progress=progress)
-        program_weeks_sync(assignment=session.assignment, progress=progress)
+        _progress, changes = progress_record(assignment=session.assignment, today=today)
+        alerts = [(change.pk,) for change in changes if change.alert_therapist]
+        enqueue_on_commit(therapist_alert_send, alerts)
     return checkin, changes

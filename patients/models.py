@@ -296,6 +296,7 @@ class StageChange(models.Model):
     reason = models.TextField(_("reason"))
     alert_therapist = models.BooleanField(default=False)
     acknowledged_at = models.DateTimeField(null=True, blank=True)
+    alert_emailed_at = models.DateTimeField(null=True, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
@@ -357,6 +358,7 @@ class ProgramWeek(models.Model):
 
 class ReminderStatus(models.TextChoices):
     CLAIMED = "claimed", _("Claimed")
+    SENDING = "sending", _("Sending")
     SENT = "sent", _("Sent")
     FAILED = "failed", _("Failed")
     SKIPPED = "skipped", _("Skipped")
@@ -370,10 +372,16 @@ class Reminder(models.Model):
     due_at = models.DateTimeField()
     includes_session = models.BooleanField(default=False)
     includes_checkin = models.BooleanField(default=False)
+    # What the message says, decided when it was claimed: [{"kind": "session" | "checkin",
+    # "assignment": id, "name": ..., "session": id (check-ins only)}].
+    items = models.JSONField(default=list, blank=True)
     status = models.CharField(
         max_length=10, choices=ReminderStatus.choices, default=ReminderStatus.CLAIMED
     )
     claimed_at = models.DateTimeField(auto_now_add=True)
+    # When the row last entered "claimed" or "sending": the reconciler takes over rows
+    # that stay there longer than any worker would.
+    locked_at = models.DateTimeField(null=True, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)
     last_error = models.TextField(blank=True)
@@ -390,7 +398,7 @@ class Reminder(models.Model):
                 fields=["patient", "local_date"], name="one_reminder_per_patient_per_day"
             )
         ]
-        indexes = [models.Index(fields=["status", "claimed_at"])]
+        indexes = [models.Index(fields=["status", "locked_at"])]
 
     def __str__(self):
         return f"Reminder for {self.patient} on {self.local_date}"

@@ -25,7 +25,7 @@ from .models import (
     Session,
     SessionStatus,
 )
-from .progress import local_today
+from .progress import local_today, progress_record
 
 MAX_DAYS_BACK = 7
 MAX_EFFORT = 10
@@ -116,6 +116,7 @@ def session_finish(*, session: Session, effort: int | None, note: str = "") -> S
     )
     if finished:
         session.refresh_from_db()
+        progress_record(assignment=session.assignment)
     return session
 
 
@@ -142,7 +143,7 @@ def session_log_past(
         raise ValidationError({"performed_on": _("Your program had not started on that day.")})
     if effort is not None and not 0 <= effort <= MAX_EFFORT:
         raise ValidationError({"effort": _("Effort is a number from 0 to 10.")})
-    return Session.objects.create(
+    session = Session.objects.create(
         assignment=assignment,
         patient_id=assignment.patient_id,
         performed_on=performed_on,
@@ -152,6 +153,8 @@ def session_log_past(
         note=note.strip(),
         logged_afterwards=True,
     )
+    progress_record(assignment=assignment, today=today)
+    return session
 
 
 def _range(low: int | None, high: int | None) -> str:

@@ -46,6 +46,8 @@ KEPT_TEXT_FIELDS: dict[str, tuple[str, ...]] = {
     # describe the program, not the person; reports per program need them.
     "patients.assignment": ("name", "timezone"),
     "patients.stagechange": ("from_stage", "to_stage", "reason"),
+    # The stage of each program week is what adherence is measured against.
+    "patients.programweek": ("stage",),
 }
 
 

@@ -58,26 +58,42 @@ def scheme_of(assignment: Assignment) -> progression.Scheme:
 
 def history_of(assignment: Assignment) -> progression.History:
     """Load the sessions, check-ins and therapist overrides of one assignment."""
-    sessions = Session.objects.filter(
-        assignment=assignment, status=SessionStatus.COMPLETED
-    ).values_list("performed_on", flat=True)
-    checkins = CheckIn.objects.filter(session__assignment=assignment).values_list(
-        "answered_on", "answer"
-    )
+    return histories_of([assignment])[assignment.pk]
+
+
+def histories_of(assignments: Iterable[Assignment]) -> dict[int, progression.History]:
+    """Load the histories of many assignments in three queries, keyed by assignment id."""
+    assignments = list(assignments)
+    ids = [assignment.pk for assignment in assignments]
+    sessions: dict[int, list[datetime.date]] = defaultdict(list)
+    for assignment_id, performed_on in Session.objects.filter(
+        assignment_id__in=ids, status=SessionStatus.COMPLETED
+    ).values_list("assignment_id", "performed_on"):
+        sessions[assignment_id].append(performed_on)
+    checkins: dict[int, list[tuple[datetime.date, progression.Answer]]] = defaultdict(list)
+    for assignment_id, answered_on, answer in CheckIn.objects.filter(
+        session__assignment_id__in=ids
+    ).values_list("session__assignment_id", "answered_on", "answer"):
+        checkins[assignment_id].append((answered_on, progression.Answer(answer)))
     # The latest override of a day wins: the therapist may correct themselves.
-    overrides = dict(
-        StageChange.objects.filter(assignment=assignment, kind=ChangeKind.OVERRIDE)
+    overrides: dict[int, dict[datetime.date, str]] = defaultdict(dict)
+    for assignment_id, effective_on, to_stage in (
+        StageChange.objects.filter(assignment_id__in=ids, kind=ChangeKind.OVERRIDE)
         .order_by("effective_on", "created_at")
-        .values_list("effective_on", "to_stage")
-    )
-    return progression.History(
-        start_date=assignment.start_date,
-        advanced=assignment.advanced,
-        sessions=list(sessions),
-        checkins=[(on, progression.Answer(answer)) for on, answer in checkins],
-        overrides=sorted(overrides.items()),
-        preferred_weekdays=tuple(assignment.preferred_weekdays or ()),
-    )
+        .values_list("assignment_id", "effective_on", "to_stage")
+    ):
+        overrides[assignment_id][effective_on] = to_stage
+    return {
+        assignment.pk: progression.History(
+            start_date=assignment.start_date,
+            advanced=assignment.advanced,
+            sessions=sessions[assignment.pk],
+            checkins=checkins[assignment.pk],
+            overrides=sorted(overrides[assignment.pk].items()),
+            preferred_weekdays=tuple(assignment.preferred_weekdays or ()),
+        )
+        for assignment in assignments
+    }
 
 
 def assignment_progress(
@@ -112,21 +128,49 @@ def stage_changes_record(
             continue
         try:
             with transaction.atomic():
-                created.append(
-                    StageChange.objects.create(
-                        assignment=assignment,
-                        effective_on=change.on,
-                        evaluated_week_start=change.evaluated_week_start,
-                        from_stage=change.from_stage,
-                        to_stage=change.to_stage,
-                        kind=change.kind.value,
-                        reason=change.reason,
-                        alert_therapist=change.alert_therapist,
-                    )
-                )
+                row = _stage_change_row(assignment.pk, change)
+                row.save(force_insert=True)
+                created.append(row)
         except IntegrityError:
             continue  # another process recorded it first
     return created
+
+
+def stage_changes_record_many(
+    progresses: dict[int, progression.Progress],
+) -> list[StageChange]:
+    """Store the computed changes of many assignments (keyed by id) in two queries.
+
+    The daily reminder pass calls this, so a promotion at a week's end is recorded on its
+    day even when no check-in comes to record it. Concurrent passes are safe: the unique
+    constraint drops a change another process stored first.
+    """
+    stored = set(
+        StageChange.objects.filter(assignment_id__in=progresses)
+        .exclude(kind=ChangeKind.OVERRIDE)
+        .values_list("assignment_id", "effective_on", "kind", "to_stage")
+    )
+    new = [
+        _stage_change_row(assignment_id, change)
+        for assignment_id, progress in progresses.items()
+        for change in progress.changes
+        if change.kind != progression.ChangeKind.OVERRIDE
+        and (assignment_id, change.on, change.kind.value, change.to_stage) not in stored
+    ]
+    return StageChange.objects.bulk_create(new, ignore_conflicts=True) if new else []
+
+
+def _stage_change_row(assignment_id: int, change: progression.StageChange) -> StageChange:
+    return StageChange(
+        assignment_id=assignment_id,
+        effective_on=change.on,
+        evaluated_week_start=change.evaluated_week_start,
+        from_stage=change.from_stage,
+        to_stage=change.to_stage,
+        kind=change.kind.value,
+        reason=change.reason,
+        alert_therapist=change.alert_therapist,
+    )
 
 
 def stage_override(
@@ -161,6 +205,20 @@ def stage_override(
         alert_therapist=False,
         created_by=by,
     )
+
+
+def progress_record(
+    *, assignment: Assignment, today: datetime.date | None = None
+) -> tuple[progression.Progress, list[StageChange]]:
+    """Evaluate the assignment after new input and store what follows from it.
+
+    Records the stage changes not stored yet and the program weeks the reports
+    read; returns the progress and the new changes.
+    """
+    progress = assignment_progress(assignment, today)
+    changes = stage_changes_record(assignment=assignment, progress=progress)
+    program_weeks_sync(assignment=assignment, progress=progress)
+    return progress, changes
 
 
 def program_weeks_sync(*, assignment: Assignment, progress: progression.Progress) -> None:
@@ -199,39 +257,6 @@ def program_weeks_refresh(assignment_ids: Iterable[int] | None = None) -> int:
             )
         _weeks_store(progresses)
     return len(ids)
-
-
-def histories_of(assignments: list[Assignment]) -> dict[int, progression.History]:
-    """Load the histories of many assignments in three queries (see ``history_of``)."""
-    ids = [assignment.pk for assignment in assignments]
-    sessions: dict[int, list[datetime.date]] = defaultdict(list)
-    for assignment_id, on in Session.objects.filter(
-        assignment__in=ids, status=SessionStatus.COMPLETED
-    ).values_list("assignment_id", "performed_on"):
-        sessions[assignment_id].append(on)
-    checkins: dict[int, list] = defaultdict(list)
-    for assignment_id, on, answer in CheckIn.objects.filter(
-        session__assignment__in=ids
-    ).values_list("session__assignment_id", "answered_on", "answer"):
-        checkins[assignment_id].append((on, progression.Answer(answer)))
-    overrides: dict[int, dict[datetime.date, str]] = defaultdict(dict)
-    for assignment_id, on, stage in (
-        StageChange.objects.filter(assignment__in=ids, kind=ChangeKind.OVERRIDE)
-        .order_by("effective_on", "created_at")
-        .values_list("assignment_id", "effective_on", "to_stage")
-    ):
-        overrides[assignment_id][on] = stage  # the latest of a day wins, as in history_of
-    return {
-        assignment.pk: progression.History(
-            start_date=assignment.start_date,
-            advanced=assignment.advanced,
-            sessions=sessions[assignment.pk],
-            checkins=checkins[assignment.pk],
-            overrides=sorted(overrides[assignment.pk].items()),
-            preferred_weekdays=tuple(assignment.preferred_weekdays or ()),
-        )
-        for assignment in assignments
-    }
 
 
 def _weeks_store(progresses: dict[int, progression.Progress]) -> None:

@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from . import views
+from . import unsubscribe, views
 
 app_name = "patients"
 
@@ -24,4 +24,5 @@ urlpatterns = [
     path("log-earlier/", views.session_log_past, name="session_log_past"),
     path("history/", views.history, name="history"),
     path("checkin/<str:token>/", views.checkin_link, name="checkin_link"),
+    path("reminders/unsubscribe/<str:token>/", unsubscribe.unsubscribe, name="unsubscribe"),
 ]

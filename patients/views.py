@@ -39,6 +39,10 @@ from .progress import assignment_progress, local_today
 # Completed sessions older than this no longer ask for a check-in on the today page.
 CHECKIN_OPEN_DAYS = 3
 
+# A link proves who the patient is; sign in through the backend that grants roles
+# (patients get none).
+PATIENT_LOGIN_BACKEND = "clinic.auth.RoleBackend"
+
 
 class PatientLoginView(auth_views.LoginView):
     form_class = PatientLoginForm
@@ -399,7 +403,7 @@ def invitation(request, token):
         if not check.link.use():
             return _link_problem(request, login_link_check(token=token, purpose=check.link.purpose))
         form.save()
-        login(request, user)
+        login(request, user, backend=PATIENT_LOGIN_BACKEND)
         messages.success(request, _("Your password is saved. Welcome!"))
         return redirect("patients:home")
     return render(request, "patients/invitation.html", {"form": form, "invitee": user})
@@ -425,6 +429,7 @@ def sign_in_link(request, token):
     if request.method == "POST":
         if not check.link.use():
             return _link_problem(request, login_link_check(token=token, purpose=check.link.purpose))
-        login(request, check.link.user)
+        login(request, check.link.user, backend=PATIENT_LOGIN_BACKEND)
         return redirect(reverse("patients:home"))
-    return render(request, "patients/sign_in_link.html", {"invitee": check.link.user})
+    # The page names nobody: a forwarded or prefetched link shows no address.
+    return render(request, "patients/sign_in_link.html")

@@ -118,3 +118,75 @@ def staff_mfa_required(settings):
 def login_lockout(settings):
     """Lock out repeated sign-in failures, as production does."""
     settings.AXES_ENABLED = True
+
+
+@pytest.fixture(autouse=True)
+def _migration_rows_back_after_flush(request):
+    """Put back the rows the data migrations create, for transactional tests.
+
+    A transactional test (live server, real Celery worker) empties every table when
+    it ends, so the next one would find no progression scheme, body regions or
+    equipment. The non-transactional tests run first and are not affected.
+    """
+    marker = request.node.get_closest_marker("django_db")
+    transactional = (marker is not None and marker.kwargs.get("transaction")) or any(
+        name in request.fixturenames for name in ("transactional_db", "live_server")
+    )
+    if not transactional:
+        return
+    request.getfixturevalue("transactional_db")
+    import importlib
+
+    from django.apps import apps
+
+    importlib.import_module("programs.migrations.0002_seed_scheme_regions_equipment").seed(
+        apps, None
+    )
+
+
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """One headless Debian Chromium for the whole run, driven by Playwright."""
+    import os
+
+    from playwright.sync_api import sync_playwright
+
+    # Playwright's sync API runs an event loop in the test's thread; the tests still
+    # query the database synchronously from it.
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS
+        )
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def browser_context(browser):
+    """Open browser contexts (own cookies) for one test; close them and the DB connection after."""
+    from django.db import connections
+
+    contexts = []
+
+    def open_context(**options):
+        context = browser.new_context(**options)
+        contexts.append(context)
+        return context
+
+    yield open_context
+    for context in contexts:
+        context.close()
+    # Queries made while Playwright's event loop runs get a connection of their own;
+    # close it, or it keeps the test database busy at teardown.
+    connections.close_all()

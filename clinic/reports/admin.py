@@ -3,14 +3,14 @@ from django.core.exceptions import PermissionDenied
 from django.urls import path
 from django.utils.translation import gettext_lazy as _
 
-from clinic.scoped_admin import ClinicScopedAdmin
+from clinic.scoped_admin import ReadOnlyScopedAdmin
 
 from . import views
 from .models import AdherenceReport, ExportFormat, ReportExport
 
 
 @admin.register(AdherenceReport)
-class AdherenceReportAdmin(ClinicScopedAdmin):
+class AdherenceReportAdmin(ReadOnlyScopedAdmin):
     """The clinic's adherence report; its changelist is the report page.
 
     Its extra pages (exports, printable page, a patient's weeks, the needs-attention
@@ -18,15 +18,6 @@ class AdherenceReportAdmin(ClinicScopedAdmin):
     """
 
     actions = ["export_csv", "export_xlsx"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     def get_urls(self):
         def wrap(view):
@@ -72,19 +63,10 @@ class AdherenceReportAdmin(ClinicScopedAdmin):
 
 
 @admin.register(ReportExport)
-class ReportExportAdmin(ClinicScopedAdmin):
+class ReportExportAdmin(ReadOnlyScopedAdmin):
     """The audit of exports: read-only."""
 
     list_display = ["exported_at", "exported_by", "via", "format", "rows", "start", "end", "clinic"]
     list_filter = ["format", "via"]
     list_select_related = ["exported_by", "clinic"]
     readonly_fields = [field.name for field in ReportExport._meta.fields]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

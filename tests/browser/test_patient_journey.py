@@ -152,9 +152,13 @@ def test_a_patient_is_invited_does_a_whole_session_and_answers_the_check_in_next
         (5, 0),
     ]
 
-    # The next day the today page asks how the body felt.
+    # The next day the idle session has expired: the patient signs in again, and the
+    # today page asks how the body felt.
     with time_machine.travel(timezone.now() + datetime.timedelta(days=1), tick=True):
         page.goto(live_server.url + "/")
+        page.get_by_label("Email").fill(patient.email)
+        page.get_by_label("Password").fill(NEW_PASSWORD)
+        page.get_by_role("button", name="Sign in").click()
         snap("10-next-day-today")
         page.get_by_role("link", name=re.compile("^Answer about")).click()
         expect(page.get_by_role("heading", level=1)).to_have_text("How do you feel today?")

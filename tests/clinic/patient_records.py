@@ -4,11 +4,15 @@ import datetime
 
 from django.utils import timezone
 
+from clinic.reports.models import AttentionReview
+from patients.invitations import login_link_create
 from patients.models import (
     Answer,
     ChangeKind,
     CheckIn,
     ExerciseLog,
+    LoginLinkPurpose,
+    ProgramWeek,
     Reminder,
     Session,
     SessionStatus,
@@ -19,7 +23,8 @@ from tests.factories import AssignmentFactory, PrescriptionItemFactory
 
 def patient_records(patient, *, marker: str) -> dict:
     """Create an assignment with an item, a session with a log and a check-in, a stage
-    change and a reminder for the patient; every free text contains marker."""
+    change, a reminder, a program week, an attention review and a sign-in link for the
+    patient; every free text contains marker."""
     assignment = AssignmentFactory(
         patient=patient, goal=f"{marker} goal", education=f"{marker} education"
     )
@@ -53,8 +58,21 @@ def patient_records(patient, *, marker: str) -> dict:
         due_at=timezone.now(),
         last_error=f"{marker} error for {patient.email}",
     )
+    week = ProgramWeek.objects.create(
+        assignment=assignment,
+        starts_on=datetime.date(2026, 3, 2),
+        ends_on=datetime.date(2026, 3, 8),
+        stage="start",
+        planned=2,
+        planned_days=["2026-03-02", "2026-03-05"],
+    )
+    review = AttentionReview.objects.create(assignment=assignment)
+    if patient.user is not None:
+        login_link_create(user=patient.user, purpose=LoginLinkPurpose.SIGN_IN)
     return {
         "assignment": assignment,
+        "week": week,
+        "review": review,
         "item": item,
         "session": session,
         "log": log,

@@ -31,7 +31,8 @@ def models_with_a_path_to_patient() -> set[type[models.Model]]:
     while grew:
         grew = False
         for model in apps.get_models():
-            if model in reaching:
+            # A proxy shares its concrete model's table and rows: nothing more to export.
+            if model in reaching or model._meta.proxy:
                 continue
             targets = {
                 field.related_model

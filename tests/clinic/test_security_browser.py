@@ -1,56 +1,34 @@
 """The admin and the sign-in pages work in a real browser under the Content-Security-Policy."""
 
 import base64
-import os
 from binascii import unhexlify
 from pathlib import Path
 
 import pytest
-from django.db import connections
 from django.urls import reverse
 from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from tests.factories import PASSWORD
 
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 
 
 @pytest.fixture
-def page():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS
-        )
-        page = browser.new_page()
-        page.csp_violations = []
-        page.on(
-            "console",
-            lambda message: (
-                page.csp_violations.append(message.text)
-                if "Content Security Policy" in message.text
-                else None
-            ),
-        )
-        yield page
-        # Queries made while Playwright's event loop runs use their own connection;
-        # close it here, or it keeps the test database busy at teardown.
-        connections.close_all()
-        browser.close()
+def page(browser_context):
+    page = browser_context().new_page()
+    page.csp_violations = []
+    page.on(
+        "console",
+        lambda message: (
+            page.csp_violations.append(message.text)
+            if "Content Security Policy" in message.text
+            else None
+        ),
+    )
+    return page
 
 
 def admin_sign_in(page, live_server, email):

@@ -114,3 +114,12 @@ def test_deactivating_a_colleague_in_the_admin_ends_their_sessions(client, alice
     sessions = [session.get_decoded().get("_auth_user_id") for session in Session.objects.all()]
     assert str(alice.pk) not in sessions
     assert colleague.get(STAFF_PAGE).status_code == 302
+
+
+def test_signing_in_again_restarts_an_expired_session(client, carol):
+    """Django keeps the session's data when the same user signs in again; the clocks restart."""
+    client.force_login(carol.user)
+    assert client.get(reverse("patients:home")).status_code == 200
+    with time_machine.travel(datetime.datetime.now(datetime.UTC) + datetime.timedelta(days=2)):
+        client.force_login(carol.user)
+        assert client.get(reverse("patients:home")).status_code == 200

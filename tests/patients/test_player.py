@@ -201,3 +201,25 @@ def test_a_program_cannot_be_started_before_its_start_date(signed_in, assignment
     response = signed_in.post(reverse("patients:session_start", args=[assignment.pk]), follow=True)
     assert "Your program has not started yet." in response.text
     assert not Session.objects.exists()
+
+
+def test_finishing_a_session_stores_the_program_weeks_and_the_stage_changes(assignment):
+    """The reports read the stored weeks; a week-end promotion is recorded as it happens."""
+    from patients.models import ProgramWeek, StageChange
+
+    first = Session.objects.create(
+        assignment=assignment, patient=assignment.patient, performed_on=MONDAY
+    )
+    with time_machine.travel(MONDAY_NOON):
+        session_finish(session=first, effort=3)
+    assert list(ProgramWeek.objects.filter(assignment=assignment).values_list("planned", flat=True))
+    second = Session.objects.create(
+        assignment=assignment,
+        patient=assignment.patient,
+        performed_on=MONDAY + datetime.timedelta(days=3),
+    )
+    with time_machine.travel(MONDAY_NOON + datetime.timedelta(days=7)):
+        session_finish(session=second, effort=3)
+    weeks = ProgramWeek.objects.filter(assignment=assignment).order_by("starts_on")
+    assert [(week.stage, week.planned) for week in weeks] == [("start", 2), ("build", 3)]
+    assert StageChange.objects.get(assignment=assignment).to_stage == "build"

@@ -136,6 +136,8 @@ def test_the_check_in_records_one_answer_changeable_the_same_day(signed_in, assi
     checkin = CheckIn.objects.get()
     assert (checkin.answer, checkin.answered_on) == (Answer.SORE, day(1))
     with time_machine.travel(at_noon(day(2))):
+        # A day later the idle session has expired: the patient signs in again.
+        signed_in.force_login(assignment.patient.user)
         late = signed_in.post(checkin_url(session), {"answer": Answer.PAINFUL})
     assert "can only be changed the same day" in late.text
     assert CheckIn.objects.get().answer == Answer.SORE

@@ -549,3 +549,29 @@ def test_each_week_stage_is_where_the_changes_left_it(scenario):
             assert landed[-1].to_stage == after.stage.code
         else:
             assert after.stage == before.stage
+
+
+@PROPERTY
+@given(scenarios())
+def test_promotions_happen_only_at_the_end_of_a_full_uninterrupted_week(scenario):
+    scheme, history, today = scenario
+    progress = evaluate(scheme, history, today)
+    ends = {week.end + DAY: week for week in progress.weeks}
+    for change in progress.changes:
+        if change.kind is ChangeKind.PROMOTION:
+            evaluated = ends[change.on]
+            assert evaluated.start == change.evaluated_week_start
+            assert evaluated.end == evaluated.start + 6 * DAY
+        else:
+            # Back-offs, alerts and overrides are the only changes inside a week.
+            assert change.on in painful_days(history, today) | {d for d, _ in history.overrides}
+
+
+@PROPERTY
+@given(scenarios(), st.integers(0, 30))
+def test_later_evaluations_never_rewrite_earlier_changes(scenario, days_later):
+    # Stage changes are stored as they happen, so tomorrow's evaluation must agree with today's.
+    scheme, history, today = scenario
+    earlier = evaluate(scheme, history, today).changes
+    later = evaluate(scheme, history, today + days_later * DAY).changes
+    assert [c for c in later if c.on <= today] == list(earlier)

@@ -1,0 +1,123 @@
+"""Celery tasks: thin adapters that take ids, call ``patients.reminders`` and retry.
+
+Every enqueue happens after the transaction that made the rows commits.
+"""
+
+from __future__ import annotations
+
+import datetime
+import logging
+import smtplib
+from functools import partial
+
+from celery import shared_task
+from celery.utils.time import get_exponential_backoff_interval
+from django.conf import settings
+from django.db import InterfaceError, OperationalError, transaction
+from django.utils import timezone
+
+from . import reminders
+from .emails import therapist_alert_message
+from .models import StageChange
+
+log = logging.getLogger(__name__)
+
+# What a retry can fix: the mail server or the network failing, the database going away.
+TRANSIENT = (smtplib.SMTPException, OSError, OperationalError, InterfaceError)
+
+
+def _enqueue(task, arguments: list[tuple]) -> None:
+    """Publish many tasks over one broker connection."""
+    with task.app.producer_or_acquire() as producer:
+        for args in arguments:
+            task.apply_async(args, producer=producer)
+
+
+def enqueue_on_commit(task, arguments: list[tuple]) -> None:
+    """Enqueue after the current transaction commits.
+
+    If the broker is down the error is logged and not raised: the rows are committed, so
+    the reconciler of a later pass enqueues them again.
+    """
+    if arguments:
+        transaction.on_commit(partial(_enqueue, task, arguments), robust=True)
+
+
+@shared_task(ignore_result=True)
+def reminders_dispatch(now: str | None = None) -> dict[str, int]:
+    """One dispatch pass: reclaim lost reminders, find who is due, hand out claim batches."""
+    at = datetime.datetime.fromisoformat(now) if now else timezone.now()
+    with transaction.atomic():
+        stale = reminders.reminders_reclaim_stale(at)
+        enqueue_on_commit(reminder_send, [(pk,) for pk in stale])
+    candidates = reminders.due_candidates(at)
+    batches = [(batch, at.isoformat()) for batch in reminders.claim_batches(candidates)]
+    # No transaction to wait for; if the broker is down, the next pass finds them again.
+    _enqueue(reminders_claim, batches)
+    return {"reclaimed": len(stale), "candidates": len(candidates), "batches": len(batches)}
+
+
+@shared_task(
+    ignore_result=True,
+    autoretry_for=(OperationalError, InterfaceError),
+    retry_backoff=True,
+    max_retries=5,
+)
+def reminders_claim(candidates: list[list], now: str) -> int:
+    """Decide and claim one batch of candidates; send what this batch claimed."""
+    batch = [
+        reminders.Candidate(patient_id, datetime.date.fromisoformat(day))
+        for patient_id, day in candidates
+    ]
+    with transaction.atomic():
+        claimed = reminders.reminders_claim(batch, datetime.datetime.fromisoformat(now))
+        enqueue_on_commit(reminder_send, [(pk,) for pk in claimed])
+    return len(claimed)
+
+
+def retry_delay(retries: int) -> int:
+    """Return the countdown before retry number `retries` + 1: exponential, capped, jittered.
+
+    Read from the settings at each retry (not frozen when the task is declared), so an
+    operator's change applies to tasks already waiting.
+    """
+    return get_exponential_backoff_interval(
+        factor=settings.REMINDER_RETRY_BACKOFF,
+        retries=retries,
+        maximum=settings.REMINDER_RETRY_BACKOFF_MAX,
+        full_jitter=True,
+    )
+
+
+@shared_task(bind=True, ignore_result=True, max_retries=settings.REMINDER_MAX_ATTEMPTS - 1)
+def reminder_send(self, reminder_id: int) -> str:
+    """Send one claimed reminder; a failed SMTP send is retried with backoff and jitter."""
+    try:
+        return reminders.reminder_send(reminder_id)
+    except TRANSIENT as error:
+        raise self.retry(exc=error, countdown=retry_delay(self.request.retries)) from error
+
+
+@shared_task(bind=True, ignore_result=True, max_retries=settings.REMINDER_MAX_ATTEMPTS - 1)
+def therapist_alert_send(self, stage_change_id: int) -> bool:
+    """Email the therapist about a painful check-in, once."""
+    won = StageChange.objects.filter(
+        pk=stage_change_id, alert_therapist=True, alert_emailed_at__isnull=True
+    ).update(alert_emailed_at=timezone.now())
+    if not won:
+        return False  # already emailed
+    change = StageChange.objects.select_related(
+        "assignment__patient__therapist__user",
+        "assignment__therapist__user",
+        "assignment__clinic",
+    ).get(pk=stage_change_id)
+    message = therapist_alert_message(change)
+    if message is None:
+        log.warning("Pain alert %s has no therapist with an email to tell.", stage_change_id)
+        return False
+    try:
+        message.send()
+    except TRANSIENT as error:
+        StageChange.objects.filter(pk=stage_change_id).update(alert_emailed_at=None)
+        raise self.retry(exc=error, countdown=retry_delay(self.request.retries)) from error
+    return True

@@ -1,0 +1,149 @@
+"""Reminders through the real parts: Celery workers, our own Redis, SMTP on loopback.
+
+Each fault ends the same way: every due reminder delivered exactly once, none lost.
+"""
+
+import datetime
+import threading
+import time
+
+import psycopg
+import pytest
+import redis
+from celery.contrib.testing.worker import start_worker
+from celery.signals import task_postrun
+from django.db import connection, connections
+from django.utils import timezone
+
+from clinic.celery import app
+from patients.models import Reminder, ReminderStatus
+
+from .realparts import PATIENTS, all_sent, assert_each_patient_got_exactly_one, beat_pass, wait_for
+
+pytestmark = [
+    pytest.mark.celery_worker,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
+
+
+@pytest.fixture(scope="module")
+def module_worker(broker):
+    # One worker thread for the module: Celery's timer for retry countdowns is shared by the
+    # process, and a second in-thread worker after a stopped one never fires them.
+    task_postrun.connect(close_the_workers_connection)
+    with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=20) as w:
+        yield w
+    task_postrun.disconnect(close_the_workers_connection)
+
+
+def close_the_workers_connection(**kwargs):
+    # The worker thread's connection would outlive the thread and block dropping the test
+    # database at the end of the run.
+    connections.close_all()
+
+
+@pytest.fixture
+def worker(module_worker, broker, smtp, fast_retries):
+    redis.Redis(port=broker.port).flushdb()
+    return module_worker
+
+
+def test_a_beat_pass_gets_every_due_reminder_delivered_once_by_a_real_worker(
+    worker, smtp, due_patients
+):
+    assert beat_pass() == {"reclaimed": 0, "candidates": PATIENTS, "batches": 1}
+    wait_for(all_sent, what="all reminders sent")
+    assert_each_patient_got_exactly_one(smtp, due_patients)
+    message = smtp.messages[0]
+    assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    assert message.is_multipart()
+    assert beat_pass()["candidates"] == 0
+
+
+def test_two_beats_dispatching_at_the_same_instant_send_each_reminder_once(
+    worker, smtp, due_patients
+):
+    now = timezone.now()
+    start = threading.Barrier(2)
+    results = []
+
+    def beat():
+        start.wait()
+        results.append(beat_pass(now))
+        connection.close()
+
+    beats = [threading.Thread(target=beat) for _ in range(2)]
+    for thread in beats:
+        thread.start()
+    for thread in beats:
+        thread.join()
+    assert [r["candidates"] for r in results] == [PATIENTS, PATIENTS]
+    wait_for(all_sent, what="all reminders sent")
+    time.sleep(1)  # room for a duplicate to show up, were there one
+    assert_each_patient_got_exactly_one(smtp, due_patients)
+
+
+def test_an_smtp_server_failing_then_recovering_delivers_everything_once(
+    worker, smtp, due_patients
+):
+    smtp.fail_next = PATIENTS + 3
+    beat_pass()
+    wait_for(all_sent, timeout=60, what=all_sent)
+    assert_each_patient_got_exactly_one(smtp, due_patients)
+    assert smtp.refused == PATIENTS + 3
+    retried = Reminder.objects.filter(attempts__gt=1)
+    assert retried.count() >= PATIENTS
+    assert set(Reminder.objects.values_list("last_error", flat=True)) == {""}
+
+
+def test_redis_restarted_during_a_pass_loses_no_reminder(
+    worker, broker, smtp, due_patients, settings
+):
+    # The SMTP server holds the first message, so the other send tasks stay queued in Redis
+    # when it restarts; without persistence they are gone, and only the database remembers.
+    smtp.hold = threading.Event()
+    beat_pass()
+    smtp.holding.wait(20)
+    wait_for(lambda: broker.queued() > 0, what="send tasks queued")
+    broker.restart()
+    smtp.hold.set()
+    wait_for(lambda: not Reminder.objects.filter(status=ReminderStatus.SENDING).exists())
+    smtp.hold = None
+    assert Reminder.objects.filter(status=ReminderStatus.CLAIMED).exists()
+
+    later = timezone.now() + datetime.timedelta(seconds=settings.REMINDER_STALE_AFTER + 1)
+    result = wait_for(lambda: beat_pass(later), what="a pass through the restarted Redis")
+    assert result["reclaimed"] > 0
+    wait_for(all_sent, timeout=60, what="all reminders sent after the restart")
+    assert_each_patient_got_exactly_one(smtp, due_patients)
+
+
+def test_a_dropped_database_connection_mid_send_still_marks_the_reminder_sent_once(
+    worker, smtp, due_patients
+):
+    database = connection.settings_dict
+
+    def drop_the_workers_connections():
+        # Runs while the worker waits for the SMTP server's answer.
+        with psycopg.connect(
+            host=database["HOST"],
+            port=database["PORT"] or 5432,
+            user=database["USER"],
+            password=database["PASSWORD"] or None,
+            dbname=database["NAME"],
+            autocommit=True,
+        ) as admin:
+            admin.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND pid <> pg_backend_pid() "
+                "AND pid <> %s",
+                [test_pid],
+            )
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        (test_pid,) = cursor.fetchone()
+    smtp.on_data = drop_the_workers_connections
+    beat_pass()
+    wait_for(all_sent, timeout=60, what="all reminders marked sent")
+    assert_each_patient_got_exactly_one(smtp, due_patients)

@@ -1,6 +1,7 @@
 """The base of every clinic-data admin: rows limited by ``visible_to``, shared rows read-only."""
 
 from django.contrib import admin
+from django.core.exceptions import FieldDoesNotExist
 
 from .audit import AuditedAdminMixin
 from .tenancy import staff_clinic_id
@@ -57,6 +58,16 @@ class ClinicScopedAdmin(AuditedAdminMixin, ScopedChoicesMixin, admin.ModelAdmin)
         allowed = super().has_delete_permission(request, obj)
         return allowed and (obj is None or self.is_owned_by_user_clinic(request, obj))
 
+    def get_list_filter(self, request):
+        # Django's filter on a foreign key lists every row of the related table (all
+        # clinics' therapists, say); offer only the values the user's own rows use.
+        return [
+            (entry, admin.RelatedOnlyFieldListFilter)
+            if isinstance(entry, str) and is_related_to_tenant_rows(self.model, entry)
+            else entry
+            for entry in super().get_list_filter(request)
+        ]
+
     def get_exclude(self, request, obj=None):
         exclude = list(super().get_exclude(request, obj) or [])
         if not request.user.is_superuser and has_field(self.model, "clinic"):
@@ -87,6 +98,16 @@ class ReadOnlyScopedAdmin(ClinicScopedAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+def is_related_to_tenant_rows(model, name: str) -> bool:
+    if "__" in name:
+        return False
+    try:
+        field = model._meta.get_field(name)
+    except FieldDoesNotExist:
+        return False
+    return field.is_relation and hasattr(field.related_model, "tenancy")
 
 
 def has_field(model, name: str) -> bool:

@@ -2,10 +2,14 @@
 
 from copy import copy
 
+import django_filters
+from django import forms
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
 from django.db.models import ProtectedError, RestrictedError
 from django.http import Http404
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import exceptions, serializers, viewsets
 from rest_framework.permissions import SAFE_METHODS
 from rest_framework.response import Response
@@ -108,6 +112,17 @@ class ScopedModelViewSet(ScopedViewSetMixin, viewsets.ModelViewSet):
 
 class ScopedReadOnlyViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
     pass
+
+
+@extend_schema_field(OpenApiTypes.INT)
+class IdFilter(django_filters.NumberFilter):
+    """Filter by a related row's id. Plain ids, not choices of rows: another clinic's id
+    simply matches nothing, as the rows are already limited by ``visible_to``."""
+
+    field_class = forms.IntegerField
+
+    def __init__(self, related: str, **kwargs):
+        super().__init__(field_name=f"{related}_id", **kwargs)
 
 
 class ScopedRelatedField(serializers.PrimaryKeyRelatedField):

@@ -30,6 +30,7 @@ from patients.services import assignment_create
 from programs.models import Dosage, Program
 
 from .base import (
+    IdFilter,
     ModelCleanSerializer,
     ScopedModelViewSet,
     ScopedReadOnlyViewSet,
@@ -81,7 +82,7 @@ class PatientSerializer(ModelCleanSerializer):
 
 
 class PatientFilter(django_filters.FilterSet):
-    therapist = django_filters.NumberFilter(field_name="therapist_id")
+    therapist = IdFilter("therapist")
     email = django_filters.CharFilter(lookup_expr="iexact")
 
     class Meta:
@@ -222,9 +223,9 @@ class AssignmentUpdateSerializer(ModelCleanSerializer):
 
 
 class AssignmentFilter(django_filters.FilterSet):
-    patient = django_filters.NumberFilter(field_name="patient_id")
-    program = django_filters.NumberFilter(field_name="program_id")
-    therapist = django_filters.NumberFilter(field_name="therapist_id")
+    patient = IdFilter("patient")
+    program = IdFilter("program")
+    therapist = IdFilter("therapist")
 
     class Meta:
         model = Assignment
@@ -331,8 +332,8 @@ class SessionSerializer(serializers.ModelSerializer):
 
 
 class SessionFilter(django_filters.FilterSet):
-    assignment = django_filters.NumberFilter(field_name="assignment_id")
-    patient = django_filters.NumberFilter(field_name="patient_id")
+    assignment = IdFilter("assignment")
+    patient = IdFilter("patient")
     performed_after = django_filters.DateFilter(field_name="performed_on", lookup_expr="gte")
     performed_before = django_filters.DateFilter(field_name="performed_on", lookup_expr="lte")
 
@@ -454,8 +455,8 @@ class CheckInCreateSerializer(serializers.Serializer):
 
 
 class CheckInFilter(django_filters.FilterSet):
-    session = django_filters.NumberFilter(field_name="session_id")
-    patient = django_filters.NumberFilter(field_name="patient_id")
+    session = IdFilter("session")
+    patient = IdFilter("patient")
 
     class Meta:
         model = CheckIn
@@ -504,7 +505,7 @@ class ReminderSerializer(serializers.ModelSerializer):
 
 
 class ReminderFilter(django_filters.FilterSet):
-    patient = django_filters.NumberFilter(field_name="patient_id")
+    patient = IdFilter("patient")
     date_after = django_filters.DateFilter(field_name="local_date", lookup_expr="gte")
     date_before = django_filters.DateFilter(field_name="local_date", lookup_expr="lte")
 

@@ -17,7 +17,7 @@ from programs.models import (
 )
 from programs.video import parse_video_url
 
-from .base import ModelCleanSerializer, ScopedModelViewSet, ScopedRelatedField
+from .base import IdFilter, ModelCleanSerializer, ScopedModelViewSet, ScopedRelatedField
 
 DOSAGE_FIELDS = list(Exercise.DOSAGE_FIELDS)
 SLUG = re.compile(r"[-a-zA-Z0-9_]+")
@@ -185,7 +185,7 @@ class ProgramItemSerializer(ModelCleanSerializer):
 
 
 class ProgramItemFilter(django_filters.FilterSet):
-    program = django_filters.NumberFilter(field_name="program_id")
+    program = IdFilter("program")
 
     class Meta:
         model = ProgramItem

@@ -4,3 +4,11 @@ from django.apps import AppConfig
 class ProgramsConfig(AppConfig):
     name = "programs"
     verbose_name = "Exercise library and programs"
+
+    def ready(self):
+        from django.utils.translation import gettext, ngettext
+
+        from . import progression
+
+        # The progression rule's reasons, in the language of the request or email.
+        progression.translations_use(gettext, ngettext)

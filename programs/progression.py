@@ -8,7 +8,7 @@ storing derived state that could drift from what the patient actually did.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from datetime import date, timedelta
 from enum import StrEnum
@@ -139,77 +139,139 @@ class Progress:
     current_week: Week
 
 
-# Patient-facing sentences live together so they can be translated in one place.
+# Patient-facing sentences live together so they can be translated in one place. The
+# engine stays free of Django: these hooks are the identity until the programs app
+# installs Django's gettext (``translations_use``), and makemessages finds the strings
+# by the usual names ``_`` and ``ngettext``.
+def _english_plural(singular: str, plural: str, count: int) -> str:
+    return singular if count == 1 else plural
+
+
+_translate: Callable[[str], str] = str
+_translate_plural: Callable[[str, str, int], str] = _english_plural
+
+
+def translations_use(gettext: Callable[[str], str], ngettext: Callable[[str, str, int], str]):
+    """Translate the reasons with these functions from now on."""
+    global _translate, _translate_plural
+    _translate, _translate_plural = gettext, ngettext
+
+
+def _(message: str) -> str:
+    return _translate(message)
+
+
+def ngettext(singular: str, plural: str, count: int) -> str:
+    return _translate_plural(singular, plural, count)
 
 
 def _sessions(count: int) -> str:
-    return f"{count} session" if count == 1 else f"{count} sessions"
+    return ngettext("%(count)d session", "%(count)d sessions", count) % {"count": count}
+
+
+def _per_week(count: int) -> str:
+    return ngettext("%(count)d session a week", "%(count)d sessions a week", count) % {
+        "count": count
+    }
 
 
 def _a_week(stage: StageSpec) -> str:
     if stage.max_sessions > stage.planned_sessions:
-        return f"{stage.planned_sessions}\u2013{stage.max_sessions} sessions a week"
-    return f"{_sessions(stage.planned_sessions)} a week"
+        return _("%(low)d\u2013%(high)d sessions a week") % {
+            "low": stage.planned_sessions,
+            "high": stage.max_sessions,
+        }
+    return _per_week(stage.planned_sessions)
 
 
 def _did(completed: int, planned: int) -> str:
     if completed == 0:
-        return f"none of the {planned} planned sessions"
+        return _("none of the %(planned)d planned sessions") % {"planned": planned}
     if completed < planned:
-        return f"{completed} of the {planned} planned sessions"
+        return _("%(completed)d of the %(planned)d planned sessions") % {
+            "completed": completed,
+            "planned": planned,
+        }
     if completed == planned == 1:
-        return "your session"
+        return _("your session")
     if completed == planned == 2:
-        return "both sessions"
-    return f"all {_sessions(completed)}" if completed == planned else _sessions(completed)
+        return _("both sessions")
+    if completed == planned:
+        return _("all %(count)d sessions") % {"count": completed}
+    return _sessions(completed)
 
 
 def _first_week_reason(stage: StageSpec) -> str:
-    return f"{_a_week(stage)} to start: your first week."
+    return _("%(per_week)s to start: your first week.") % {"per_week": _a_week(stage)}
 
 
 def _promotion_reason(new: StageSpec, completed: int, planned: int) -> str:
-    return (
-        f"{_sessions(new.planned_sessions)} this week: last week you did "
-        f"{_did(completed, planned)} and felt fine the next day."
-    )
+    return _("%(sessions)s this week: last week you did %(did)s and felt fine the next day.") % {
+        "sessions": _sessions(new.planned_sessions),
+        "did": _did(completed, planned),
+    }
 
 
 def _hold_reason(stage: StageSpec, completed: int, worst: Answer | None) -> str:
-    staying = f"Staying at {_sessions(stage.planned_sessions)} a week"
+    per_week = _per_week(stage.planned_sessions)
     if worst is Answer.PAINFUL:
-        return f"{staying}: a session felt sketchy or painful last week."
-    if worst is Answer.VERY_SORE:
-        return f"{staying}: you were very sore after a session last week."
-    return f"{staying}: last week you did {_did(completed, stage.planned_sessions)}."
+        message = _("Staying at %(per_week)s: a session felt sketchy or painful last week.")
+    elif worst is Answer.VERY_SORE:
+        message = _("Staying at %(per_week)s: you were very sore after a session last week.")
+    else:
+        return _("Staying at %(per_week)s: last week you did %(did)s.") % {
+            "per_week": per_week,
+            "did": _did(completed, stage.planned_sessions),
+        }
+    return message % {"per_week": per_week}
 
 
 def _keep_going_reason(stage: StageSpec, weeks_left: int) -> str:
-    more = "One more week" if weeks_left == 1 else f"{weeks_left} more weeks"
-    return f"Staying at {_a_week(stage)}: last week went well. {more} like that and you move up."
+    more = ngettext(
+        "One more week like that and you move up.",
+        "%(count)d more weeks like that and you move up.",
+        weeks_left,
+    ) % {"count": weeks_left}
+    return _("Staying at %(per_week)s: last week went well. %(more)s") % {
+        "per_week": _a_week(stage),
+        "more": more,
+    }
 
 
 def _top_reason(stage: StageSpec, needs_advanced: bool) -> str:
     if needs_advanced:
-        why = "Your therapist decides when you are ready for more."
+        why = _("Your therapist decides when you are ready for more.")
     else:
-        why = "This is the top stage of your program."
-    return f"Staying at {_a_week(stage)}: last week went well. {why}"
+        why = _("This is the top stage of your program.")
+    return _("Staying at %(per_week)s: last week went well. %(why)s") % {
+        "per_week": _a_week(stage),
+        "why": why,
+    }
 
 
 def _back_off_reason(stage: StageSpec, backed_off: bool) -> str:
-    told = (
-        "you told us a session felt sketchy or painful the next day. Your therapist has been told."
-    )
+    per_week = _per_week(stage.planned_sessions)
     if backed_off:
-        return f"Back to {_sessions(stage.planned_sessions)} a week from today: {told}"
-    return f"Staying at {_sessions(stage.planned_sessions)} a week: {told}"
+        message = _(
+            "Back to %(per_week)s from today: you told us a session felt sketchy or painful "
+            "the next day. Your therapist has been told."
+        )
+    else:
+        message = _(
+            "Staying at %(per_week)s: you told us a session felt sketchy or painful the next "
+            "day. Your therapist has been told."
+        )
+    return message % {"per_week": per_week}
 
 
 def _override_reason(stage: StageSpec, requested: StageSpec) -> str:
-    reason = f"Your therapist set this stage: {_sessions(stage.planned_sessions)} a week."
+    reason = _("Your therapist set this stage: %(per_week)s.") % {
+        "per_week": _per_week(stage.planned_sessions)
+    }
     if requested != stage:
-        reason += f" ({requested.name} is only for patients marked as advanced.)"
+        reason += " " + _("(%(stage)s is only for patients marked as advanced.)") % {
+            "stage": requested.name
+        }
     return reason
 
 

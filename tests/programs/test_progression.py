@@ -575,3 +575,26 @@ def test_later_evaluations_never_rewrite_earlier_changes(scenario, days_later):
     earlier = evaluate(scheme, history, today).changes
     later = evaluate(scheme, history, today + days_later * DAY).changes
     assert [c for c in later if c.on <= today] == list(earlier)
+
+
+def test_the_reasons_go_through_the_installed_translation():
+    """The programs app installs Django's gettext; any translator is used the same way."""
+    from programs import progression
+
+    installed = (progression._translate, progression._translate_plural)
+    try:
+        progression.translations_use(
+            lambda message: f"«{message}»",
+            lambda one, many, count: f"«{one if count == 1 else many}»",
+        )
+        history = History(
+            start_date=date(2026, 3, 2),
+            advanced=False,
+            sessions=[date(2026, 3, 2), date(2026, 3, 5)],
+            checkins=[],
+        )
+        progress = evaluate(SEED_SCHEME, history, date(2026, 3, 9))
+    finally:
+        progression.translations_use(*installed)
+    reason = progress.current_week.reason
+    assert reason.startswith("«") and "«3 sessions»" in reason

@@ -46,6 +46,7 @@ urlpatterns = [
     path("admin/mfa/setup/", views.mfa_setup, name="mfa_setup"),
     path("admin/mfa/verify/", views.mfa_verify, name="mfa_verify"),
     path("admin/", admin.site.urls),
+    path("healthz", views.healthz, name="healthz"),
     *password_reset_urls,
     path("", include("patients.urls")),
 ]

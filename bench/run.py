@@ -74,7 +74,7 @@ def server_env(url: str) -> dict[str, str]:
         "DJANGO_SETTINGS_MODULE": "clinic.settings",
         "DEBUG": "false",
         "SECRET_KEY": SECRET_KEY,
-        "ALLOWED_HOSTS": "127.0.0.1",
+        "ALLOWED_HOSTS": "127.0.0.1,localhost",
         "SECURE_SSL_REDIRECT": "false",
         "FLEXION_REQUIRE_STAFF_MFA": "false",
         "AXES_ENABLED": "false",

@@ -456,7 +456,7 @@ def machine(url: str, redis_url: str, ab: str) -> dict:
         "postgresql": postgresql.split(" ")[0],
         "redis": redis.Redis.from_url(redis_url).info()["redis_version"],
         "gunicorn": gunicorn.split()[-1].strip(")") if gunicorn else "",
-        "ab": ab_version.replace("This is ", "").rstrip(", "),
+        "ab": re.sub(r"\s*<\$Revision.*", "", ab_version.replace("This is ", "")),
         "load_average": os.getloadavg()[0],
     }
 
@@ -538,12 +538,15 @@ def targets(results: dict) -> list[tuple[str, str, str]]:
         )
     )
     clinic = big["reports"]["report_sql_clinic"]
+    page = big["reports"]["report_page_clinic"]
     rows.append(
         (
-            "clinic report (2,000-patient clinic, last 12 weeks) < 500 ms",
-            f"{clinic['median_ms']} ms for {clinic['patients']:,} patients "
-            f"({big['weeks']} weeks of history)",
-            _met(clinic["median_ms"] < 500),
+            f"clinic report, largest clinic ({clinic['patients']:,} patients, last 12 of "
+            f"{big['weeks']} weeks) < 500 ms",
+            f"admin report page {page['median_ms']} ms ({page['queries']} queries); every "
+            f"patient's row at once (print, export) {clinic['median_ms']:,} ms",
+            _met(page["median_ms"] < 500)
+            + ("" if clinic["median_ms"] < 500 else " (page); all rows at once: **not met**"),
         )
     )
     return rows
@@ -692,6 +695,9 @@ def render_markdown(results: dict) -> str:
         "each, all due now in eight time zones, two sessions of history (rolled back after). "
         "The due list is the set-based part of the pass; the claim batches run the "
         "progression rule per candidate and insert the reminders, in one process.",
+        "",
+        "In production the pass enqueues the claim batches (200 candidates each) as Celery "
+        "tasks, so workers share that part; the whole pass here is one process doing all.",
         "",
         "| active assignments | due list | queries | claim batches | queries | whole pass |",
         "|---|---|---|---|---|---|",

@@ -63,7 +63,7 @@ def dataset(patients, today_p95):
             "patients": load(60, 200, 15.0),
         },
         "reports": {
-            "report_sql_clinic": {"patients": 1858, "median_ms": 420, "min_ms": 400},
+            "report_sql_clinic": {"patients": 1858, "median_ms": 1043, "min_ms": 990},
             "report_sql_all": {"patients": 9289, "median_ms": 3000, "min_ms": 2900},
             "report_page_clinic": {"median_ms": 450, "queries": 9},
             "needs_attention_clinic": {"median_ms": 300, "listed": 20},
@@ -166,4 +166,5 @@ def test_the_targets_say_which_are_met():
     assert rows["CSV export ≥ 30,000 rows/s"] == "met"
     assert rows["CSV export within 3× of COPY"] == "met"
     assert rows["dispatch pass for 100,000 assignments < 30 s"] == "met"
-    assert rows["clinic report (2,000-patient clinic, last 12 weeks) < 500 ms"] == "met"
+    report = "clinic report, largest clinic (1,858 patients, last 12 of 26 weeks) < 500 ms"
+    assert rows[report] == "met (page); all rows at once: **not met**"

@@ -44,7 +44,7 @@ test: check-services
 		$(PY) -m pytest $(PYTEST_ARGS)
 
 # Benchmarks at clinic-chain scale on PostgreSQL and Redis, written to BENCHMARKS.md
-# (about 20 minutes; BENCH_QUICK=1 for small sizes). Data sets go to databases named
+# (about 10 minutes; BENCH_QUICK=1: small sizes, to var/bench/). Data sets go to databases named
 # <DATABASE_URL's name>_bench_<patients>x<weeks>, kept between runs.
 bench: check-services
 	DATABASE_URL="$${DATABASE_URL:-$(TEST_DATABASE_URL)}" REDIS_URL="$${REDIS_URL:-$(TEST_REDIS_URL)}" \

@@ -762,8 +762,14 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="small sizes, for a check")
     parser.add_argument("--fresh", action="store_true", help="reload the data sets")
-    parser.add_argument("--output", type=Path, default=ROOT / "BENCHMARKS.md")
-    parser.add_argument("--results", type=Path, help="default: bench/results/bench[-quick].json")
+    parser.add_argument(
+        "--output",
+        type=Path,
+        help="default: BENCHMARKS.md (--quick: var/bench/BENCHMARKS-quick.md)",
+    )
+    parser.add_argument(
+        "--results", type=Path, help="default: bench/results/bench.json (--quick: var/bench/)"
+    )
     parser.add_argument("--render", action="store_true", help="only render --results into --output")
     parser.add_argument("--child-prepare", action="store_true", help=argparse.SUPPRESS)
     options = parser.parse_args(argv)
@@ -772,8 +778,11 @@ def main(argv: list[str] | None = None) -> None:
         print(json.dumps(child_prepare()))
         return
     if options.results is None:
-        name = "bench-quick.json" if options.quick else "bench.json"
-        options.results = ROOT / "bench" / "results" / name
+        quick = VAR / "bench-quick.json"
+        options.results = quick if options.quick else ROOT / "bench" / "results" / "bench.json"
+    if options.output is None:
+        # Quick figures never replace the real ones.
+        options.output = VAR / "BENCHMARKS-quick.md" if options.quick else ROOT / "BENCHMARKS.md"
     if options.render:
         options.output.write_text(render_markdown(json.loads(options.results.read_text())))
         return

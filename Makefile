@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed-stamp
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/flexion
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/0
 
-.PHONY: install lock run test lint format migrations-check check-services demo clean
+.PHONY: install lock run test bench lint format migrations-check check-services demo clean
 
 install: $(STAMP)
 
@@ -42,6 +42,13 @@ check-services: install
 test: check-services
 	DATABASE_URL="$${DATABASE_URL:-$(TEST_DATABASE_URL)}" REDIS_URL="$${REDIS_URL:-$(TEST_REDIS_URL)}" \
 		$(PY) -m pytest $(PYTEST_ARGS)
+
+# Benchmarks at clinic-chain scale on PostgreSQL and Redis, written to BENCHMARKS.md
+# (about 10 minutes; BENCH_QUICK=1: small sizes, to var/bench/). Data sets go to databases named
+# <DATABASE_URL's name>_bench_<patients>x<weeks>, kept between runs.
+bench: check-services
+	DATABASE_URL="$${DATABASE_URL:-$(TEST_DATABASE_URL)}" REDIS_URL="$${REDIS_URL:-$(TEST_REDIS_URL)}" \
+		$(PY) bench/run.py $(if $(BENCH_QUICK),--quick) $(BENCH_ARGS)
 
 lint: install
 	$(BIN)/ruff check .

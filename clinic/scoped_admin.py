@@ -28,6 +28,33 @@ class ScopedChoicesMixin:
         return super().formfield_for_manytomany(db_field, request, **kwargs)
 
 
+class ScopedRelatedFilter(admin.RelatedFieldListFilter):
+    """A list filter on a foreign key offering only the rows the user may see, in one query.
+
+    Django's own filter lists every row of the related table (every clinic's staff) and
+    renders each with its own query for ``__str__``.
+    """
+
+    select_related: tuple[str, ...] = ()
+
+    def field_choices(self, field, request, model_admin):
+        related = field.related_model
+        if hasattr(related, "tenancy"):
+            rows = related.objects.visible_to(request.user)
+        else:
+            rows = related._default_manager.all()
+        ordering = self.field_admin_ordering(field, request, model_admin)
+        if ordering:
+            rows = rows.order_by(*ordering)
+        return [(row.pk, str(row)) for row in rows.select_related(*self.select_related)]
+
+
+class StaffFilter(ScopedRelatedFilter):
+    """Therapists of the user's clinic; a staff member's name is on its user."""
+
+    select_related = ("user",)
+
+
 class ClinicScopedAdmin(AuditedAdminMixin, ScopedChoicesMixin, admin.ModelAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).visible_to(request.user)

@@ -263,6 +263,8 @@ FLEXION_TRUSTED_PROXY_COUNT = envint("FLEXION_TRUSTED_PROXY_COUNT", 0)
 # Login protection (django-axes): after AXES_FAILURE_LIMIT failures for one email
 # from one address, that pair is refused until the cool-off has passed. Locking by
 # the pair means an attacker elsewhere cannot lock a real user out.
+# AXES_ENABLED=false only for the load benchmark (bench/run.py), never in production.
+AXES_ENABLED = envbool("AXES_ENABLED", True)
 AXES_FAILURE_LIMIT = envint("AXES_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = datetime.timedelta(minutes=envint("AXES_COOLOFF_MINUTES", 15))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]

@@ -47,6 +47,7 @@ urlpatterns = [
     path("admin/mfa/setup/", views.mfa_setup, name="mfa_setup"),
     path("admin/mfa/verify/", views.mfa_verify, name="mfa_verify"),
     path("admin/", admin.site.urls),
+    path("healthz", views.healthz, name="healthz"),
     *password_reset_urls,
     path("api/v1/", include("clinic.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

@@ -6,11 +6,14 @@ from django import forms
 from django.contrib import admin
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.db import connection
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.debug import sensitive_post_parameters
+from django.views.decorators.http import require_safe
 from django_otp import login as otp_login
 from django_otp import match_token
 
@@ -112,3 +115,16 @@ def mfa_verify(request):
         "admin/mfa/verify.html",
         _context(request, title=_("Two-factor sign-in"), form=form, next=_safe_next(request)),
     )
+
+
+@require_safe
+def healthz(request):
+    """Liveness for a load balancer or docker-compose: the app answers and reaches its database.
+
+    It reads nothing about anyone, so it needs no sign-in; the benchmark also uses it as
+    the framework floor (the whole middleware stack plus one trivial query).
+    """
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+        cursor.fetchone()
+    return HttpResponse("ok", content_type="text/plain")

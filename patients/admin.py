@@ -11,7 +11,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from clinic.scoped_admin import ClinicScopedAdmin, ScopedChoicesMixin
+from clinic.scoped_admin import ClinicScopedAdmin, ScopedChoicesMixin, StaffFilter
 from programs.admin import ADMIN_CSS, NARROW_NUMBER
 from programs.adminforms import (
     KnownLabelsAutocompleteMixin,
@@ -67,7 +67,7 @@ class PatientAdmin(PatientAlertMixin, PatientRightsAdmin, ClinicScopedAdmin):
         "pain_alert",
         "created_at",
     ]
-    list_filter = ["reminder_consent", "therapist"]
+    list_filter = ["reminder_consent", ("therapist", StaffFilter)]
     search_fields = ["first_name", "last_name", "email"]
     list_select_related = ["therapist__user"]
     readonly_fields = ["user", "reminders_opted_out_at", "created_at", "assignments_list"]
@@ -265,7 +265,7 @@ class AssignmentAdmin(
         "advanced",
         "pain_alert",
     ]
-    list_filter = ["status", "advanced", "therapist"]
+    list_filter = ["status", "advanced", ("therapist", StaffFilter)]
     search_fields = ["patient__first_name", "patient__last_name", "patient__email", "name"]
     list_select_related = ["patient", "therapist__user"]
     readonly_fields = ["patient_link", "program_link"]

@@ -144,6 +144,7 @@ def object_id(get_object: Callable[[World], object]) -> Case:
 
 CASES: dict[str, Case] = {
     "admin_password_reset": NO_PARAMS,
+    "healthz": NO_PARAMS,
     "mfa_setup": NO_PARAMS,
     "mfa_verify": NO_PARAMS,
     "admin:index": NO_PARAMS,

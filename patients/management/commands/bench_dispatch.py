@@ -7,6 +7,7 @@ patients never stay in the database; still, run it on a development or test data
 import datetime
 import time
 import zoneinfo
+from json import dumps as json_dumps
 
 from django.core.management.base import BaseCommand
 from django.db import connection, transaction
@@ -100,15 +101,20 @@ class Command(BaseCommand):
         parser.add_argument(
             "--claim", action="store_true", help="Also time the claim batches (rule + insert)."
         )
+        parser.add_argument(
+            "--json", action="store_true", help="End with one line of JSON with the figures."
+        )
 
-    def handle(self, *args, assignments, sessions, claim, **options):
+    def handle(self, *args, assignments, sessions, claim, json, **options):
         now = timezone.now()
+        figures = {"assignments": assignments}
         with transaction.atomic():
             started = time.perf_counter()
             assignments_generate(assignments, now=now, sessions=sessions)
             self.stdout.write(
                 f"Generated {assignments} assignments in {time.perf_counter() - started:.1f} s."
             )
+            figures["generate_seconds"] = round(time.perf_counter() - started, 1)
             with connection.cursor() as cursor:
                 cursor.execute("ANALYZE")
 
@@ -122,6 +128,12 @@ class Command(BaseCommand):
                 f"Dispatch pass: {elapsed:.2f} s, {len(queries)} queries, "
                 f"{len(candidates)} due, {len(batches)} claim batches."
             )
+            figures |= {
+                "dispatch_seconds": round(elapsed, 2),
+                "dispatch_queries": len(queries),
+                "due": len(candidates),
+                "batches": len(batches),
+            }
 
             if claim:
                 with CaptureQueriesContext(connection) as queries:
@@ -134,4 +146,11 @@ class Command(BaseCommand):
                     f"Claim batches: {elapsed:.2f} s, {len(queries)} queries "
                     f"({len(queries) / max(len(batches), 1):.0f} per batch), {claimed} claimed."
                 )
+                figures |= {
+                    "claim_seconds": round(elapsed, 2),
+                    "claim_queries": len(queries),
+                    "claimed": claimed,
+                }
             transaction.set_rollback(True)
+        if json:
+            self.stdout.write(json_dumps(figures))

@@ -1,0 +1,822 @@
+"""`make bench`: Flexion at clinic-chain scale, measured end to end, written to BENCHMARKS.md.
+
+    DATABASE_URL=postgres://... REDIS_URL=redis://... .venv/bin/python bench/run.py [--quick]
+
+On PostgreSQL and Redis only (never SQLite). For each data set (1,000 and 10,000 patients
+× 26 weeks; --quick: 200 and 1,000 × 8) it
+
+1. creates a dedicated database ``<DATABASE_URL's name>_bench_<patients>x<weeks>`` and loads
+   it with ``generate_load_data --seed 1`` (kept between runs; --fresh reloads it);
+2. starts the app under gunicorn with production settings (DEBUG off, WhiteNoise with
+   collected static files, CSP and session middleware on). Only two things differ from
+   production, both for the load tool's sake: staff two-factor (FLEXION_REQUIRE_STAFF_MFA)
+   and the django-axes lockout (AXES_ENABLED) are off, and SECURE_SSL_REDIRECT is off
+   because the benchmark speaks plain HTTP to 127.0.0.1;
+3. loads the patient today page, the session player, the therapist's admin patient list and
+   /healthz (the framework floor: every middleware plus one ``SELECT 1``) with ApacheBench
+   at 1, 10 and 50 concurrent clients, each with a signed-in session cookie;
+4. counts the SQL queries per request of those pages (Django's test client on the same data);
+5. runs bench/bench_reports.py (clinic report, CSV export vs COPY, peak memory);
+
+then times one reminder dispatch pass (and its claim batches) at 10,000 and 100,000 active
+assignments with ``bench_dispatch`` and writes BENCHMARKS.md with the machine and the commit.
+
+A benchmark, not a test: nothing here asserts a time; the targets are reported, met or not.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import json
+import os
+import platform
+import re
+import shutil
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+from urllib.parse import urlsplit
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+VAR = ROOT / "var" / "bench"
+PORT = 8765
+CONCURRENCY = (1, 10, 50)
+# (patients, weeks) of the two data sets, and the active assignments of the dispatch passes.
+FULL = {"sizes": [(1000, 26), (10000, 26)], "dispatch": [10_000, 100_000], "requests": 1.0}
+QUICK = {"sizes": [(200, 8), (1000, 8)], "dispatch": [1_000, 10_000], "requests": 0.3}
+# Requests per ApacheBench run by concurrency (capped at AB_SECONDS each).
+REQUESTS = {1: 100, 10: 400, 50: 600}
+AB_SECONDS = 20
+GUNICORN = ["-w", "2", "--threads", "4"]
+PAGES = (
+    ("floor", "/healthz (framework floor)"),
+    ("today", "patient today page `/`"),
+    ("player", "session player `/sessions/<id>/`"),
+    ("patients", "admin patient list `/admin/patients/patient/`"),
+)
+SECRET_KEY = "flexion-benchmark-only-never-deployed-" + "x" * 24
+
+
+def python() -> str:
+    return str(ROOT / ".venv" / "bin" / "python") if (ROOT / ".venv").exists() else sys.executable
+
+
+def server_env(url: str) -> dict[str, str]:
+    """Production settings for the bench server (see the module docstring for what differs)."""
+    return os.environ | {
+        "DATABASE_URL": url,
+        "DJANGO_SETTINGS_MODULE": "clinic.settings",
+        "DEBUG": "false",
+        "SECRET_KEY": SECRET_KEY,
+        "ALLOWED_HOSTS": "127.0.0.1,localhost",
+        "SECURE_SSL_REDIRECT": "false",
+        "FLEXION_REQUIRE_STAFF_MFA": "false",
+        "AXES_ENABLED": "false",
+        "STATIC_ROOT": str(VAR / "static"),
+        "LOG_LEVEL": "WARNING",
+    }
+
+
+def run(command: list[str], env: dict | None = None, **kwargs) -> subprocess.CompletedProcess:
+    return subprocess.run(command, check=True, cwd=ROOT, env=env, text=True, **kwargs)
+
+
+def log(message: str) -> None:
+    stamp = datetime.datetime.now(datetime.UTC).strftime("%H:%M:%S")
+    print(f"[bench {stamp}] {message}", file=sys.stderr, flush=True)
+
+
+# --- checks -----------------------------------------------------------------------------
+
+
+def services_check() -> tuple[str, str]:
+    database = os.environ.get("DATABASE_URL", "")
+    redis_url = os.environ.get("REDIS_URL", "")
+    if not database.startswith(("postgres://", "postgresql://")):
+        sys.exit(f"make bench runs on PostgreSQL only; DATABASE_URL is {database!r}.")
+    if not redis_url.startswith("redis"):
+        sys.exit(f"make bench needs Redis; REDIS_URL is {redis_url!r}.")
+    import redis
+
+    redis.Redis.from_url(redis_url, socket_connect_timeout=3).ping()
+    return database, redis_url
+
+
+def ab_path() -> str:
+    """ApacheBench, from Debian's apache2-utils: installed here when we may, else a hint."""
+    found = shutil.which("ab")
+    if found:
+        return found
+    if os.geteuid() == 0 and shutil.which("apt-get"):
+        log("installing apache2-utils (ApacheBench)")
+        env = os.environ | {"DEBIAN_FRONTEND": "noninteractive"}
+        if subprocess.run(["apt-get", "install", "-y", "-qq", "apache2-utils"], env=env).returncode:
+            run(["apt-get", "update", "-qq"], env=env)
+            run(["apt-get", "install", "-y", "-qq", "apache2-utils"], env=env)
+        found = shutil.which("ab")
+    if not found:
+        sys.exit("make bench needs ApacheBench: `apt-get install apache2-utils` (Debian/Ubuntu).")
+    return found
+
+
+# --- data sets ----------------------------------------------------------------------------
+
+
+def dataset_ensure(base: str, patients: int, weeks: int, fresh: bool) -> dict:
+    """The loaded benchmark database for this size: its URL and how long loading took."""
+    import psycopg
+    from bench_reports import bench_url, database_ensure
+
+    url = bench_url(base, patients, weeks)
+    name = urlsplit(url).path.lstrip("/")
+    record = VAR / f"generate-{name}.json"
+    if fresh:
+        admin = url.rsplit("/", 1)[0] + "/postgres"
+        with psycopg.connect(admin, autocommit=True) as connection:
+            connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        record.unlink(missing_ok=True)
+    database_ensure(url)
+    env = server_env(url)
+    run([python(), "manage.py", "migrate", "--noinput", "-v0"], env=env)
+    with psycopg.connect(url) as connection:
+        loaded = connection.execute("SELECT 1 FROM clinic_clinic WHERE slug = 'load-1'").fetchone()
+    if not loaded:
+        log(f"generate_load_data --patients {patients} --weeks {weeks} into {name}")
+        started = time.perf_counter()
+        run(
+            [
+                python(),
+                "manage.py",
+                "generate_load_data",
+                "--patients",
+                str(patients),
+                "--weeks",
+                str(weeks),
+                "--seed",
+                "1",
+            ],
+            env=env,
+        )
+        seconds = round(time.perf_counter() - started, 1)
+        with psycopg.connect(url, autocommit=True) as connection:
+            connection.execute("VACUUM ANALYZE")
+        record.write_text(json.dumps({"generate_seconds": seconds}))
+    figures = json.loads(record.read_text()) if record.exists() else {}
+    with psycopg.connect(url) as connection:
+        for table, key in (
+            ("patients_patient", "patients"),
+            ("patients_session", "sessions"),
+            ("patients_exerciselog", "exercise_logs"),
+            ("patients_checkin", "checkins"),
+            ("patients_reminder", "reminders"),
+        ):
+            figures[key] = connection.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+        size = connection.execute("SELECT pg_database_size(current_database())").fetchone()[0]
+    figures["database_mib"] = round(size / 2**20)
+    return {"url": url, "name": name, "patients": patients, "weeks": weeks, **figures}
+
+
+# --- in the bench database: sign-ins and queries per page (run as a child process) ---------
+
+
+def child_prepare() -> dict:
+    """Sign in a patient and a therapist, open a session, count each page's queries."""
+    import django
+
+    django.setup()
+    from django.conf import settings
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    from clinic.models import User
+    from patients import player
+    from patients.models import Assignment, AssignmentStatus
+
+    assignment = (
+        Assignment.objects.filter(
+            status=AssignmentStatus.ACTIVE,
+            patient__user__isnull=False,
+            patient__clinic__slug="load-1",
+            start_date__lte=datetime.date.today() - datetime.timedelta(days=7),
+        )
+        .select_related("patient__user")
+        .order_by("pk")
+        .first()
+    )
+    session = player.session_start(assignment=assignment)
+    patient_user = assignment.patient.user
+    therapist = User.objects.get(email="therapist1@load-1.flexion.test")
+    paths = {
+        "floor": "/healthz",
+        "today": "/",
+        "player": f"/sessions/{session.pk}/",
+        "patients": "/admin/patients/patient/",
+    }
+    who = {"floor": None, "today": patient_user, "player": patient_user, "patients": therapist}
+    clients, cookies = {}, {}
+    for name, user in (("patient", patient_user), ("staff", therapist)):
+        client = Client(HTTP_HOST="127.0.0.1")
+        client.force_login(user)
+        clients[user.pk] = client
+        cookies[name] = client.cookies[settings.SESSION_COOKIE_NAME].value
+    anonymous = Client(HTTP_HOST="127.0.0.1")
+    queries, sizes = {}, {}
+    for page, path in paths.items():
+        client = clients[who[page].pk] if who[page] else anonymous
+        client.get(path)  # warm: the figure is for a running server
+        with CaptureQueriesContext(connection) as captured:
+            response = client.get(path)
+        if response.status_code != 200:
+            raise SystemExit(f"{path} answered {response.status_code}")
+        queries[page] = len(captured)
+        sizes[page] = len(response.content)
+    return {
+        "paths": paths,
+        "cookies": cookies,
+        "auth": {"floor": None, "today": "patient", "player": "patient", "patients": "staff"},
+        "queries": queries,
+        "bytes": sizes,
+    }
+
+
+# --- the server and the load ----------------------------------------------------------
+
+
+class Server:
+    """gunicorn on 127.0.0.1:PORT with the bench settings, for one data set."""
+
+    def __init__(self, url: str):
+        self.env = server_env(url)
+        self.process = None
+
+    def __enter__(self):
+        gunicorn = str(Path(python()).with_name("gunicorn"))
+        self.process = subprocess.Popen(
+            [
+                gunicorn,
+                "clinic.wsgi",
+                *GUNICORN,
+                "-b",
+                f"127.0.0.1:{PORT}",
+                "--log-level",
+                "warning",
+                "--graceful-timeout",
+                "5",
+            ],
+            cwd=ROOT,
+            env=self.env,
+        )
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{PORT}/healthz", timeout=2) as r:
+                    if r.status == 200:
+                        return self
+            except OSError:
+                time.sleep(0.5)
+            if self.process.poll() is not None:
+                raise SystemExit("gunicorn exited at start")
+        raise SystemExit("gunicorn did not answer /healthz within 60 s")
+
+    def __exit__(self, *exc):
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+
+
+def ab_parse(output: str) -> dict:
+    """The figures of one ApacheBench run: throughput, percentiles, failures."""
+
+    def number(pattern: str, default=None):
+        match = re.search(pattern, output, re.MULTILINE)
+        return float(match.group(1)) if match else default
+
+    failed = re.search(
+        r"Failed requests:\s+(\d+)(?:\s*\(Connect: (\d+), Receive: (\d+), "
+        r"Length: (\d+), Exceptions: (\d+)\))?",
+        output,
+    )
+    # A page whose length varies (a CSRF token, a timestamp) counts as "Length" failures in
+    # ab; only the others are real errors.
+    errors = 0
+    if failed:
+        if failed.group(2) is not None:
+            errors = sum(int(failed.group(n)) for n in (2, 3, 5))
+        else:
+            errors = int(failed.group(1))
+    return {
+        "requests": int(number(r"^Complete requests:\s+(\d+)", 0)),
+        "rps": round(number(r"^Requests per second:\s+([\d.]+)", 0.0), 1),
+        "p50": number(r"^\s+50%\s+(\d+)"),
+        "p95": number(r"^\s+95%\s+(\d+)"),
+        "p99": number(r"^\s+99%\s+(\d+)"),
+        "errors": errors,
+        "non_2xx": int(number(r"^Non-2xx responses:\s+(\d+)", 0)),
+    }
+
+
+def load_measure(ab: str, prepared: dict, scale: float) -> dict:
+    results: dict = {}
+    for page, _label in PAGES:
+        url = f"http://127.0.0.1:{PORT}{prepared['paths'][page]}"
+        auth = prepared["auth"][page]
+        headers = ["-H", f"Cookie: sessionid={prepared['cookies'][auth]}"] if auth else []
+        run([ab, "-q", "-n", "20", "-c", "2", *headers, url], capture_output=True)  # warm up
+        results[page] = {}
+        for clients in CONCURRENCY:
+            requests = max(int(REQUESTS[clients] * scale), clients * 4)
+            output = run(
+                [
+                    ab,
+                    "-q",
+                    "-t",
+                    str(AB_SECONDS),
+                    "-n",
+                    str(requests),
+                    "-c",
+                    str(clients),
+                    *headers,
+                    url,
+                ],
+                capture_output=True,
+            ).stdout
+            figures = ab_parse(output)
+            log(
+                f"  {page:9} c={clients:<3} p50 {figures['p50']} ms p95 {figures['p95']} ms "
+                f"{figures['rps']} req/s ({figures['requests']} requests)"
+            )
+            if figures["non_2xx"] or figures["errors"]:
+                raise SystemExit(f"{url} at {clients} clients: errors in\n{output}")
+            results[page][str(clients)] = figures
+    return results
+
+
+def dataset_measure(dataset: dict, ab: str, scale: float) -> dict:
+    env = server_env(dataset["url"])
+    prepared = json.loads(
+        run(
+            [python(), __file__, "--child-prepare"], env=env, capture_output=True
+        ).stdout.splitlines()[-1]
+    )
+    log(f"queries per request at {dataset['patients']:,} patients: {prepared['queries']}")
+    with Server(dataset["url"]):
+        load = load_measure(ab, prepared, scale)
+    log(f"bench_reports at {dataset['patients']:,} patients")
+    output = VAR / f"reports-{dataset['name']}.json"
+    run(
+        [
+            python(),
+            "bench/bench_reports.py",
+            "--url",
+            dataset["url"],
+            "--repeat",
+            "3",
+            "--patients",
+            str(dataset["patients"]),
+            "--weeks",
+            str(dataset["weeks"]),
+            "--output",
+            str(output),
+        ],
+        env=env,
+        stdout=subprocess.DEVNULL,
+    )
+    reports = json.loads(output.read_text())
+    dataset = {key: value for key, value in dataset.items() if key != "url"}
+    return dataset | {
+        "queries": prepared["queries"],
+        "bytes": prepared["bytes"],
+        "load": load,
+        "reports": {
+            key: reports[key]
+            for key in (
+                "report_sql_clinic",
+                "report_sql_all",
+                "report_page_clinic",
+                "needs_attention_clinic",
+                "exports",
+            )
+        },
+    }
+
+
+def dispatch_measure(url: str, assignments: int) -> dict:
+    log(f"bench_dispatch --assignments {assignments:,} --claim")
+    output = run(
+        [
+            python(),
+            "manage.py",
+            "bench_dispatch",
+            "--assignments",
+            str(assignments),
+            "--claim",
+            "--json",
+        ],
+        env=server_env(url),
+        capture_output=True,
+    ).stdout
+    return json.loads(output.strip().splitlines()[-1])
+
+
+# --- the machine -------------------------------------------------------------------------
+
+
+def machine(url: str, redis_url: str, ab: str) -> dict:
+    import psycopg
+    import redis
+
+    cpu = "unknown"
+    with open("/proc/cpuinfo") as cpuinfo:
+        for line in cpuinfo:
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    with open("/proc/meminfo") as meminfo:
+        total_kib = int(next(line for line in meminfo if line.startswith("MemTotal")).split()[1])
+    with psycopg.connect(url.rsplit("/", 1)[0] + "/postgres") as connection:
+        postgresql = connection.execute("SHOW server_version").fetchone()[0]
+    ab_version = run([ab, "-V"], capture_output=True).stdout.splitlines()[0]
+    gunicorn = run([python(), "-m", "gunicorn", "--version"], capture_output=True).stdout
+    return {
+        "cpus": os.cpu_count(),
+        "cpu_model": cpu,
+        "memory_gib": round(total_kib / 2**20, 1),
+        "os": platform.platform(terse=True),
+        "python": platform.python_version(),
+        "postgresql": postgresql.split(" ")[0],
+        "redis": redis.Redis.from_url(redis_url).info()["redis_version"],
+        "gunicorn": gunicorn.split()[-1].strip(")") if gunicorn else "",
+        "ab": re.sub(r"\s*<\$Revision.*", "", ab_version.replace("This is ", "")),
+        "load_average": os.getloadavg()[0],
+    }
+
+
+def commit() -> str:
+    sha = run(["git", "rev-parse", "--short", "HEAD"], capture_output=True).stdout.strip()
+    dirty = run(["git", "status", "--porcelain", "--untracked-files=no"], capture_output=True)
+    return sha + (" (with uncommitted changes)" if dirty.stdout.strip() else "")
+
+
+# --- the report --------------------------------------------------------------------------
+
+
+def _ms(value) -> str:
+    return "–" if value is None else f"{value:,.0f}"
+
+
+def _met(ok: bool) -> str:
+    return "met" if ok else "**not met**"
+
+
+def targets(results: dict) -> list[tuple[str, str, str]]:
+    """Issue 9's targets, each with the measured figure and whether it is met."""
+    rows = []
+    big = results["datasets"][-1]
+    load = big["load"]
+    floor = load["floor"]["10"]["p50"] or 1
+    for page in ("today", "player"):
+        at10 = load[page]["10"]
+        label = dict(PAGES)[page]
+        rows.append(
+            (
+                f"{label}: p95 < 150 ms at 10 clients ({big['patients']:,} patients)",
+                f"{_ms(at10['p95'])} ms",
+                _met(at10["p95"] < 150),
+            )
+        )
+        ratio = at10["p50"] / floor
+        rows.append(
+            (
+                f"{label}: p50 within 3× the floor at 10 clients",
+                f"{_ms(at10['p50'])} ms vs {_ms(floor)} ms = {ratio:.1f}×",
+                _met(ratio <= 3),
+            )
+        )
+    exports = big["reports"]["exports"]
+    csv = next(e for e in exports if e["mode"] == "csv" and e["rows"] == "week")
+    copy = next(e for e in exports if e["mode"] == "copy" and e["rows"] == "week")
+    rows.append(
+        (
+            "CSV export ≥ 30,000 rows/s",
+            f"{csv['rows_per_second']:,} rows/s",
+            _met(csv["rows_per_second"] >= 30_000),
+        )
+    )
+    rows.append(
+        (
+            "CSV export < 50 MB extra memory",
+            f"{csv['extra_memory_mib']} MiB",
+            _met(csv["extra_memory_mib"] < 50),
+        )
+    )
+    ratio = copy["rows_per_second"] / max(csv["rows_per_second"], 1)
+    rows.append(
+        (
+            "CSV export within 3× of COPY",
+            f"COPY {copy['rows_per_second']:,} rows/s = {ratio:.1f}× the CSV",
+            _met(ratio <= 3),
+        )
+    )
+    largest = results["dispatch"][-1]
+    total = pass_seconds(largest)
+    rows.append(
+        (
+            f"dispatch pass for {largest['assignments']:,} assignments < 30 s",
+            f"{largest['dispatch_seconds']} s due list + {largest.get('claim_seconds', '–')} s "
+            f"claims = {total:.1f} s",
+            _met(total < 30),
+        )
+    )
+    clinic = big["reports"]["report_sql_clinic"]
+    page = big["reports"]["report_page_clinic"]
+    rows.append(
+        (
+            f"clinic report, largest clinic ({clinic['patients']:,} patients, last 12 of "
+            f"{big['weeks']} weeks) < 500 ms",
+            f"admin report page {page['median_ms']} ms ({page['queries']} queries); every "
+            f"patient's row at once (print, export) {clinic['median_ms']:,} ms",
+            _met(page["median_ms"] < 500)
+            + ("" if clinic["median_ms"] < 500 else " (page); all rows at once: **not met**"),
+        )
+    )
+    return rows
+
+
+def pass_seconds(dispatch: dict) -> float:
+    """The whole pass: the due list and the claim batches."""
+    return dispatch["dispatch_seconds"] + dispatch.get("claim_seconds", 0)
+
+
+def render_markdown(results: dict) -> str:
+    m = results["machine"]
+    sets = results["datasets"]
+    sizes = [f"{d['patients']:,}" for d in sets]
+    lines = [
+        "# Benchmarks",
+        "",
+        f"Measured {results['date']} on commit `{results['commit']}` by `make bench`"
+        f"{' (BENCH_QUICK: small sizes)' if results.get('quick') else ''}; "
+        f"the whole run took {results['seconds'] / 60:.0f} min. "
+        "Produced by `bench/run.py`: rerun it rather than editing this file.",
+        "",
+        "## Machine",
+        "",
+        "| | |",
+        "|---|---|",
+        f"| CPU | {m['cpus']} × {m['cpu_model']} |",
+        f"| memory | {m['memory_gib']} GiB |",
+        f"| OS | {m['os']} |",
+        f"| Python / PostgreSQL / Redis | {m['python']} / {m['postgresql']} / {m['redis']} |",
+        f"| server | gunicorn {m['gunicorn']} `{' '.join(GUNICORN)}`, DEBUG off |",
+        f"| load tool | {m['ab']} on the same machine |",
+        f"| load average at the start | {m['load_average']:.1f} |",
+        "",
+        "The machine is shared (other jobs ran at the same time), so the figures are noisy; "
+        "the load tool, gunicorn and PostgreSQL share the same cores.",
+        "",
+        "Server settings are production's (DEBUG off, WhiteNoise, CSP, session timeouts, "
+        "no-store) except: staff two-factor off (`FLEXION_REQUIRE_STAFF_MFA=false`), the "
+        "django-axes lockout off (`AXES_ENABLED=false`) and `SECURE_SSL_REDIRECT=false` "
+        "(plain HTTP to 127.0.0.1). Each client sends a signed-in session cookie.",
+        "",
+        "## Targets (issue 9)",
+        "",
+        "| target | measured | |",
+        "|---|---|---|",
+    ]
+    lines += [f"| {a} | {b} | {c} |" for a, b, c in targets(results)]
+    lines += [
+        "",
+        "## Data sets",
+        "",
+        "`generate_load_data --seed 1` into a dedicated database each.",
+        "",
+        "| patients × weeks | load time | sessions | exercise logs | check-ins | reminders "
+        "| database |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for d in sets:
+        load_time = f"{d['generate_seconds']} s" if "generate_seconds" in d else "(earlier run)"
+        lines.append(
+            f"| {d['patients']:,} × {d['weeks']} | {load_time} | {d['sessions']:,} "
+            f"| {d['exercise_logs']:,} | {d['checkins']:,} | {d['reminders']:,} "
+            f"| {d['database_mib']:,} MiB |"
+        )
+    lines += [
+        "",
+        "## Pages under load",
+        "",
+        "ApacheBench, latency in ms (p50 / p95) and throughput in requests per second, "
+        f"at 1, 10 and 50 concurrent clients (at most {AB_SECONDS} s per run).",
+        "",
+        "| page | clients | "
+        + " | ".join(f"{s} patients: p50 / p95 | req/s" for s in sizes)
+        + " |",
+        "|---|---|" + "---|---|" * len(sets),
+    ]
+    for page, label in PAGES:
+        for clients in CONCURRENCY:
+            cells = []
+            for d in sets:
+                f = d["load"][page][str(clients)]
+                cells.append(f"{_ms(f['p50'])} / {_ms(f['p95'])} | {f['rps']:,.0f}")
+            lines.append(f"| {label} | {clients} | " + " | ".join(cells) + " |")
+    lines += [
+        "",
+        "## SQL queries per request",
+        "",
+        "Django's test client against the same databases (a warm request, then the one counted).",
+        "",
+        "| page | " + " | ".join(f"{s} patients" for s in sizes) + " |",
+        "|---|" + "---|" * len(sets),
+    ]
+    for page, label in PAGES:
+        lines.append(f"| {label} | " + " | ".join(str(d["queries"][page]) for d in sets) + " |")
+    lines += [
+        "",
+        "## Adherence report and CSV export",
+        "",
+        "From `bench/bench_reports.py` (medians; the export runs over every clinic, the last "
+        "12 weeks, each in a fresh process; memory is the resident-set growth while exporting).",
+        "",
+        "| measure | " + " | ".join(f"{s} patients" for s in sizes) + " |",
+        "|---|" + "---|" * len(sets),
+    ]
+
+    def report_row(label: str, cell) -> None:
+        lines.append(f"| {label} | " + " | ".join(cell(d["reports"]) for d in sets) + " |")
+
+    report_row(
+        "clinic report SQL, largest clinic",
+        lambda r: f"{r['report_sql_clinic']['median_ms']} ms "
+        f"({r['report_sql_clinic']['patients']:,} patients)",
+    )
+    report_row(
+        "report SQL over every clinic",
+        lambda r: f"{r['report_sql_all']['median_ms']} ms "
+        f"({r['report_sql_all']['patients']:,} patients)",
+    )
+    report_row(
+        "admin report page, largest clinic",
+        lambda r: f"{r['report_page_clinic']['median_ms']} ms, "
+        f"{r['report_page_clinic']['queries']} queries",
+    )
+    report_row(
+        "needs-attention list, largest clinic",
+        lambda r: f"{r['needs_attention_clinic']['median_ms']} ms",
+    )
+    names = {"csv": "CSV (streamed)", "copy": "`COPY … TO STDOUT`", "fetchall": "fetch all"}
+    for rows in ("week", "patient"):
+        for mode in ("csv", "copy", "fetchall"):
+
+            def cell(r, rows=rows, mode=mode):
+                e = next(x for x in r["exports"] if x["rows"] == rows and x["mode"] == mode)
+                return (
+                    f"{e['count']:,} rows, {e['rows_per_second']:,} rows/s, "
+                    f"+{e['extra_memory_mib']} MiB"
+                )
+
+            report_row(f"{names[mode]}, one row per {rows}", cell)
+    lines += [
+        "",
+        "## Reminder dispatch pass",
+        "",
+        "`manage.py bench_dispatch --claim`: that many patients with one active assignment "
+        "each, all due now in eight time zones, two sessions of history (rolled back after). "
+        "The due list is the set-based part of the pass; the claim batches run the "
+        "progression rule per candidate and insert the reminders, in one process.",
+        "",
+        "In production the pass enqueues the claim batches (200 candidates each) as Celery "
+        "tasks, so workers share that part; the whole pass here is one process doing all.",
+        "",
+        "| active assignments | due list | queries | claim batches | queries | whole pass |",
+        "|---|---|---|---|---|---|",
+    ]
+    for d in results["dispatch"]:
+        whole = pass_seconds(d)
+        lines.append(
+            f"| {d['assignments']:,} | {d['dispatch_seconds']} s | {d['dispatch_queries']} "
+            f"| {d.get('claim_seconds', '–')} s | {d.get('claim_queries', '–')} "
+            f"| {whole:.1f} s |"
+        )
+    if len(sets) > 1:
+        small, big = sets[0], sets[-1]
+        factor = big["patients"] / small["patients"]
+        lines += [
+            "",
+            f"## Growth from {small['patients']:,} to {big['patients']:,} patients "
+            f"({factor:.0f}× the data)",
+            "",
+            "| figure | " + " | ".join(sizes) + " | growth |",
+            "|---|" + "---|" * len(sets) + "---|",
+        ]
+
+        def growth(label: str, get, unit: str) -> None:
+            a, b = get(small), get(big)
+            ratio = f"{b / a:.1f}×" if a else "–"
+            lines.append(f"| {label} | {a:,}{unit} | {b:,}{unit} | {ratio} |")
+
+        for page, label in PAGES[1:]:
+            growth(f"{label} p50 at 10 clients", lambda d, p=page: d["load"][p]["10"]["p50"], " ms")
+            growth(f"{label} queries", lambda d, p=page: d["queries"][p], "")
+        growth(
+            "clinic report SQL, largest clinic",
+            lambda d: d["reports"]["report_sql_clinic"]["median_ms"],
+            " ms",
+        )
+        growth(
+            "CSV export rows/s (week rows)",
+            lambda d: next(
+                e["rows_per_second"]
+                for e in d["reports"]["exports"]
+                if e["mode"] == "csv" and e["rows"] == "week"
+            ),
+            "",
+        )
+    if len(sets) > 1 and len(results["dispatch"]) > 1:
+        a, b = results["dispatch"][0], results["dispatch"][-1]
+        lines.append(
+            f"| whole dispatch pass, {a['assignments']:,} → {b['assignments']:,} assignments "
+            f"| {pass_seconds(a):.1f} s | {pass_seconds(b):.1f} s "
+            f"| {pass_seconds(b) / max(pass_seconds(a), 0.01):.1f}× |"
+        )
+    if results.get("notes"):
+        lines += ["", "## Notes", ""] + [f"- {note}" for note in results["notes"]]
+    return "\n".join(lines) + "\n"
+
+
+# --- main --------------------------------------------------------------------------------
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--quick", action="store_true", help="small sizes, for a check")
+    parser.add_argument("--fresh", action="store_true", help="reload the data sets")
+    parser.add_argument(
+        "--output",
+        type=Path,
+        help="default: BENCHMARKS.md (--quick: var/bench/BENCHMARKS-quick.md)",
+    )
+    parser.add_argument(
+        "--results", type=Path, help="default: bench/results/bench.json (--quick: var/bench/)"
+    )
+    parser.add_argument("--render", action="store_true", help="only render --results into --output")
+    parser.add_argument("--child-prepare", action="store_true", help=argparse.SUPPRESS)
+    options = parser.parse_args(argv)
+
+    if options.child_prepare:
+        print(json.dumps(child_prepare()))
+        return
+    if options.results is None:
+        quick = VAR / "bench-quick.json"
+        options.results = quick if options.quick else ROOT / "bench" / "results" / "bench.json"
+    if options.output is None:
+        # Quick figures never replace the real ones.
+        options.output = VAR / "BENCHMARKS-quick.md" if options.quick else ROOT / "BENCHMARKS.md"
+    if options.render:
+        options.output.write_text(render_markdown(json.loads(options.results.read_text())))
+        return
+
+    started = time.perf_counter()
+    base, redis_url = services_check()
+    ab = ab_path()
+    VAR.mkdir(parents=True, exist_ok=True)
+    plan = QUICK if options.quick else FULL
+    results: dict = {
+        "date": datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "commit": commit(),
+        "quick": options.quick,
+        "machine": machine(base, redis_url, ab),
+        "datasets": [],
+        "dispatch": [],
+    }
+    datasets = [dataset_ensure(base, p, w, options.fresh) for p, w in plan["sizes"]]
+    log("collectstatic")
+    run(
+        [python(), "manage.py", "collectstatic", "--noinput", "-v0"],
+        env=server_env(datasets[0]["url"]),
+    )
+    for dataset in datasets:
+        log(f"measuring {dataset['patients']:,} patients × {dataset['weeks']} weeks")
+        results["datasets"].append(dataset_measure(dataset, ab, plan["requests"]))
+    for assignments in plan["dispatch"]:
+        results["dispatch"].append(dispatch_measure(datasets[0]["url"], assignments))
+    results["seconds"] = round(time.perf_counter() - started)
+    options.results.parent.mkdir(parents=True, exist_ok=True)
+    options.results.write_text(json.dumps(results, indent=2) + "\n")
+    options.output.write_text(render_markdown(results))
+    log(f"wrote {options.output} in {results['seconds'] / 60:.1f} min")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,170 @@
+"""The benchmark runner's plumbing: its command line, ab's output and the markdown it writes.
+
+No timing here: the figures are made up, the runner is what is checked.
+"""
+
+import importlib.util
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def runner():
+    sys.path.insert(0, str(ROOT / "bench"))
+    spec = importlib.util.spec_from_file_location("bench_run", ROOT / "bench" / "run.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+AB_OUTPUT = """
+Complete requests:      400
+Failed requests:        12
+   (Connect: 0, Receive: 0, Length: 12, Exceptions: 0)
+Non-2xx responses:      0
+Requests per second:    61.23 [#/sec] (mean)
+Percentage of the requests served within a certain time (ms)
+  50%     150
+  66%     160
+  95%     240
+  99%     300
+ 100%     410 (longest request)
+"""
+
+
+def load(p50, p95, rps):
+    figures = {"requests": 100, "rps": rps, "p50": p50, "p95": p95, "p99": p95, "errors": 0}
+    return {str(clients): dict(figures, non_2xx=0) for clients in (1, 10, 50)}
+
+
+def dataset(patients, today_p95):
+    exports = [
+        {"mode": mode, "rows": rows, "count": 1000, "rows_per_second": rps, "extra_memory_mib": 4}
+        for rows in ("week", "patient")
+        for mode, rps in (("csv", 40_000), ("copy", 100_000), ("fetchall", 60_000))
+    ]
+    return {
+        "name": f"flexion_bench_{patients}x26",
+        "patients": patients,
+        "weeks": 26,
+        "generate_seconds": 12.5,
+        "sessions": 10,
+        "exercise_logs": 30,
+        "checkins": 5,
+        "reminders": 7,
+        "database_mib": 99,
+        "queries": {"floor": 1, "today": 9, "player": 7, "patients": 8},
+        "load": {
+            "floor": load(5, 9, 400.0),
+            "today": load(12, today_p95, 60.0),
+            "player": load(10, 90, 70.0),
+            "patients": load(60, 200, 15.0),
+        },
+        "reports": {
+            "report_sql_clinic": {"patients": 1858, "median_ms": 1043, "min_ms": 990},
+            "report_sql_all": {"patients": 9289, "median_ms": 3000, "min_ms": 2900},
+            "report_page_clinic": {"median_ms": 450, "queries": 9},
+            "needs_attention_clinic": {"median_ms": 300, "listed": 20},
+            "exports": exports,
+        },
+    }
+
+
+RESULTS = {
+    "date": "2026-11-22 07:00 UTC",
+    "commit": "abc1234",
+    "quick": False,
+    "seconds": 1200,
+    "machine": {
+        "cpus": 2,
+        "cpu_model": "Example CPU",
+        "memory_gib": 23.5,
+        "os": "Linux",
+        "python": "3.11.7",
+        "postgresql": "15.20",
+        "redis": "7.0.15",
+        "gunicorn": "23.0.0",
+        "ab": "ApacheBench, Version 2.3",
+        "load_average": 3.2,
+    },
+    "datasets": [dataset(1000, 100), dataset(10_000, 180)],
+    "dispatch": [
+        {
+            "assignments": 10_000,
+            "dispatch_seconds": 0.2,
+            "dispatch_queries": 4,
+            "claim_seconds": 2.0,
+            "claim_queries": 450,
+        },
+        {
+            "assignments": 100_000,
+            "dispatch_seconds": 1.7,
+            "dispatch_queries": 4,
+            "claim_seconds": 20.0,
+            "claim_queries": 4500,
+        },
+    ],
+}
+
+
+def test_the_runner_explains_itself():
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "bench" / "run.py"), "--help"],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "--quick" in result.stdout
+    assert "BENCHMARKS.md" in result.stdout
+
+
+def test_ab_figures_are_read_and_varying_lengths_are_not_errors():
+    figures = runner().ab_parse(AB_OUTPUT)
+    assert figures == {
+        "requests": 400,
+        "rps": 61.2,
+        "p50": 150.0,
+        "p95": 240.0,
+        "p99": 300.0,
+        "errors": 0,
+        "non_2xx": 0,
+    }
+
+
+def test_a_refused_connection_counts_as_an_error():
+    output = AB_OUTPUT.replace("Connect: 0", "Connect: 3")
+    assert runner().ab_parse(output)["errors"] == 3
+
+
+def test_the_report_has_every_section_with_the_figures():
+    markdown = runner().render_markdown(RESULTS)
+    for heading in (
+        "## Machine",
+        "## Targets (issue 9)",
+        "## Data sets",
+        "## Pages under load",
+        "## SQL queries per request",
+        "## Adherence report and CSV export",
+        "## Reminder dispatch pass",
+        "## Growth from 1,000 to 10,000 patients",
+    ):
+        assert heading in markdown
+    assert "commit `abc1234`" in markdown
+    assert "| 2 × Example CPU |" in markdown
+    assert "| patient today page `/` | 10 | 12 / 100 | 60 | 12 / 180 | 60 |" in markdown
+    assert "| 100,000 | 1.7 s | 4 | 20.0 s | 4500 | 21.7 s |" in markdown
+
+
+def test_the_targets_say_which_are_met():
+    rows = {target: verdict for target, _, verdict in runner().targets(RESULTS)}
+    today = "patient today page `/`"
+    assert rows[f"{today}: p95 < 150 ms at 10 clients (10,000 patients)"] == "**not met**"
+    assert rows[f"{today}: p50 within 3× the floor at 10 clients"] == "met"
+    assert rows["CSV export ≥ 30,000 rows/s"] == "met"
+    assert rows["CSV export within 3× of COPY"] == "met"
+    assert rows["dispatch pass for 100,000 assignments < 30 s"] == "met"
+    report = "clinic report, largest clinic (1,858 patients, last 12 of 26 weeks) < 500 ms"
+    assert rows[report] == "met (page); all rows at once: **not met**"

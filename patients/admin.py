@@ -1,5 +1,4 @@
-from adminsortable2.admin import CustomInlineFormSet, SortableAdminBase, SortableTabularInline
-from django import forms
+from adminsortable2.admin import CustomInlineFormSet, SortableAdminBase
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models, transaction
@@ -11,10 +10,9 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from clinic.scoped_admin import ClinicScopedAdmin, ScopedChoicesMixin, StaffFilter
-from programs.admin import ADMIN_CSS, NARROW_NUMBER
+from clinic.scoped_admin import ClinicScopedAdmin, StaffFilter
+from programs.admin import ADMIN_CSS, DosageItemInline
 from programs.adminforms import (
-    KnownLabelsAutocompleteMixin,
     KnownLabelsFormSetMixin,
     WideChangeFormMixin,
 )
@@ -213,38 +211,10 @@ class PrescriptionItemFormSet(KnownLabelsFormSetMixin, CustomInlineFormSet):
     pass
 
 
-class PrescriptionItemInline(
-    KnownLabelsAutocompleteMixin, ScopedChoicesMixin, SortableTabularInline
-):
+class PrescriptionItemInline(DosageItemInline):
     model = PrescriptionItem
     formset = PrescriptionItemFormSet
-    fields = [
-        "exercise",
-        "sets",
-        "reps",
-        "side",
-        "hold_seconds",
-        "hold_seconds_max",
-        "contraction_seconds",
-        "contraction_seconds_max",
-        "rest_seconds",
-        "intensity",
-        "note",
-        "patient_sees",
-    ]
-    readonly_fields = ["patient_sees"]
-    autocomplete_fields = ["exercise"]
-    classes = ["flexion-items"]
-    extra = 0
-    verbose_name = _("exercise")
     verbose_name_plural = _("the patient's exercises (their own copy: drag ☰ to reorder)")
-    formfield_overrides = {
-        models.PositiveSmallIntegerField: {"widget": NARROW_NUMBER},
-        models.TextField: {"widget": forms.Textarea(attrs={"rows": 1, "cols": 24})},
-    }
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).select_related("exercise")
 
     @admin.display(description=_("the patient sees"))
     def patient_sees(self, item):

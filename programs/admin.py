@@ -371,28 +371,31 @@ class ProgramItemFormSet(KnownLabelsFormSetMixin, CustomInlineFormSet):
                     form.fields[name].widget.attrs["placeholder"] = value
 
 
-class ProgramItemInline(KnownLabelsAutocompleteMixin, ScopedChoicesMixin, SortableTabularInline):
-    model = ProgramItem
-    formset = ProgramItemFormSet
-    fields = [
-        "exercise",
-        "sets",
-        "reps",
-        "side",
-        "hold_seconds",
-        "hold_seconds_max",
-        "contraction_seconds",
-        "rest_seconds",
-        "intensity",
-        "note",
-        "patient_sees",
-    ]
+DOSAGE_ITEM_FIELDS = [
+    "exercise",
+    "sets",
+    "reps",
+    "side",
+    "hold_seconds",
+    "hold_seconds_max",
+    "contraction_seconds",
+    "contraction_seconds_max",
+    "rest_seconds",
+    "intensity",
+    "note",
+    "patient_sees",
+]
+
+
+class DosageItemInline(KnownLabelsAutocompleteMixin, ScopedChoicesMixin, SortableTabularInline):
+    """Ordered exercises with their dosage, as compact rows: a program's or a patient's."""
+
+    fields = DOSAGE_ITEM_FIELDS
     readonly_fields = ["patient_sees"]
     autocomplete_fields = ["exercise"]
     classes = ["flexion-items"]
     extra = 0
     verbose_name = _("exercise")
-    verbose_name_plural = _("exercises (drag ☰ to reorder; empty dosage = the exercise's default)")
     formfield_overrides = {
         models.PositiveSmallIntegerField: {"widget": NARROW_NUMBER},
         models.TextField: {"widget": forms.Textarea(attrs={"rows": 1, "cols": 24})},
@@ -400,6 +403,12 @@ class ProgramItemInline(KnownLabelsAutocompleteMixin, ScopedChoicesMixin, Sortab
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("exercise")
+
+
+class ProgramItemInline(DosageItemInline):
+    model = ProgramItem
+    formset = ProgramItemFormSet
+    verbose_name_plural = _("exercises (drag ☰ to reorder; empty dosage = the exercise's default)")
 
     def formfield_for_choice_field(self, db_field, request, **kwargs):
         if db_field.name in ("side", "intensity"):

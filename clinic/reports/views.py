@@ -47,6 +47,14 @@ def _form(request, data, clinic) -> ReportFilterForm:
     )
 
 
+def _back_to_report_with_errors(request, form) -> HttpResponseRedirect:
+    """Nothing is exported: show each problem on the report page."""
+    for errors in form.errors.values():
+        for error in errors:
+            messages.error(request, error)
+    return HttpResponseRedirect(reverse("admin:reports_adherencereport_changelist"))
+
+
 def report_page(request, model_admin):
     """The clinic report: filters, totals, weekly chart, per-patient table."""
     clinic = _clinic(request)
@@ -97,10 +105,7 @@ def export_response(request, model_admin, format: str, *, assignments=None):
     clinic = _clinic(request)
     form = _form(request, request.POST, clinic)
     if not form.is_valid():
-        for errors in form.errors.values():
-            for error in errors:
-                messages.error(request, error)
-        return HttpResponseRedirect(reverse("admin:reports_adherencereport_changelist"))
+        return _back_to_report_with_errors(request, form)
     scope = form.scope()
     if assignments is not None:
         scope = scope.only(assignments.values("pk"))
@@ -142,10 +147,7 @@ def report_print(request, model_admin):
     clinic = _clinic(request)
     form = _form(request, request.POST, clinic)
     if not form.is_valid():
-        for errors in form.errors.values():
-            for error in errors:
-                messages.error(request, error)
-        return HttpResponseRedirect(reverse("admin:reports_adherencereport_changelist"))
+        return _back_to_report_with_errors(request, form)
     scope = form.scope()
     services.export_record(
         scope=scope,

@@ -49,13 +49,15 @@ def done(assignment, on, status=SessionStatus.COMPLETED):
     )
 
 
-def week(assignment, first: int, planned: int, stage="start", length=7):
+def week(assignment, first: int, planned: int, stage="start", length=7, planned_days=()):
+    """Store a program week from day `first`; planned_days are program day numbers."""
     return ProgramWeek.objects.create(
         assignment=assignment,
         starts_on=day(first),
         ends_on=day(first + length - 1),
         stage=stage,
         planned=planned,
+        planned_days=[day(n).isoformat() for n in planned_days],
     )
 
 
@@ -234,22 +236,8 @@ class TestNeedsAttention:
             session=session, item=PrescriptionItemFactory(assignment=hurting), pain=8
         )
         missing = AssignmentFactory(patient=erin, start_date=MONDAY)
-        ProgramWeek.objects.create(
-            assignment=missing,
-            starts_on=day(0),
-            ends_on=day(6),
-            stage="start",
-            planned=2,
-            planned_days=[day(0).isoformat(), day(3).isoformat()],
-        )
-        ProgramWeek.objects.create(
-            assignment=missing,
-            starts_on=day(7),
-            ends_on=day(13),
-            stage="start",
-            planned=2,
-            planned_days=[day(7).isoformat(), day(10).isoformat()],
-        )
+        week(missing, 0, 2, planned_days=(0, 3))
+        week(missing, 7, 2, planned_days=(7, 10))
         done(missing, day(4))  # after day 3: only days 7 and 10 were missed
         items = needs_attention(Assignment.objects.all(), today=day(11))
         reasons = {item.assignment_id: item.reasons for item in items}
@@ -261,14 +249,7 @@ class TestNeedsAttention:
 
     def test_a_session_between_the_two_planned_days_means_not_missed_in_a_row(self, erin):
         assignment = AssignmentFactory(patient=erin, start_date=MONDAY)
-        ProgramWeek.objects.create(
-            assignment=assignment,
-            starts_on=day(0),
-            ends_on=day(6),
-            stage="start",
-            planned=2,
-            planned_days=[day(0).isoformat(), day(3).isoformat()],
-        )
+        week(assignment, 0, 2, planned_days=(0, 3))
         done(assignment, day(1))
         assert needs_attention(Assignment.objects.all(), today=day(5)) == []
 

@@ -1,3 +1,4 @@
+from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
 
 from .roles import permissions_for_role
@@ -8,6 +9,20 @@ class RoleBackend(ModelBackend):
 
     Patients never get a permission: only active staff of a clinic do.
     """
+
+    def get_user(self, user_id):
+        """The signed-in user with their staff and patient records, in one query.
+
+        Every request asks both (tenancy, roles, the patient site), so they come with the
+        user instead of as two more queries; a missing one is remembered as missing.
+        """
+        user = (
+            get_user_model()
+            ._default_manager.select_related("staff", "patient")
+            .filter(pk=user_id)
+            .first()
+        )
+        return user if user is not None and self.user_can_authenticate(user) else None
 
     def get_all_permissions(self, user_obj, obj=None):
         if not user_obj.is_active or user_obj.is_anonymous or obj is not None:

@@ -125,6 +125,19 @@ if DATABASES["default"]["ENGINE"].endswith("postgresql"):
     DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c jit=off"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    # Evaluated progression per assignment and day (patients.progress.assignment_progress).
+    # Keyed by every input of the rule, so an entry is never stale and each process may
+    # keep its own; a bounded LRU that costs no network round trip.
+    "progress": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "flexion-progress",
+        "TIMEOUT": 60 * 60 * 24,
+        "OPTIONS": {"MAX_ENTRIES": 5000},
+    },
+}
+
 AUTH_USER_MODEL = "clinic.User"
 # Axes first: it refuses a locked-out login before the password is even checked.
 AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "clinic.auth.RoleBackend"]

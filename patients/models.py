@@ -1,4 +1,5 @@
 import datetime
+import uuid
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -120,6 +121,9 @@ class Assignment(models.Model):
         blank=True,
         help_text=_("0 = Monday … 6 = Sunday. Empty: spread over the week."),
     )
+    # A new value with every change to the history the progression rule reads (sessions,
+    # check-ins, overrides): part of the key of the cached progress (patients.progress).
+    history_version = models.UUIDField(default=uuid.uuid4, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

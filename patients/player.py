@@ -108,15 +108,16 @@ def session_finish(*, session: Session, effort: int | None, note: str = "") -> S
     """Complete the session. Finishing it again changes nothing."""
     if effort is not None and not 0 <= effort <= MAX_EFFORT:
         raise ValidationError({"effort": _("Effort is a number from 0 to 10.")})
-    finished = Session.objects.filter(pk=session.pk, status=SessionStatus.IN_PROGRESS).update(
-        status=SessionStatus.COMPLETED,
-        completed_at=timezone.now(),
-        effort=effort,
-        note=note.strip(),
-    )
-    if finished:
-        session.refresh_from_db()
-        progress_record(assignment=session.assignment)
+    with transaction.atomic():
+        finished = Session.objects.filter(pk=session.pk, status=SessionStatus.IN_PROGRESS).update(
+            status=SessionStatus.COMPLETED,
+            completed_at=timezone.now(),
+            effort=effort,
+            note=note.strip(),
+        )
+        if finished:
+            session.refresh_from_db()
+            progress_record(assignment=session.assignment)
     return session
 
 
@@ -143,17 +144,18 @@ def session_log_past(
         raise ValidationError({"performed_on": _("Your program had not started on that day.")})
     if effort is not None and not 0 <= effort <= MAX_EFFORT:
         raise ValidationError({"effort": _("Effort is a number from 0 to 10.")})
-    session = Session.objects.create(
-        assignment=assignment,
-        patient_id=assignment.patient_id,
-        performed_on=performed_on,
-        status=SessionStatus.COMPLETED,
-        completed_at=timezone.now(),
-        effort=effort,
-        note=note.strip(),
-        logged_afterwards=True,
-    )
-    progress_record(assignment=assignment, today=today)
+    with transaction.atomic():
+        session = Session.objects.create(
+            assignment=assignment,
+            patient_id=assignment.patient_id,
+            performed_on=performed_on,
+            status=SessionStatus.COMPLETED,
+            completed_at=timezone.now(),
+            effort=effort,
+            note=note.strip(),
+            logged_afterwards=True,
+        )
+        progress_record(assignment=assignment, today=today)
     return session
 
 

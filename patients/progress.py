@@ -9,12 +9,15 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
+import hashlib
+import uuid
 import zoneinfo
 from collections import defaultdict
 from collections.abc import Iterable
 
+from django.core.cache import caches
 from django.db import IntegrityError, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from programs import progression
 
@@ -30,6 +33,8 @@ from .models import (
 )
 
 REFRESH_BATCH_SIZE = 500
+# The cache (settings.CACHES) of evaluated progress: see assignment_progress.
+PROGRESS_CACHE = "progress"
 
 
 def local_today(assignment: Assignment, now: datetime.datetime | None = None) -> datetime.date:
@@ -99,12 +104,54 @@ def histories_of(assignments: Iterable[Assignment]) -> dict[int, progression.His
 def assignment_progress(
     assignment: Assignment, today: datetime.date | None = None
 ) -> progression.Progress:
-    """Evaluate the assignment's weeks, stages and planned days up to today (local)."""
+    """Evaluate the assignment's weeks, stages and planned days up to today (local).
+
+    The result is cached under a key made of every input of the rule: the assignment's
+    history version (a new one with each session, check-in and override, see
+    ``history_changed``), its start date, advanced flag and preferred days, the scheme's
+    stages, the day and the language of the reasons. A changed input is a new key, so an
+    entry is never stale; the patient's pages read the history once per change, not on
+    every request. The version is the instance's: an instance loaded before a change made
+    through another one answers as of its loading, like its other fields (each request
+    loads its own).
+    """
     today = today or local_today(assignment)
     if today < assignment.start_date:
         # Not started yet: show the first week as it will be.
         today = assignment.start_date
-    return progression.evaluate(scheme_of(assignment), history_of(assignment), today)
+    scheme = scheme_of(assignment)
+    cache = caches[PROGRESS_CACHE]
+    key = _progress_key(assignment, scheme, today)
+    progress = cache.get(key)
+    if progress is None:
+        progress = progression.evaluate(scheme, history_of(assignment), today)
+        cache.set(key, progress)
+    return progress
+
+
+def _progress_key(assignment: Assignment, scheme: progression.Scheme, today: datetime.date) -> str:
+    inputs = (
+        assignment.pk,
+        str(assignment.history_version),
+        assignment.start_date,
+        assignment.advanced,
+        tuple(assignment.preferred_weekdays or ()),
+        scheme,
+        today,
+        translation.get_language(),
+    )
+    digest = hashlib.blake2b(repr(inputs).encode(), digest_size=16).hexdigest()
+    return f"progress:{assignment.pk}:{digest}"
+
+
+def history_changed(assignment: Assignment) -> None:
+    """Give the assignment a new history version: progress cached for the old one is not read.
+
+    Call it in the transaction that changes a session, check-in or override; a version
+    rolled back with its transaction is never used again (it is random, not a counter).
+    """
+    assignment.history_version = uuid.uuid4()
+    Assignment.objects.filter(pk=assignment.pk).update(history_version=assignment.history_version)
 
 
 def stage_changes_record(
@@ -195,16 +242,19 @@ def stage_override(
         for change in reversed(after.changes)
         if change.kind == progression.ChangeKind.OVERRIDE and change.on == on
     )
-    return StageChange.objects.create(
-        assignment=assignment,
-        effective_on=on,
-        from_stage=before.current_stage.code,
-        to_stage=stage_code,
-        kind=ChangeKind.OVERRIDE,
-        reason=change.reason,
-        alert_therapist=False,
-        created_by=by,
-    )
+    with transaction.atomic():
+        override = StageChange.objects.create(
+            assignment=assignment,
+            effective_on=on,
+            from_stage=before.current_stage.code,
+            to_stage=stage_code,
+            kind=ChangeKind.OVERRIDE,
+            reason=change.reason,
+            alert_therapist=False,
+            created_by=by,
+        )
+        history_changed(assignment)
+    return override
 
 
 def progress_record(
@@ -212,9 +262,11 @@ def progress_record(
 ) -> tuple[progression.Progress, list[StageChange]]:
     """Evaluate the assignment after new input and store what follows from it.
 
-    Records the stage changes not stored yet and the program weeks the reports
+    Call it in the transaction of the new input. Gives the assignment a new history
+    version, records the stage changes not stored yet and the program weeks the reports
     read; returns the progress and the new changes.
     """
+    history_changed(assignment)
     progress = assignment_progress(assignment, today)
     changes = stage_changes_record(assignment=assignment, progress=progress)
     program_weeks_sync(assignment=assignment, progress=progress)

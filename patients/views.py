@@ -71,7 +71,7 @@ def home(request):
         recent = list(
             Session.objects.visible_to(request.user)
             .filter(assignment__in=assignments, performed_on__gte=since)
-            .select_related("checkin", "assignment")
+            .select_related("checkin")
             .order_by("performed_on", "started_at")
         )
     cards, pending_checkins = [], []

@@ -14,6 +14,7 @@ from clinic.reports.adherence import (
 )
 from clinic.reports.models import AttentionReview
 from clinic.reports.services import attention_review
+from patients.checkins import checkin_record
 from patients.models import (
     Answer,
     Assignment,
@@ -171,7 +172,8 @@ def test_a_back_off_re_anchors_the_stored_weeks(carol):
 
     # The check-in about day 9 arrives: sketchy or painful on day 10.
     session = Session.objects.get(assignment=assignment, performed_on=day(9))
-    CheckIn.objects.create(session=session, patient=carol, answer="painful", answered_on=day(10))
+    checkin_record(session=session, answer="painful", today=day(10))
+    assignment.refresh_from_db()  # the check-in gave it a new history version
     progress = assignment_progress(assignment, day(15))
     stage_changes_record(assignment=assignment, progress=progress)
     program_weeks_sync(assignment=assignment, progress=progress)

@@ -15,4 +15,5 @@ RUN DEBUG=false SECRET_KEY=build-only python manage.py collectstatic --noinput
 
 USER flexion
 EXPOSE 8000
-CMD ["gunicorn", "clinic.wsgi", "--bind", "0.0.0.0:8000", "--workers", "3"]
+# Workers and time-outs: gunicorn.conf.py (WEB_CONCURRENCY).
+CMD ["gunicorn", "clinic.wsgi", "--bind", "0.0.0.0:8000"]

@@ -204,6 +204,12 @@ class Session(models.Model):
         indexes = [
             models.Index(fields=["assignment", "status", "performed_on"]),
             models.Index(fields=["patient", "performed_on"]),
+            # Reports read an assignment's sessions of a date range whatever their status
+            # (mean pain, the needs-attention list) from this index alone (id is a key
+            # column rather than INCLUDEd: SQLite has no covering indexes).
+            models.Index(
+                fields=["assignment", "performed_on", "id"], name="session_by_assignment_day"
+            ),
         ]
 
     def __str__(self):

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
+import json
 import re
 import zoneinfo
 from collections.abc import Iterator
@@ -35,7 +36,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from patients.models import Answer, ChangeKind, ProgramWeek, SessionStatus
+from patients.models import Answer, ChangeKind, SessionStatus
 
 MAX_RANGE_YEARS = 5
 ATTENTION_DAYS = 14
@@ -189,10 +190,11 @@ def _values(scope: ReportScope) -> dict:
 
 
 # The stored weeks that overlap the range, with their completed sessions counted: one
-# probe of the (assignment, status, performed_on) index per week.
+# probe of the (assignment, status, performed_on) index per week (cheaper than any join of
+# the two: each assignment's weeks would meet each of its sessions).
 _WEEKS = """
 weeks AS (
-    SELECT w.id, w.assignment_id, w.starts_on, w.ends_on, w.stage, w.planned,
+    SELECT w.assignment_id, w.starts_on, w.ends_on, w.stage, w.planned,
            (SELECT COUNT(*) FROM patients_session s
              WHERE s.assignment_id = w.assignment_id AND s.status = %(completed)s
                AND s.performed_on >= w.starts_on AND s.performed_on <= w.ends_on) AS completed
@@ -201,54 +203,41 @@ weeks AS (
       AND w.starts_on <= %(end)s AND w.ends_on >= %(start)s
 )"""
 
-# Pain through per-session subqueries (index-only probes) instead of a join: the planner
-# would otherwise scan every exercise log of every clinic. Flags start from the few bad
-# check-ins of the range (a partial index).
+# One pass over the weeks gives each assignment's totals, streak and latest week: the
+# weeks are numbered back from the latest and marked with the assignment's last missed
+# ended week, then grouped once. The last session and the mean pain are a probe per row
+# (pain: one index-only probe per session of the range, never a scan of every clinic's
+# exercise logs); flags start from the few bad check-ins of the range (a partial index).
 _PATIENT_SQL = (
     """
 WITH scoped(id) AS ({scoped}),"""
     + _WEEKS
     + """,
-ended AS (
-    SELECT * FROM weeks WHERE ends_on <= %(end)s AND ends_on < %(today)s
-),
-totals AS (
-    SELECT assignment_id, SUM(planned) AS planned, SUM(completed) AS completed,
-           SUM(CASE WHEN completed < planned THEN completed ELSE planned END) AS counted
-    FROM ended GROUP BY assignment_id
-),
-last_miss AS (
-    SELECT assignment_id, MAX(starts_on) AS starts_on FROM ended
-    WHERE completed < planned GROUP BY assignment_id
-),
-streaks AS (
-    SELECT e.assignment_id, COUNT(*) AS streak FROM ended e
-    LEFT JOIN last_miss m ON m.assignment_id = e.assignment_id
-    WHERE m.starts_on IS NULL OR e.starts_on > m.starts_on
-    GROUP BY e.assignment_id
-),
-latest AS (
-    SELECT assignment_id, stage, planned, completed, ends_on,
+numbered AS (
+    SELECT assignment_id, starts_on, ends_on, stage, planned, completed,
+           CASE WHEN ends_on <= %(end)s AND ends_on < %(today)s THEN 1 ELSE 0 END AS ended,
            ROW_NUMBER() OVER (PARTITION BY assignment_id ORDER BY starts_on DESC) AS n
     FROM weeks
 ),
-last_sessions AS (
-    SELECT assignment_id, MAX(performed_on) AS performed_on FROM patients_session
-    WHERE assignment_id IN (SELECT id FROM scoped) AND status = %(completed)s
-      AND performed_on <= %(end)s
-    GROUP BY assignment_id
+marked AS (
+    SELECT assignment_id, starts_on, ends_on, stage, planned, completed, ended, n,
+           MAX(CASE WHEN ended = 1 AND completed < planned THEN starts_on END)
+               OVER (PARTITION BY assignment_id) AS last_miss
+    FROM numbered
 ),
-in_range AS (
-    SELECT s.assignment_id,
-           (SELECT SUM(l.pain) FROM patients_exerciselog l WHERE l.session_id = s.id) AS pain_sum,
-           (SELECT COUNT(l.pain) FROM patients_exerciselog l WHERE l.session_id = s.id) AS pain_n
-    FROM patients_session s
-    WHERE s.assignment_id IN (SELECT id FROM scoped)
-      AND s.performed_on >= %(start)s AND s.performed_on <= %(end)s
-),
-pains AS (
-    SELECT assignment_id, 1.0 * SUM(pain_sum) / NULLIF(SUM(pain_n), 0) AS mean_pain
-    FROM in_range GROUP BY assignment_id
+summary AS (
+    SELECT assignment_id,
+           SUM(CASE WHEN ended = 1 THEN planned ELSE 0 END) AS planned,
+           SUM(CASE WHEN ended = 1 THEN completed ELSE 0 END) AS completed,
+           SUM(CASE WHEN ended = 0 THEN 0 WHEN completed < planned THEN completed
+                    ELSE planned END) AS counted,
+           SUM(CASE WHEN ended = 1 AND (last_miss IS NULL OR starts_on > last_miss)
+                    THEN 1 ELSE 0 END) AS streak,
+           MAX(CASE WHEN n = 1 THEN stage END) AS stage,
+           MAX(CASE WHEN n = 1 THEN planned END) AS current_planned,
+           MAX(CASE WHEN n = 1 THEN completed END) AS current_completed,
+           MAX(CASE WHEN n = 1 THEN ends_on END) AS current_ends_on
+    FROM marked GROUP BY assignment_id
 ),
 flags AS (
     SELECT s.assignment_id, COUNT(*) AS flags
@@ -266,22 +255,27 @@ changes AS (
 )
 SELECT a.id, p.id, TRIM(p.first_name || ' ' || p.last_name), a.name, a.status,
        COALESCE(NULLIF(u.full_name, ''), u.email, ''),
-       COALESCE(t.planned, 0), COALESCE(t.completed, 0), COALESCE(t.counted, 0),
-       COALESCE(ss.name, l.stage, ''),
-       CASE WHEN l.ends_on >= %(today)s AND a.status = %(active)s THEN l.planned END,
-       CASE WHEN l.ends_on >= %(today)s AND a.status = %(active)s THEN l.completed END,
-       COALESCE(st.streak, 0), ls.performed_on, pa.mean_pain,
+       t.planned, t.completed, t.counted,
+       COALESCE(ss.name, t.stage, ''),
+       CASE WHEN t.current_ends_on >= %(today)s AND a.status = %(active)s
+            THEN t.current_planned END,
+       CASE WHEN t.current_ends_on >= %(today)s AND a.status = %(active)s
+            THEN t.current_completed END,
+       t.streak,
+       (SELECT MAX(s.performed_on) FROM patients_session s
+         WHERE s.assignment_id = a.id AND s.status = %(completed)s
+           AND s.performed_on <= %(end)s),
+       (SELECT 1.0 * SUM(l.pain) / NULLIF(COUNT(l.pain), 0)
+          FROM patients_session s JOIN patients_exerciselog l ON l.session_id = s.id
+         WHERE s.assignment_id = a.id
+           AND s.performed_on >= %(start)s AND s.performed_on <= %(end)s),
        COALESCE(f.flags, 0), COALESCE(c.changes, 0)
-FROM patients_assignment a
+FROM summary t
+JOIN patients_assignment a ON a.id = t.assignment_id
 JOIN patients_patient p ON p.id = a.patient_id
-JOIN latest l ON l.assignment_id = a.id AND l.n = 1
 LEFT JOIN clinic_staffmember sm ON sm.id = a.therapist_id
 LEFT JOIN clinic_user u ON u.id = sm.user_id
-LEFT JOIN totals t ON t.assignment_id = a.id
-LEFT JOIN programs_schemestage ss ON ss.scheme_id = a.scheme_id AND ss.code = l.stage
-LEFT JOIN streaks st ON st.assignment_id = a.id
-LEFT JOIN last_sessions ls ON ls.assignment_id = a.id
-LEFT JOIN pains pa ON pa.assignment_id = a.id
+LEFT JOIN programs_schemestage ss ON ss.scheme_id = a.scheme_id AND ss.code = t.stage
 LEFT JOIN flags f ON f.assignment_id = a.id
 LEFT JOIN changes c ON c.assignment_id = a.id
 ORDER BY p.last_name, p.first_name, a.id
@@ -371,7 +365,6 @@ WITH scoped(id) AS ({scoped}),"""
     + """
 SELECT w.assignment_id, TRIM(p.first_name || ' ' || p.last_name), a.name,
        w.starts_on, w.ends_on, COALESCE(ss.name, w.stage), w.planned, w.completed,
-       CASE WHEN w.completed < w.planned THEN w.completed ELSE w.planned END,
        CASE WHEN w.ends_on >= %(today)s THEN 1 ELSE 0 END
 FROM weeks w
 JOIN patients_assignment a ON a.id = w.assignment_id
@@ -390,10 +383,20 @@ def week_rows_sql(scope: ReportScope) -> tuple[str, list]:
 
 
 def _week_row(row) -> WeekRow:
-    values = list(row)
-    values[3], values[4] = _date(values[3]), _date(values[4])
-    values[9] = bool(values[9])
-    return WeekRow(*values)
+    # counted = min(completed, planned) here: in the SQL it would count the sessions again.
+    assignment_id, patient, program, starts_on, ends_on, stage, planned, completed, current = row
+    return WeekRow(
+        assignment_id,
+        patient,
+        program,
+        _date(starts_on),
+        _date(ends_on),
+        stage,
+        planned,
+        completed,
+        min(completed, planned),
+        bool(current),
+    )
 
 
 def week_rows_stream(scope: ReportScope, chunk_size: int = CHUNK_SIZE) -> Iterator[WeekRow]:
@@ -402,17 +405,24 @@ def week_rows_stream(scope: ReportScope, chunk_size: int = CHUNK_SIZE) -> Iterat
         yield from map(_week_row, rows)
 
 
-_CHART_SQL = (
-    """
-WITH scoped(id) AS ({scoped}),"""
-    + _WEEKS
-    + """
-SELECT ends_on, SUM(planned),
-       SUM(CASE WHEN completed < planned THEN completed ELSE planned END)
-FROM weeks WHERE ends_on <= %(end)s AND ends_on < %(today)s
+# Each week's sessions are counted in the subquery that caps them: a CASE over a counted
+# column of the weeks would run the count twice.
+_CHART_SQL = """
+WITH scoped(id) AS ({scoped})
+SELECT ends_on, SUM(planned), SUM(counted)
+FROM (
+    SELECT w.ends_on, w.planned,
+           (SELECT CASE WHEN COUNT(*) < w.planned THEN COUNT(*) ELSE w.planned END
+              FROM patients_session s
+             WHERE s.assignment_id = w.assignment_id AND s.status = %(completed)s
+               AND s.performed_on >= w.starts_on AND s.performed_on <= w.ends_on) AS counted
+    FROM patients_programweek w
+    WHERE w.assignment_id IN (SELECT id FROM scoped)
+      AND w.starts_on <= %(end)s AND w.ends_on >= %(start)s
+      AND w.ends_on <= %(end)s AND w.ends_on < %(today)s
+) ended
 GROUP BY ends_on
 """
-)
 
 
 def weekly_adherence(scope: ReportScope) -> list[ChartPoint]:
@@ -501,9 +511,10 @@ painful AS (
 ),
 recent AS (
     SELECT s.assignment_id, s.performed_on,
-           (SELECT MAX(l.pain) FROM patients_exerciselog l
+           (SELECT l.pain FROM patients_exerciselog l
              WHERE l.session_id = s.id AND l.pain >= %(high)s
-               AND (r.reviewed_at IS NULL OR l.completed_at > r.reviewed_at)) AS pain
+               AND (r.reviewed_at IS NULL OR l.completed_at > r.reviewed_at)
+             ORDER BY l.pain DESC LIMIT 1) AS pain
     FROM patients_session s
     LEFT JOIN reviewed r ON r.assignment_id = s.assignment_id
     WHERE s.assignment_id IN (SELECT id FROM scoped) AND s.performed_on >= %(since)s
@@ -511,16 +522,14 @@ recent AS (
 high_pain AS (
     SELECT assignment_id, MAX(pain) AS pain, MAX(performed_on) AS last_on FROM recent
     WHERE pain IS NOT NULL GROUP BY assignment_id
-),
-last_done AS (
-    SELECT assignment_id, MAX(performed_on) AS performed_on FROM patients_session
-    WHERE assignment_id IN (SELECT id FROM scoped) AND status = %(completed)s
-      AND performed_on < %(today)s
-    GROUP BY assignment_id
 )
 SELECT a.id, TRIM(p.first_name || ' ' || p.last_name), a.name,
        COALESCE(NULLIF(u.full_name, ''), u.email, ''),
-       al.n, al.last_on, pf.last_on, hp.pain, hp.last_on, ld.performed_on, r.reviewed_at
+       al.n, al.last_on, pf.last_on, hp.pain, hp.last_on,
+       (SELECT MAX(s.performed_on) FROM patients_session s
+         WHERE s.assignment_id = a.id AND s.status = %(completed)s
+           AND s.performed_on < %(today)s),
+       r.reviewed_at
 FROM patients_assignment a
 JOIN patients_patient p ON p.id = a.patient_id
 LEFT JOIN clinic_staffmember sm ON sm.id = a.therapist_id
@@ -529,10 +538,53 @@ LEFT JOIN reviewed r ON r.assignment_id = a.id
 LEFT JOIN alerts al ON al.assignment_id = a.id
 LEFT JOIN painful pf ON pf.assignment_id = a.id
 LEFT JOIN high_pain hp ON hp.assignment_id = a.id
-LEFT JOIN last_done ld ON ld.assignment_id = a.id
 WHERE a.id IN (SELECT id FROM scoped) AND a.status = %(active)s
 ORDER BY p.last_name, p.first_name, a.id
 """
+
+
+# The recent weeks of the listed assignments that can have missed two planned days in a
+# row: d1 is the day before yesterday at the latest, so a session completed yesterday
+# rules them out (the rows' last session before today is older than yesterday).
+_CANDIDATE_WEEKS_SQL = """
+WITH scoped(id) AS ({scoped})
+SELECT w.assignment_id, w.planned_days
+FROM patients_programweek w
+JOIN patients_assignment a ON a.id = w.assignment_id
+WHERE a.id IN (SELECT id FROM scoped) AND a.status = %(active)s
+  AND w.starts_on < %(today)s AND w.ends_on >= %(recent)s
+  AND NOT EXISTS (
+      SELECT 1 FROM patients_session s
+      WHERE s.assignment_id = a.id AND s.status = %(completed)s
+        AND s.performed_on >= %(yesterday)s AND s.performed_on < %(today)s
+  )
+"""
+
+
+def _candidates_planned_days(
+    assignments: QuerySet, today: datetime.date
+) -> Iterator[tuple[int, list[str]]]:
+    """Return (assignment id, ISO planned days) of each recent week of the candidates.
+
+    Raw SQL: the ORM would decode each week through the model's JSONField, and the
+    candidates' ids would travel back as a list of parameters.
+    """
+    sql, params = _bind(
+        _CANDIDATE_WEEKS_SQL,
+        assignments,
+        active="active",
+        today=today,
+        recent=today - datetime.timedelta(days=4 * 7),
+        completed=SessionStatus.COMPLETED.value,
+        yesterday=today - datetime.timedelta(days=1),
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    # JSON text from PostgreSQL (Django loads jsonb as text) and SQLite alike: one parse
+    # of all the weeks' arrays instead of one per week.
+    days = json.loads("[" + ",".join(days for _id, days in rows) + "]")
+    return zip((assignment_id for assignment_id, _days in rows), days, strict=True)
 
 
 def needs_attention(
@@ -574,14 +626,8 @@ def needs_attention(
     # Two planned sessions missed in a row: the two latest planned days before today
     # (d1 < d2) had no completed session from d1 on. Only assignments with no session
     # since the day before yesterday can qualify, so only their planned days are read.
-    yesterday = today - datetime.timedelta(days=1)
-    candidates = [row[0] for row in rows if row[9] is None or row[9] < yesterday]
     planned_days: dict[int, list[datetime.date]] = {}
-    for assignment_id, days in ProgramWeek.objects.filter(
-        assignment__in=candidates,
-        starts_on__lt=today,
-        ends_on__gte=today - datetime.timedelta(days=4 * 7),
-    ).values_list("assignment_id", "planned_days"):
+    for assignment_id, days in _candidates_planned_days(assignments, today):
         planned_days.setdefault(assignment_id, []).extend(
             day for day in map(datetime.date.fromisoformat, days) if day < today
         )

@@ -203,27 +203,28 @@ weeks AS (
       AND w.starts_on <= %(end)s AND w.ends_on >= %(start)s
 )"""
 
-# One pass over the weeks gives each assignment's totals, streak and latest week: the
-# weeks are numbered back from the latest and marked with the assignment's last missed
-# ended week, then grouped once. The last session and the mean pain are a probe per row
-# (pain: one index-only probe per session of the range, never a scan of every clinic's
-# exercise logs); flags start from the few bad check-ins of the range (a partial index).
+# One pass over the weeks gives each assignment's totals, streak and latest week. The
+# weeks are walked back from the latest (n = 1) counting the ended ones (ended_since: the
+# ended weeks from this one on), so the streak is that count at the latest ended week that
+# fell short, less itself, or every ended week when none did. The last session and the
+# mean pain are a probe per row (pain: one index-only probe per session of the range,
+# never a scan of every clinic's exercise logs); flags start from the few bad check-ins
+# of the range (a partial index).
 _PATIENT_SQL = (
     """
 WITH scoped(id) AS ({scoped}),"""
     + _WEEKS
     + """,
 numbered AS (
-    SELECT assignment_id, starts_on, ends_on, stage, planned, completed,
-           CASE WHEN ends_on <= %(end)s AND ends_on < %(today)s THEN 1 ELSE 0 END AS ended,
-           ROW_NUMBER() OVER (PARTITION BY assignment_id ORDER BY starts_on DESC) AS n
-    FROM weeks
-),
-marked AS (
-    SELECT assignment_id, starts_on, ends_on, stage, planned, completed, ended, n,
-           MAX(CASE WHEN ended = 1 AND completed < planned THEN starts_on END)
-               OVER (PARTITION BY assignment_id) AS last_miss
-    FROM numbered
+    SELECT assignment_id, ends_on, stage, planned, completed, ended,
+           ROW_NUMBER() OVER latest_first AS n,
+           SUM(ended) OVER latest_first AS ended_since
+    FROM (
+        SELECT assignment_id, starts_on, ends_on, stage, planned, completed,
+               CASE WHEN ends_on <= %(end)s AND ends_on < %(today)s THEN 1 ELSE 0 END AS ended
+        FROM weeks
+    ) marked
+    WINDOW latest_first AS (PARTITION BY assignment_id ORDER BY starts_on DESC)
 ),
 summary AS (
     SELECT assignment_id,
@@ -231,13 +232,13 @@ summary AS (
            SUM(CASE WHEN ended = 1 THEN completed ELSE 0 END) AS completed,
            SUM(CASE WHEN ended = 0 THEN 0 WHEN completed < planned THEN completed
                     ELSE planned END) AS counted,
-           SUM(CASE WHEN ended = 1 AND (last_miss IS NULL OR starts_on > last_miss)
-                    THEN 1 ELSE 0 END) AS streak,
+           COALESCE(MIN(CASE WHEN ended = 1 AND completed < planned THEN ended_since END) - 1,
+                    SUM(ended)) AS streak,
            MAX(CASE WHEN n = 1 THEN stage END) AS stage,
            MAX(CASE WHEN n = 1 THEN planned END) AS current_planned,
            MAX(CASE WHEN n = 1 THEN completed END) AS current_completed,
            MAX(CASE WHEN n = 1 THEN ends_on END) AS current_ends_on
-    FROM marked GROUP BY assignment_id
+    FROM numbered GROUP BY assignment_id
 ),
 flags AS (
     SELECT s.assignment_id, COUNT(*) AS flags

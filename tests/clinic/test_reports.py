@@ -112,6 +112,26 @@ def test_the_streak_counts_full_weeks_back_from_the_last_one_ended(four_weeks):
     assert row.adherence == 100.0
 
 
+def test_the_streak_goes_back_to_the_last_short_week_and_leaves_the_running_one_aside(carol, erin):
+    short_once = AssignmentFactory(patient=carol, start_date=MONDAY)
+    for first, planned, sessions in ((0, 2, 2), (7, 3, 1), (14, 3, 3), (21, 3, 4), (28, 3, 0)):
+        week(short_once, first, planned, stage=f"s{first}")
+        for n in range(sessions):
+            done(short_once, day(first + n))
+    never_short = AssignmentFactory(patient=erin, start_date=MONDAY)
+    for first, planned in ((0, 2), (7, 3), (14, 3), (21, 3), (28, 3)):
+        week(never_short, first, planned)
+        for n in range(planned if first < 28 else 1):
+            done(never_short, day(first + n))
+    rows = {
+        row.assignment_id: row for row in report(Assignment.objects.all(), day(0), day(34), day(30))
+    }
+    row = rows[short_once.pk]
+    assert (row.planned, row.completed, row.counted, row.streak) == (11, 10, 9, 2)
+    assert (row.stage, row.current_planned, row.current_completed) == ("s28", 3, 0)
+    assert rows[never_short.pk].streak == 4  # every ended week; the running one 1/3 aside
+
+
 def test_the_clinic_chart_groups_weeks_by_the_calendar_week_they_ended_in(four_weeks, erin):
     other = AssignmentFactory(patient=erin, start_date=day(1))
     week(other, 1, 2)  # Tuesday to Monday: ends in the next calendar week
@@ -141,6 +161,36 @@ def test_mean_pain_flags_and_stage_changes_count_only_inside_the_range(four_week
     assert row.mean_pain == 3.0
     assert row.checkin_flags == 1
     assert row.stage_changes == 1  # the alert is not a change of stage
+
+
+def test_unrated_exercises_are_left_out_of_the_mean_pain(four_weeks):
+    rated, unrated = (
+        PrescriptionItemFactory(assignment=four_weeks),
+        PrescriptionItemFactory(assignment=four_weeks),
+    )
+    for on, pain in ((day(9), 3), (day(11), 6)):
+        session = Session.objects.get(assignment=four_weeks, performed_on=on)
+        ExerciseLog.objects.create(session=session, item=rated, pain=pain)
+        ExerciseLog.objects.create(session=session, item=unrated, pain=None)
+    (row,) = report(Assignment.objects.all(), day(7), day(13), today=day(23))
+    assert row.mean_pain == 4.5
+    (row,) = report(Assignment.objects.all(), day(14), day(20), today=day(23))
+    assert row.mean_pain is None  # no log in the range
+
+
+@pytest.mark.parametrize("patients", [1, 6])
+def test_the_rows_and_the_chart_are_one_query_each_for_any_number_of_patients(
+    django_assert_num_queries, patients
+):
+    for _ in range(patients):
+        assignment = AssignmentFactory(start_date=MONDAY)
+        week(assignment, 0, 2)
+        done(assignment, day(1))
+    scope = ReportScope(Assignment.objects.all(), day(0), day(13), day(10))
+    with django_assert_num_queries(1):
+        assert len(patient_rows(scope)) == patients
+    with django_assert_num_queries(1):
+        weekly_adherence(scope)
 
 
 def test_a_paused_assignment_counts_only_the_weeks_it_had_while_active(carol):
@@ -248,6 +298,18 @@ class TestNeedsAttention:
             f"Pain 8/10 on {day(8)}",
         )
         assert reasons[missing.pk] == (f"Missed the planned sessions of {day(7)} and {day(10)}",)
+
+    @pytest.mark.parametrize("patients", [1, 6])
+    def test_it_takes_two_queries_for_any_number_of_patients(
+        self, django_assert_num_queries, patients
+    ):
+        for _ in range(patients):
+            assignment = AssignmentFactory(start_date=MONDAY)
+            week(assignment, 0, 2, planned_days=(0, 3))
+            week(assignment, 7, 2, planned_days=(7, 10))
+        with django_assert_num_queries(2):
+            items = needs_attention(Assignment.objects.all(), today=day(11))
+        assert len(items) == patients  # every one missed days 7 and 10
 
     def test_a_session_between_the_two_planned_days_means_not_missed_in_a_row(self, erin):
         assignment = AssignmentFactory(patient=erin, start_date=MONDAY)

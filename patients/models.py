@@ -326,6 +326,15 @@ class StageChange(models.Model):
                 name="one_computed_change_per_day",
             )
         ]
+        # The few open pain alerts (needs-attention list, the admin's alert filter) without
+        # reading every stage change ever recorded.
+        indexes = [
+            models.Index(
+                fields=["assignment"],
+                condition=models.Q(alert_therapist=True, acknowledged_at__isnull=True),
+                name="open_alerts_by_assignment",
+            )
+        ]
 
     def __str__(self):
         return f"{self.from_stage} → {self.to_stage} on {self.effective_on}"

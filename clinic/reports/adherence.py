@@ -18,7 +18,7 @@ The definitions (also in docs/adherence.md):
   range; stage changes = promotions, back-offs and overrides effective in the range.
 
 Every query starts from an assignment queryset already limited with
-``visible_to(user)`` or ``for_clinic(id)``; its SQL is embedded as the ``scoped`` set.
+``visible_to(user)`` or ``for_clinic(id)``; its SQL is embedded wherever the query needs the set.
 """
 
 from __future__ import annotations
@@ -158,10 +158,13 @@ _NAMED = re.compile(r"%\((\w+)\)s")
 
 
 def _bind(template: str, scope_or_queryset, **values) -> tuple[str, list]:
-    """Put the scoped assignments' SQL at ``{scoped}`` and turn ``%(name)s`` into positional
-    parameters (the embedded queryset SQL already uses positional ones)."""
+    """Put the scoped assignments' SQL at each ``{scoped}`` and turn ``%(name)s`` into
+    positional parameters (the embedded queryset SQL already uses positional ones).
+
+    The queryset is embedded where it is used rather than once in a CTE: PostgreSQL has
+    no statistics for a CTE's rows, guesses 200 of them, and plans the joins on that.
+    """
     scoped, scoped_params = _scoped(scope_or_queryset)
-    before, after = template.split("{scoped}")
     params: list = []
 
     def positional(part: str) -> str:
@@ -171,9 +174,12 @@ def _bind(template: str, scope_or_queryset, **values) -> tuple[str, list]:
 
         return _NAMED.sub(one, part)
 
-    head = positional(before)
-    params.extend(scoped_params)
-    return head + scoped + positional(after), params
+    parts = template.split("{scoped}")
+    sql = positional(parts[0])
+    for part in parts[1:]:
+        params.extend(scoped_params)
+        sql += scoped + positional(part)
+    return sql, params
 
 
 def _values(scope: ReportScope) -> dict:
@@ -192,14 +198,13 @@ def _values(scope: ReportScope) -> dict:
 # The stored weeks that overlap the range, with their completed sessions counted: one
 # probe of the (assignment, status, performed_on) index per week (cheaper than any join of
 # the two: each assignment's weeks would meet each of its sessions).
-_WEEKS = """
-weeks AS (
+_WEEKS = """weeks AS (
     SELECT w.assignment_id, w.starts_on, w.ends_on, w.stage, w.planned,
            (SELECT COUNT(*) FROM patients_session s
              WHERE s.assignment_id = w.assignment_id AND s.status = %(completed)s
                AND s.performed_on >= w.starts_on AND s.performed_on <= w.ends_on) AS completed
     FROM patients_programweek w
-    WHERE w.assignment_id IN (SELECT id FROM scoped)
+    WHERE w.assignment_id IN ({scoped})
       AND w.starts_on <= %(end)s AND w.ends_on >= %(start)s
 )"""
 
@@ -212,7 +217,7 @@ weeks AS (
 # of the range (a partial index).
 _PATIENT_SQL = (
     """
-WITH scoped(id) AS ({scoped}),"""
+WITH """
     + _WEEKS
     + """,
 numbered AS (
@@ -245,12 +250,12 @@ flags AS (
     FROM patients_checkin c JOIN patients_session s ON s.id = c.session_id
     WHERE c.answer IN (%(very_sore)s, %(painful)s)
       AND c.answered_on >= %(start)s AND c.answered_on <= %(end)s
-      AND s.assignment_id IN (SELECT id FROM scoped)
+      AND s.assignment_id IN ({scoped})
     GROUP BY s.assignment_id
 ),
 changes AS (
     SELECT assignment_id, COUNT(*) AS changes FROM patients_stagechange
-    WHERE assignment_id IN (SELECT id FROM scoped) AND kind <> %(alert)s
+    WHERE assignment_id IN ({scoped}) AND kind <> %(alert)s
       AND effective_on >= %(start)s AND effective_on <= %(end)s
     GROUP BY assignment_id
 )
@@ -316,9 +321,8 @@ def _one_decimal(value) -> float | None:
 
 
 _IDS_SQL = """
-WITH scoped(id) AS ({scoped})
 SELECT a.id FROM patients_assignment a JOIN patients_patient p ON p.id = a.patient_id
-WHERE a.id IN (SELECT id FROM scoped) AND EXISTS (
+WHERE a.id IN ({scoped}) AND EXISTS (
     SELECT 1 FROM patients_programweek w
     WHERE w.assignment_id = a.id AND w.ends_on >= %(start)s AND w.starts_on <= %(end)s
 )
@@ -361,7 +365,7 @@ def patient_rows_stream(scope: ReportScope, chunk_size: int = CHUNK_SIZE) -> Ite
 
 _WEEK_SQL = (
     """
-WITH scoped(id) AS ({scoped}),"""
+WITH """
     + _WEEKS
     + """
 SELECT w.assignment_id, TRIM(p.first_name || ' ' || p.last_name), a.name,
@@ -409,7 +413,6 @@ def week_rows_stream(scope: ReportScope, chunk_size: int = CHUNK_SIZE) -> Iterat
 # Each week's sessions are counted in the subquery that caps them: a CASE over a counted
 # column of the weeks would run the count twice.
 _CHART_SQL = """
-WITH scoped(id) AS ({scoped})
 SELECT ends_on, SUM(planned), SUM(counted)
 FROM (
     SELECT w.ends_on, w.planned,
@@ -418,7 +421,7 @@ FROM (
              WHERE s.assignment_id = w.assignment_id AND s.status = %(completed)s
                AND s.performed_on >= w.starts_on AND s.performed_on <= w.ends_on) AS counted
     FROM patients_programweek w
-    WHERE w.assignment_id IN (SELECT id FROM scoped)
+    WHERE w.assignment_id IN ({scoped})
       AND w.starts_on <= %(end)s AND w.ends_on >= %(start)s
       AND w.ends_on <= %(end)s AND w.ends_on < %(today)s
 ) ended
@@ -489,14 +492,13 @@ def assignment_weeks(assignments: QuerySet, today: datetime.date) -> list[WeekRo
 
 
 _ATTENTION_SQL = """
-WITH scoped(id) AS ({scoped}),
-reviewed AS (
+WITH reviewed AS (
     SELECT assignment_id, MAX(reviewed_at) AS reviewed_at FROM reports_attentionreview
-    WHERE assignment_id IN (SELECT id FROM scoped) GROUP BY assignment_id
+    WHERE assignment_id IN ({scoped}) GROUP BY assignment_id
 ),
 alerts AS (
     SELECT assignment_id, COUNT(*) AS n, MAX(effective_on) AS last_on FROM patients_stagechange
-    WHERE assignment_id IN (SELECT id FROM scoped) AND alert_therapist = %(true)s
+    WHERE assignment_id IN ({scoped}) AND alert_therapist = %(true)s
       AND acknowledged_at IS NULL
     GROUP BY assignment_id
 ),
@@ -505,7 +507,7 @@ painful AS (
     FROM patients_checkin c
     JOIN patients_session s ON s.id = c.session_id
     LEFT JOIN reviewed r ON r.assignment_id = s.assignment_id
-    WHERE s.assignment_id IN (SELECT id FROM scoped) AND c.answer = %(painful)s
+    WHERE s.assignment_id IN ({scoped}) AND c.answer = %(painful)s
       AND c.answered_on >= %(since)s
       AND (r.reviewed_at IS NULL OR c.answered_at > r.reviewed_at)
     GROUP BY s.assignment_id
@@ -518,7 +520,7 @@ recent AS (
              ORDER BY l.pain DESC LIMIT 1) AS pain
     FROM patients_session s
     LEFT JOIN reviewed r ON r.assignment_id = s.assignment_id
-    WHERE s.assignment_id IN (SELECT id FROM scoped) AND s.performed_on >= %(since)s
+    WHERE s.assignment_id IN ({scoped}) AND s.performed_on >= %(since)s
 ),
 high_pain AS (
     SELECT assignment_id, MAX(pain) AS pain, MAX(performed_on) AS last_on FROM recent
@@ -539,7 +541,7 @@ LEFT JOIN reviewed r ON r.assignment_id = a.id
 LEFT JOIN alerts al ON al.assignment_id = a.id
 LEFT JOIN painful pf ON pf.assignment_id = a.id
 LEFT JOIN high_pain hp ON hp.assignment_id = a.id
-WHERE a.id IN (SELECT id FROM scoped) AND a.status = %(active)s
+WHERE a.id IN ({scoped}) AND a.status = %(active)s
 ORDER BY p.last_name, p.first_name, a.id
 """
 
@@ -548,11 +550,10 @@ ORDER BY p.last_name, p.first_name, a.id
 # row: d1 is the day before yesterday at the latest, so a session completed yesterday
 # rules them out (the rows' last session before today is older than yesterday).
 _CANDIDATE_WEEKS_SQL = """
-WITH scoped(id) AS ({scoped})
 SELECT w.assignment_id, w.planned_days
 FROM patients_programweek w
 JOIN patients_assignment a ON a.id = w.assignment_id
-WHERE a.id IN (SELECT id FROM scoped) AND a.status = %(active)s
+WHERE a.id IN ({scoped}) AND a.status = %(active)s
   AND w.starts_on < %(today)s AND w.ends_on >= %(recent)s
   AND NOT EXISTS (
       SELECT 1 FROM patients_session s

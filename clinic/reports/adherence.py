@@ -631,8 +631,13 @@ def needs_attention(
     planned_days: dict[int, list[datetime.date]] = {}
     for assignment_id, days in _candidates_planned_days(assignments, today):
         planned_days.setdefault(assignment_id, []).extend(
-            day for day in map(datetime.date.fromisoformat, days) if day < today
+            [day for day in map(datetime.date.fromisoformat, days) if day < today]
         )
+    # Translated once for the whole list.
+    alerts_text = _("%(n)d pain alert(s) not acknowledged")
+    painful_text = _("Sketchy or painful check-in on %(day)s")
+    pain_text = _("Pain %(pain)d/10 on %(day)s")
+    missed_text = _("Missed the planned sessions of %(first)s and %(second)s")
     result = []
     for (
         assignment_id,
@@ -649,13 +654,13 @@ def needs_attention(
     ) in rows:
         reasons, dates = [], []
         if alerts:
-            reasons.append(_("%(n)d pain alert(s) not acknowledged") % {"n": alerts})
+            reasons.append(alerts_text % {"n": alerts})
             dates.append(alert_on)
         if painful_on:
-            reasons.append(_("Sketchy or painful check-in on %(day)s") % {"day": painful_on})
+            reasons.append(painful_text % {"day": painful_on})
             dates.append(painful_on)
         if pain is not None:
-            reasons.append(_("Pain %(pain)d/10 on %(day)s") % {"pain": pain, "day": pain_on})
+            reasons.append(pain_text % {"pain": pain, "day": pain_on})
             dates.append(pain_on)
         days = sorted(planned_days.get(assignment_id, ()))
         if len(days) >= 2:
@@ -663,10 +668,7 @@ def needs_attention(
             reviewed_on = reviewed_at.astimezone(zone).date() if reviewed_at else None
             missed = last_done is None or last_done < first
             if missed and (reviewed_on is None or second > reviewed_on):
-                reasons.append(
-                    _("Missed the planned sessions of %(first)s and %(second)s")
-                    % {"first": first, "second": second}
-                )
+                reasons.append(missed_text % {"first": first, "second": second})
                 dates.append(second)
         if reasons:
             result.append(

@@ -51,8 +51,20 @@ VAR = ROOT / "var" / "bench"
 PORT = 8765
 CONCURRENCY = (1, 10, 50)
 # (patients, weeks) of the two data sets, and the active assignments of the dispatch passes.
-FULL = {"sizes": [(1000, 26), (10000, 26)], "dispatch": [10_000, 100_000], "requests": 1.0}
-QUICK = {"sizes": [(200, 8), (1000, 8)], "dispatch": [1_000, 10_000], "requests": 0.3}
+# The clinic report's target is for one clinic of 2,000 patients × 12 weeks: measured on its own
+# data set of that size too.
+FULL = {
+    "sizes": [(1000, 26), (10000, 26)],
+    "report": (2000, 12),
+    "dispatch": [10_000, 100_000],
+    "requests": 1.0,
+}
+QUICK = {
+    "sizes": [(200, 8), (1000, 8)],
+    "report": (200, 8),
+    "dispatch": [1_000, 10_000],
+    "requests": 0.3,
+}
 # Requests per ApacheBench run by concurrency (capped at AB_SECONDS each).
 REQUESTS = {1: 100, 10: 400, 50: 600}
 AB_SECONDS = 20
@@ -386,27 +398,7 @@ def dataset_measure(dataset: dict, ab: str, scale: float) -> dict:
     log(f"queries per request at {dataset['patients']:,} patients: {prepared['queries']}")
     with Server(dataset["url"]):
         load = load_measure(ab, prepared, scale)
-    log(f"bench_reports at {dataset['patients']:,} patients")
-    output = VAR / f"reports-{dataset['name']}.json"
-    run(
-        [
-            python(),
-            "bench/bench_reports.py",
-            "--url",
-            dataset["url"],
-            "--repeat",
-            "3",
-            "--patients",
-            str(dataset["patients"]),
-            "--weeks",
-            str(dataset["weeks"]),
-            "--output",
-            str(output),
-        ],
-        env=env,
-        stdout=subprocess.DEVNULL,
-    )
-    reports = json.loads(output.read_text())
+    reports = reports_measure(dataset)
     dataset = {key: value for key, value in dataset.items() if key != "url"}
     return dataset | {
         "queries": prepared["queries"],
@@ -422,6 +414,42 @@ def dataset_measure(dataset: dict, ab: str, scale: float) -> dict:
                 "exports",
             )
         },
+    }
+
+
+def reports_measure(dataset: dict, repeat: int = 3) -> dict:
+    """bench/bench_reports.py on a loaded data set: the report, its page, the exports."""
+    log(f"bench_reports at {dataset['patients']:,} patients × {dataset['weeks']} weeks")
+    output = VAR / f"reports-{dataset['name']}.json"
+    run(
+        [
+            python(),
+            "bench/bench_reports.py",
+            "--url",
+            dataset["url"],
+            "--repeat",
+            str(repeat),
+            "--patients",
+            str(dataset["patients"]),
+            "--weeks",
+            str(dataset["weeks"]),
+            "--output",
+            str(output),
+        ],
+        env=server_env(dataset["url"]),
+        stdout=subprocess.DEVNULL,
+    )
+    return json.loads(output.read_text())
+
+
+def report_target_measure(base: str, patients: int, weeks: int, fresh: bool) -> dict:
+    """The clinic report at the size of its target: one clinic of that many patients."""
+    dataset = dataset_ensure(base, patients, weeks, fresh)
+    reports = reports_measure(dataset, repeat=5)
+    return {
+        "patients": patients,
+        "weeks": weeks,
+        **{key: reports[key] for key in ("report_sql_clinic", "report_page_clinic")},
     }
 
 
@@ -561,19 +589,37 @@ def targets(results: dict) -> list[tuple[str, str, str]]:
             _met(total < 30),
         )
     )
-    clinic = big["reports"]["report_sql_clinic"]
-    page = big["reports"]["report_page_clinic"]
-    rows.append(
-        (
-            f"clinic report, largest clinic ({clinic['patients']:,} patients, last 12 of "
-            f"{big['weeks']} weeks) < 500 ms",
-            f"admin report page {page['median_ms']} ms ({page['queries']} queries); every "
-            f"patient's row at once (print, export) {clinic['median_ms']:,} ms",
-            _met(page["median_ms"] < 500)
-            + ("" if clinic["median_ms"] < 500 else " (page); all rows at once: **not met**"),
+    for label, report in _report_targets(results):
+        clinic, page = report["report_sql_clinic"], report["report_page_clinic"]
+        rows.append(
+            (
+                f"clinic report, {label} < 500 ms",
+                f"every patient's row and the weekly chart {clinic['median_ms']:,} ms; the "
+                f"admin report page {page['median_ms']:,} ms ({page['queries']} queries)",
+                _met(clinic["median_ms"] < 500 and page["median_ms"] < 500),
+            )
         )
-    )
     return rows
+
+
+def _report_targets(results: dict) -> list[tuple[str, dict]]:
+    """The report at its target's size, and for the largest clinic of the largest data set."""
+    big = results["datasets"][-1]
+    clinic = big["reports"]["report_sql_clinic"]
+    found = [
+        (
+            f"largest clinic of the {big['patients']:,}-patient set ({clinic['patients']:,} "
+            f"patients, last 12 of {big['weeks']} weeks)",
+            big["reports"],
+        )
+    ]
+    if target := results.get("report_target"):
+        label = (
+            f"one clinic of {target['report_sql_clinic']['patients']:,} patients × "
+            f"{target['weeks']} weeks"
+        )
+        found.insert(0, (label, target))
+    return found
 
 
 def pass_seconds(dispatch: dict) -> float:
@@ -840,6 +886,7 @@ def main(argv: list[str] | None = None) -> None:
     for dataset in datasets:
         log(f"measuring {dataset['patients']:,} patients × {dataset['weeks']} weeks")
         results["datasets"].append(dataset_measure(dataset, ab, plan["requests"]))
+    results["report_target"] = report_target_measure(base, *plan["report"], options.fresh)
     for assignments in plan["dispatch"]:
         results["dispatch"].append(dispatch_measure(datasets[0]["url"], assignments))
     results["seconds"] = round(time.perf_counter() - started)

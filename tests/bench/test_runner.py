@@ -55,9 +55,10 @@ def dataset(patients, today_p95):
         "checkins": 5,
         "reminders": 7,
         "database_mib": 99,
-        "queries": {"floor": 1, "today": 9, "player": 7, "patients": 8},
+        "queries": {"floor": 1, "floor_signed_in": 3, "today": 9, "player": 7, "patients": 8},
         "load": {
-            "floor": load(5, 9, 400.0),
+            "floor": load(2, 4, 900.0),
+            "floor_signed_in": load(5, 9, 400.0),
             "today": load(12, today_p95, 60.0),
             "player": load(10, 90, 70.0),
             "patients": load(60, 200, 15.0),
@@ -86,10 +87,17 @@ RESULTS = {
         "postgresql": "15.20",
         "redis": "7.0.15",
         "gunicorn": "23.0.0",
+        "gunicorn_workers": 3,
         "ab": "ApacheBench, Version 2.3",
         "load_average": 3.2,
     },
     "datasets": [dataset(1000, 100), dataset(10_000, 180)],
+    "report_target": {
+        "patients": 2000,
+        "weeks": 12,
+        "report_sql_clinic": {"patients": 2000, "median_ms": 240, "min_ms": 230},
+        "report_page_clinic": {"median_ms": 140, "queries": 9},
+    },
     "dispatch": [
         {
             "assignments": 10_000,
@@ -154,6 +162,7 @@ def test_the_report_has_every_section_with_the_figures():
         assert heading in markdown
     assert "commit `abc1234`" in markdown
     assert "| 2 × Example CPU |" in markdown
+    assert "gunicorn 23.0.0 with `gunicorn.conf.py` (3 sync workers)" in markdown
     assert "| patient today page `/` | 10 | 12 / 100 | 60 | 12 / 180 | 60 |" in markdown
     assert "| 100,000 | 1.7 s | 4 | 20.0 s | 4500 | 21.7 s |" in markdown
 
@@ -162,9 +171,14 @@ def test_the_targets_say_which_are_met():
     rows = {target: verdict for target, _, verdict in runner().targets(RESULTS)}
     today = "patient today page `/`"
     assert rows[f"{today}: p95 < 150 ms at 10 clients (10,000 patients)"] == "**not met**"
-    assert rows[f"{today}: p50 within 3× the floor at 10 clients"] == "met"
+    # 12 ms against the signed-in floor's 5 ms (the anonymous one answers in 2 ms).
+    assert rows[f"{today}: p50 within 3× the signed-in floor at 10 clients"] == "met"
     assert rows["CSV export ≥ 30,000 rows/s"] == "met"
     assert rows["CSV export within 3× of COPY"] == "met"
     assert rows["dispatch pass for 100,000 assignments < 30 s"] == "met"
-    report = "clinic report, largest clinic (1,858 patients, last 12 of 26 weeks) < 500 ms"
-    assert rows[report] == "met (page); all rows at once: **not met**"
+    assert rows["clinic report, one clinic of 2,000 patients × 12 weeks < 500 ms"] == "met"
+    largest = (
+        "clinic report, largest clinic of the 10,000-patient set (1,858 patients, last 12 of "
+        "26 weeks) < 500 ms"
+    )
+    assert rows[largest] == "**not met**"  # every row at once takes 1,043 ms there

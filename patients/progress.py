@@ -16,7 +16,9 @@ from collections.abc import Iterable
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from clinic.bulk import rows_insert_new
 from programs import progression
+from programs.models import SchemeStage
 
 from .models import (
     Assignment,
@@ -54,6 +56,19 @@ def scheme_of(assignment: Assignment) -> progression.Scheme:
             for stage in sorted(stages, key=lambda stage: stage.order)
         )
     )
+
+
+def schemes_of(scheme_ids: Iterable[int]) -> dict[int, progression.Scheme]:
+    """Return the progression schemes with these ids as the pure rule's data, in one query."""
+    fields = [field.name for field in dataclasses.fields(progression.StageSpec)]
+    stages: dict[int, list[progression.StageSpec]] = defaultdict(list)
+    for scheme_id, *values in (
+        SchemeStage.objects.filter(scheme_id__in=set(scheme_ids))
+        .order_by("scheme_id", "order")
+        .values_list("scheme_id", *fields)
+    ):
+        stages[scheme_id].append(progression.StageSpec(**dict(zip(fields, values, strict=True))))
+    return {scheme_id: progression.Scheme(tuple(specs)) for scheme_id, specs in stages.items()}
 
 
 def history_of(assignment: Assignment) -> progression.History:
@@ -136,9 +151,7 @@ def stage_changes_record(
     return created
 
 
-def stage_changes_record_many(
-    progresses: dict[int, progression.Progress],
-) -> list[StageChange]:
+def stage_changes_record_many(progresses: dict[int, progression.Progress]) -> None:
     """Store the computed changes of many assignments (keyed by id) in two queries.
 
     The daily reminder pass calls this, so a promotion at a week's end is recorded on its
@@ -151,26 +164,30 @@ def stage_changes_record_many(
         .values_list("assignment_id", "effective_on", "kind", "to_stage")
     )
     new = [
-        _stage_change_row(assignment_id, change)
+        _stage_change_fields(assignment_id, change)
         for assignment_id, progress in progresses.items()
         for change in progress.changes
         if change.kind != progression.ChangeKind.OVERRIDE
         and (assignment_id, change.on, change.kind.value, change.to_stage) not in stored
     ]
-    return StageChange.objects.bulk_create(new, ignore_conflicts=True) if new else []
+    rows_insert_new(StageChange, new)
 
 
 def _stage_change_row(assignment_id: int, change: progression.StageChange) -> StageChange:
-    return StageChange(
-        assignment_id=assignment_id,
-        effective_on=change.on,
-        evaluated_week_start=change.evaluated_week_start,
-        from_stage=change.from_stage,
-        to_stage=change.to_stage,
-        kind=change.kind.value,
-        reason=change.reason,
-        alert_therapist=change.alert_therapist,
-    )
+    return StageChange(**_stage_change_fields(assignment_id, change))
+
+
+def _stage_change_fields(assignment_id: int, change: progression.StageChange) -> dict:
+    return {
+        "assignment_id": assignment_id,
+        "effective_on": change.on,
+        "evaluated_week_start": change.evaluated_week_start,
+        "from_stage": change.from_stage,
+        "to_stage": change.to_stage,
+        "kind": change.kind.value,
+        "reason": change.reason,
+        "alert_therapist": change.alert_therapist,
+    }
 
 
 def stage_override(

@@ -8,7 +8,9 @@ storing derived state that could drift from what the patient actually did.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import date, timedelta
 from enum import StrEnum
@@ -157,12 +159,43 @@ def translations_use(gettext: Callable[[str], str], ngettext: Callable[[str, str
     _translate, _translate_plural = gettext, ngettext
 
 
+# Inside ``translations_memoized``: each sentence already translated in this context.
+_memo: ContextVar[dict | None] = ContextVar("progression_translations", default=None)
+
+
+@contextmanager
+def translations_memoized() -> Iterator[None]:
+    """Translate each sentence once inside the block, for many evaluations in one language.
+
+    The installed hooks look up the active language on every call, which costs as much as
+    the rest of a short evaluation; a batch that stays in one language needs it only once.
+    The results are the same as without the block as long as the language does not change
+    inside it. Other threads and tasks are not affected.
+    """
+    token = _memo.set({})
+    try:
+        yield
+    finally:
+        _memo.reset(token)
+
+
 def _(message: str) -> str:
-    return _translate(message)
+    memo = _memo.get()
+    if memo is None:
+        return _translate(message)
+    if message not in memo:
+        memo[message] = _translate(message)
+    return memo[message]
 
 
 def ngettext(singular: str, plural: str, count: int) -> str:
-    return _translate_plural(singular, plural, count)
+    memo = _memo.get()
+    if memo is None:
+        return _translate_plural(singular, plural, count)
+    key = (singular, plural, count)
+    if key not in memo:
+        memo[key] = _translate_plural(singular, plural, count)
+    return memo[key]
 
 
 def _sessions(count: int) -> str:

@@ -82,18 +82,18 @@ def histories_of(assignments: Iterable[Assignment]) -> dict[int, progression.His
     ids = [assignment.pk for assignment in assignments]
     sessions: dict[int, list[datetime.date]] = defaultdict(list)
     for assignment_id, performed_on in Session.objects.filter(
-        assignment_id__in=ids, status=SessionStatus.COMPLETED
+        assignment_id__any_of=ids, status=SessionStatus.COMPLETED
     ).values_list("assignment_id", "performed_on"):
         sessions[assignment_id].append(performed_on)
     checkins: dict[int, list[tuple[datetime.date, progression.Answer]]] = defaultdict(list)
     for assignment_id, answered_on, answer in CheckIn.objects.filter(
-        session__assignment_id__in=ids
+        session__assignment_id__any_of=ids
     ).values_list("session__assignment_id", "answered_on", "answer"):
         checkins[assignment_id].append((answered_on, progression.Answer(answer)))
     # The latest override of a day wins: the therapist may correct themselves.
     overrides: dict[int, dict[datetime.date, str]] = defaultdict(dict)
     for assignment_id, effective_on, to_stage in (
-        StageChange.objects.filter(assignment_id__in=ids, kind=ChangeKind.OVERRIDE)
+        StageChange.objects.filter(assignment_id__any_of=ids, kind=ChangeKind.OVERRIDE)
         .order_by("effective_on", "created_at")
         .values_list("assignment_id", "effective_on", "to_stage")
     ):
@@ -159,7 +159,7 @@ def stage_changes_record_many(progresses: dict[int, progression.Progress]) -> No
     constraint drops a change another process stored first.
     """
     stored = set(
-        StageChange.objects.filter(assignment_id__in=progresses)
+        StageChange.objects.filter(assignment_id__any_of=list(progresses))
         .exclude(kind=ChangeKind.OVERRIDE)
         .values_list("assignment_id", "effective_on", "kind", "to_stage")
     )

@@ -209,7 +209,7 @@ def _message_items(candidates: list[Candidate]) -> dict[Candidate, Decision]:
     wanted = {candidate.patient_id for candidate in candidates}
     assignments = list(
         reminder_assignments()
-        .filter(patient_id__in=wanted)
+        .filter(patient_id__any_of=list(wanted))
         .order_by("patient_id", "start_date", "pk")
         .only(*DECISION_FIELDS)
     )
@@ -222,7 +222,7 @@ def _message_items(candidates: list[Candidate]) -> dict[Candidate, Decision]:
     to_check_in: dict[tuple[int, datetime.date], list[int]] = defaultdict(list)
     for assignment_id, performed_on, session_id in (
         Session.objects.filter(
-            assignment__in=assignments,
+            assignment_id__any_of=[assignment.pk for assignment in assignments],
             status=SessionStatus.COMPLETED,
             performed_on__in=days,
             checkin__isnull=True,

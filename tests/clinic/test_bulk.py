@@ -8,7 +8,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from clinic.bulk import rows_insert_new
-from patients.models import Reminder, ReminderStatus
+from patients.models import Patient, Reminder, ReminderStatus
 from tests.factories import PatientFactory
 
 pytestmark = pytest.mark.django_db
@@ -68,3 +68,23 @@ def test_many_rows_take_one_statement_and_none_take_none():
         rows_insert_new(Reminder, [reminder_row(patient) for patient in patients])
     assert len(queries) == 1
     assert Reminder.objects.count() == 30
+
+
+def test_any_of_finds_what_in_finds_with_the_ids_as_one_parameter(carol, erin, dave):
+    found = Patient.objects.filter(pk__any_of=[carol.pk, erin.pk, None, carol.pk])
+    assert set(found) == {carol, erin}
+    sql, params = found.query.sql_with_params()
+    assert "= ANY(%s)" in sql
+    assert params == ([carol.pk, erin.pk],)
+
+
+def test_any_of_follows_relations_and_takes_subqueries(carol, erin, dave):
+    assert set(Patient.objects.filter(clinic_id__any_of=[carol.clinic_id])) == {carol, erin}
+    assert set(Patient.objects.filter(user__email__any_of=["dave@b.example"])) == {dave}
+    subquery = Patient.objects.filter(email="erin@a.example").values("pk")
+    assert list(Patient.objects.filter(pk__any_of=subquery)) == [erin]
+
+
+def test_any_of_no_ids_finds_nothing(carol):
+    assert not Patient.objects.filter(pk__any_of=[]).exists()
+    assert not Patient.objects.filter(pk__any_of=[None]).exists()

@@ -200,6 +200,7 @@ def claim_batches(candidates: list[Candidate]) -> list[list[list]]:
 Decision = tuple[list[dict], datetime.datetime | None]
 
 
+@progression.translations_memoized()  # one language for the whole batch
 def _message_items(candidates: list[Candidate]) -> dict[Candidate, Decision]:
     """Decide with the progression rule what each candidate's message says, and when it was due.
 
@@ -233,39 +234,38 @@ def _message_items(candidates: list[Candidate]) -> dict[Candidate, Decision]:
         to_check_in[(assignment_id, performed_on)].append(session_id)
 
     decided, progresses = {}, {}
-    with progression.translations_memoized():
-        for candidate in candidates:
-            day = candidate.local_date
-            items, due_at = [], None
-            for assignment in by_patient[candidate.patient_id]:
-                if assignment.start_date > day:
-                    continue
-                tz = zoneinfo.ZoneInfo(assignment.timezone)
-                instant = reminder_instant(day, assignment.reminder_time, tz)
-                due_at = instant if due_at is None else min(due_at, instant)
-                history = histories[assignment.pk]
-                progress = progression.evaluate(schemes[assignment.scheme_id], history, day)
-                progresses[assignment.pk] = progress
-                week = progress.current_week
-                # Nothing to remind of when today's session is done or the week's target is met.
-                if (
-                    day in week.planned_days
-                    and day not in history.sessions
-                    and week.completed < week.planned
-                ):
-                    items.append(
-                        {"kind": "session", "assignment": assignment.pk, "name": assignment.name}
-                    )
-                for session_id in to_check_in[(assignment.pk, day - datetime.timedelta(days=1))]:
-                    items.append(
-                        {
-                            "kind": "checkin",
-                            "assignment": assignment.pk,
-                            "name": assignment.name,
-                            "session": session_id,
-                        }
-                    )
-            decided[candidate] = (items, due_at)
+    for candidate in candidates:
+        day = candidate.local_date
+        items, due_at = [], None
+        for assignment in by_patient[candidate.patient_id]:
+            if assignment.start_date > day:
+                continue
+            tz = zoneinfo.ZoneInfo(assignment.timezone)
+            instant = reminder_instant(day, assignment.reminder_time, tz)
+            due_at = instant if due_at is None else min(due_at, instant)
+            history = histories[assignment.pk]
+            progress = progression.evaluate(schemes[assignment.scheme_id], history, day)
+            progresses[assignment.pk] = progress
+            week = progress.current_week
+            # Nothing to remind of when today's session is done or the week's target is met.
+            if (
+                day in week.planned_days
+                and day not in history.sessions
+                and week.completed < week.planned
+            ):
+                items.append(
+                    {"kind": "session", "assignment": assignment.pk, "name": assignment.name}
+                )
+            for session_id in to_check_in[(assignment.pk, day - datetime.timedelta(days=1))]:
+                items.append(
+                    {
+                        "kind": "checkin",
+                        "assignment": assignment.pk,
+                        "name": assignment.name,
+                        "session": session_id,
+                    }
+                )
+        decided[candidate] = (items, due_at)
     stage_changes_record_many(progresses)
     return decided
 

@@ -121,32 +121,35 @@ def celery_pass_measure(count: int, *, sessions: int, processes: int) -> dict:
     worker and its Redis stop there, and the queued sends go with them.
     """
     now = timezone.now()
-    with transaction.atomic():
-        clinic = assignments_generate(count, now=now, sessions=sessions)
-    started = timezone.now()
+    # Killed with SIGTERM, still delete what was committed: the finally clauses run.
+    terminate = signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
     try:
-        with connection.cursor() as cursor:
-            cursor.execute("ANALYZE")
-        with redis_server() as broker_url, broker_used(broker_url):
-            watch = TaskWatch()
-            with watch.listening(), celery_worker(processes) as worker:
-                watch.wait_for(lambda: worker in watch.online, "the worker to start")
-                if not app.control.ping(destination=[worker], timeout=10):
-                    raise CommandError("The worker does not answer.")
-                enqueued = time.time()
-                tasks.reminders_dispatch.apply_async((now.isoformat(),))
-                watch.wait_for(watch.all_claimed, "every claim batch", timeout=3600)
-        dispatch = watch.dispatch
-        return {
-            "celery_processes": processes,
-            "celery_due_seconds": round(dispatch["runtime"], 2),
-            "celery_due": dispatch["result"]["candidates"],
-            "celery_batches": dispatch["result"]["batches"],
-            "celery_pass_seconds": round(max(watch.claims_done) - enqueued, 2),
-            "celery_claim_task_seconds": round(statistics.mean(watch.claim_runtimes), 2),
-        }
+        with transaction.atomic():
+            clinic = assignments_generate(count, now=now, sessions=sessions)
+        started = timezone.now()
+        try:
+            with connection.cursor() as cursor:
+                cursor.execute("ANALYZE")
+            with redis_server() as broker_url, broker_used(broker_url):
+                watch = TaskWatch()
+                with watch.listening(), celery_worker(processes) as worker:
+                    watch.wait_for(lambda: worker in watch.online, "the worker to start")
+                    worker_ready_wait(worker)
+                    enqueued = time.time()
+                    tasks.reminders_dispatch.apply_async((now.isoformat(),))
+                    watch.wait_for(watch.all_claimed, "every claim batch", timeout=3600)
+        finally:
+            pass_rows_delete(clinic, now=now, since=started)
     finally:
-        pass_rows_delete(clinic, now=now, since=started)
+        signal.signal(signal.SIGTERM, terminate)
+    return {
+        "celery_processes": processes,
+        "celery_due_seconds": round(watch.dispatch["runtime"], 2),
+        "celery_due": watch.dispatch["result"]["candidates"],
+        "celery_batches": watch.dispatch["result"]["batches"],
+        "celery_pass_seconds": round(max(watch.claims_done) - enqueued, 2),
+        "celery_claim_task_seconds": round(statistics.mean(watch.claim_runtimes), 2),
+    }
 
 
 @contextmanager
@@ -239,6 +242,15 @@ def celery_worker(processes: int):
             except subprocess.TimeoutExpired:
                 os.killpg(process.pid, signal.SIGKILL)
                 process.wait(10)
+
+
+def worker_ready_wait(worker: str, timeout: float = 60) -> None:
+    """Return once the worker answers a ping: it consumes tasks by then."""
+    deadline = time.monotonic() + timeout
+    # A ping sent before the worker listens is lost, so ask again until it answers.
+    while not app.control.ping(destination=[worker], timeout=0.5):
+        if time.monotonic() > deadline:
+            raise CommandError(f"The worker did not answer within {timeout:.0f} s.")
 
 
 def database_url() -> str:

@@ -40,6 +40,6 @@ def test_the_pass_on_a_worker_claims_every_batch_and_leaves_the_data_set_as_it_w
     )
     figures = json.loads(out.getvalue().splitlines()[-1])
     assert (figures["celery_due"], figures["celery_batches"]) == (1501, 2)
-    assert figures["celery_pass_seconds"] > figures["celery_due_seconds"] > 0
+    assert figures["celery_pass_seconds"] > figures["celery_due_seconds"] >= 0
     assert rows() == before
     assert Reminder.objects.get().status == ReminderStatus.SENT

@@ -19,7 +19,9 @@ from django.core.cache import caches
 from django.db import IntegrityError, transaction
 from django.utils import timezone, translation
 
+from clinic.bulk import rows_insert_new
 from programs import progression
+from programs.models import SchemeStage
 
 from .models import (
     Assignment,
@@ -61,6 +63,19 @@ def scheme_of(assignment: Assignment) -> progression.Scheme:
     )
 
 
+def schemes_of(scheme_ids: Iterable[int]) -> dict[int, progression.Scheme]:
+    """Return the progression schemes with these ids as the pure rule's data, in one query."""
+    fields = [field.name for field in dataclasses.fields(progression.StageSpec)]
+    stages: dict[int, list[progression.StageSpec]] = defaultdict(list)
+    for scheme_id, *values in (
+        SchemeStage.objects.filter(scheme_id__in=set(scheme_ids))
+        .order_by("scheme_id", "order")
+        .values_list("scheme_id", *fields)
+    ):
+        stages[scheme_id].append(progression.StageSpec(**dict(zip(fields, values, strict=True))))
+    return {scheme_id: progression.Scheme(tuple(specs)) for scheme_id, specs in stages.items()}
+
+
 def history_of(assignment: Assignment) -> progression.History:
     """Load the sessions, check-ins and therapist overrides of one assignment."""
     return histories_of([assignment])[assignment.pk]
@@ -72,18 +87,18 @@ def histories_of(assignments: Iterable[Assignment]) -> dict[int, progression.His
     ids = [assignment.pk for assignment in assignments]
     sessions: dict[int, list[datetime.date]] = defaultdict(list)
     for assignment_id, performed_on in Session.objects.filter(
-        assignment_id__in=ids, status=SessionStatus.COMPLETED
+        assignment_id__any_of=ids, status=SessionStatus.COMPLETED
     ).values_list("assignment_id", "performed_on"):
         sessions[assignment_id].append(performed_on)
     checkins: dict[int, list[tuple[datetime.date, progression.Answer]]] = defaultdict(list)
     for assignment_id, answered_on, answer in CheckIn.objects.filter(
-        session__assignment_id__in=ids
+        session__assignment_id__any_of=ids
     ).values_list("session__assignment_id", "answered_on", "answer"):
         checkins[assignment_id].append((answered_on, progression.Answer(answer)))
     # The latest override of a day wins: the therapist may correct themselves.
     overrides: dict[int, dict[datetime.date, str]] = defaultdict(dict)
     for assignment_id, effective_on, to_stage in (
-        StageChange.objects.filter(assignment_id__in=ids, kind=ChangeKind.OVERRIDE)
+        StageChange.objects.filter(assignment_id__any_of=ids, kind=ChangeKind.OVERRIDE)
         .order_by("effective_on", "created_at")
         .values_list("assignment_id", "effective_on", "to_stage")
     ):
@@ -183,9 +198,7 @@ def stage_changes_record(
     return created
 
 
-def stage_changes_record_many(
-    progresses: dict[int, progression.Progress],
-) -> list[StageChange]:
+def stage_changes_record_many(progresses: dict[int, progression.Progress]) -> None:
     """Store the computed changes of many assignments (keyed by id) in two queries.
 
     The daily reminder pass calls this, so a promotion at a week's end is recorded on its
@@ -193,31 +206,35 @@ def stage_changes_record_many(
     constraint drops a change another process stored first.
     """
     stored = set(
-        StageChange.objects.filter(assignment_id__in=progresses)
+        StageChange.objects.filter(assignment_id__any_of=list(progresses))
         .exclude(kind=ChangeKind.OVERRIDE)
         .values_list("assignment_id", "effective_on", "kind", "to_stage")
     )
     new = [
-        _stage_change_row(assignment_id, change)
+        _stage_change_fields(assignment_id, change)
         for assignment_id, progress in progresses.items()
         for change in progress.changes
         if change.kind != progression.ChangeKind.OVERRIDE
         and (assignment_id, change.on, change.kind.value, change.to_stage) not in stored
     ]
-    return StageChange.objects.bulk_create(new, ignore_conflicts=True) if new else []
+    rows_insert_new(StageChange, new)
 
 
 def _stage_change_row(assignment_id: int, change: progression.StageChange) -> StageChange:
-    return StageChange(
-        assignment_id=assignment_id,
-        effective_on=change.on,
-        evaluated_week_start=change.evaluated_week_start,
-        from_stage=change.from_stage,
-        to_stage=change.to_stage,
-        kind=change.kind.value,
-        reason=change.reason,
-        alert_therapist=change.alert_therapist,
-    )
+    return StageChange(**_stage_change_fields(assignment_id, change))
+
+
+def _stage_change_fields(assignment_id: int, change: progression.StageChange) -> dict:
+    return {
+        "assignment_id": assignment_id,
+        "effective_on": change.on,
+        "evaluated_week_start": change.evaluated_week_start,
+        "from_stage": change.from_stage,
+        "to_stage": change.to_stage,
+        "kind": change.kind.value,
+        "reason": change.reason,
+        "alert_therapist": change.alert_therapist,
+    }
 
 
 def stage_override(

@@ -23,7 +23,6 @@ duplicate carrying the same Message-ID. Everywhere else a crash leads to exactly
 from __future__ import annotations
 
 import datetime
-import json
 import logging
 import time
 import zoneinfo
@@ -36,7 +35,8 @@ from django.db import DatabaseError, close_old_connections, connection, transact
 from django.db.models import Case, DateField, Exists, F, OuterRef, Q, Value, When
 from django.utils import timezone
 
-from programs.progression import evaluate
+from clinic.bulk import rows_insert_new
+from programs import progression
 
 from . import emails
 from .models import (
@@ -47,12 +47,23 @@ from .models import (
     Session,
     SessionStatus,
 )
-from .progress import histories_of, scheme_of, stage_changes_record_many
+from .progress import histories_of, schemes_of, stage_changes_record_many
 
 log = logging.getLogger(__name__)
 
-CLAIM_BATCH = 200
+CLAIM_BATCH = 1000
 MINUTE = datetime.timedelta(minutes=1)
+# What deciding a reminder reads of an assignment: its history's inputs and its message.
+DECISION_FIELDS = (
+    "patient_id",
+    "scheme_id",
+    "name",
+    "start_date",
+    "reminder_time",
+    "timezone",
+    "advanced",
+    "preferred_weekdays",
+)
 
 
 @dataclass(frozen=True)
@@ -189,6 +200,7 @@ def claim_batches(candidates: list[Candidate]) -> list[list[list]]:
 Decision = tuple[list[dict], datetime.datetime | None]
 
 
+@progression.translations_memoized()  # one language for the whole batch
 def _message_items(candidates: list[Candidate]) -> dict[Candidate, Decision]:
     """Decide with the progression rule what each candidate's message says, and when it was due.
 
@@ -198,23 +210,20 @@ def _message_items(candidates: list[Candidate]) -> dict[Candidate, Decision]:
     wanted = {candidate.patient_id for candidate in candidates}
     assignments = list(
         reminder_assignments()
-        .filter(patient_id__in=wanted)
-        .select_related("scheme")
-        .prefetch_related("scheme__stages")
+        .filter(patient_id__any_of=list(wanted))
         .order_by("patient_id", "start_date", "pk")
+        .only(*DECISION_FIELDS)
     )
     histories = histories_of(assignments)
-    schemes = {}
+    schemes = schemes_of(assignment.scheme_id for assignment in assignments)
     by_patient: dict[int, list[Assignment]] = defaultdict(list)
     for assignment in assignments:
         by_patient[assignment.patient_id].append(assignment)
-        if assignment.scheme_id not in schemes:
-            schemes[assignment.scheme_id] = scheme_of(assignment)
     days = {candidate.local_date - datetime.timedelta(days=1) for candidate in candidates}
     to_check_in: dict[tuple[int, datetime.date], list[int]] = defaultdict(list)
     for assignment_id, performed_on, session_id in (
         Session.objects.filter(
-            assignment__in=assignments,
+            assignment_id__any_of=[assignment.pk for assignment in assignments],
             status=SessionStatus.COMPLETED,
             performed_on__in=days,
             checkin__isnull=True,
@@ -235,7 +244,7 @@ def _message_items(candidates: list[Candidate]) -> dict[Candidate, Decision]:
             instant = reminder_instant(day, assignment.reminder_time, tz)
             due_at = instant if due_at is None else min(due_at, instant)
             history = histories[assignment.pk]
-            progress = evaluate(schemes[assignment.scheme_id], history, day)
+            progress = progression.evaluate(schemes[assignment.scheme_id], history, day)
             progresses[assignment.pk] = progress
             week = progress.current_week
             # Nothing to remind of when today's session is done or the week's target is met.
@@ -270,42 +279,23 @@ def reminders_claim(candidates: Iterable[Candidate], now: datetime.datetime) -> 
     candidates = list(candidates)
     if not candidates:
         return []
-    rows = []
-    for candidate, (items, due_at) in _message_items(candidates).items():
-        if due_at is None:
-            continue  # the assignment ended or was paused since the candidate was found
-        rows.append(
-            [
-                candidate.patient_id,
-                connection.ops.adapt_datefield_value(candidate.local_date),
-                _db_datetime(due_at),
-                any(item["kind"] == "session" for item in items),
-                any(item["kind"] == "checkin" for item in items),
-                json.dumps(items),
-                ReminderStatus.CLAIMED if items else ReminderStatus.SKIPPED,
-                _db_datetime(now),
-                _db_datetime(now) if items else None,
-            ]
-        )
-    if not rows:
-        return []
-    table = Reminder._meta.db_table
-    json_value = "%s::jsonb" if connection.vendor == "postgresql" else "%s"
-    placeholders = f"(%s, %s, %s, %s, %s, {json_value}, %s, %s, %s, 0, '')"
-    values = ", ".join([placeholders] * len(rows))
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"""
-            INSERT INTO {table} (patient_id, local_date, due_at, includes_session,
-                                 includes_checkin, items, status, claimed_at, locked_at,
-                                 attempts, last_error)
-            VALUES {values}
-            ON CONFLICT (patient_id, local_date) DO NOTHING
-            RETURNING id, status
-            """,
-            [value for row in rows for value in row],
-        )
-        claimed = cursor.fetchall()
+    rows = [
+        {
+            "patient_id": candidate.patient_id,
+            "local_date": candidate.local_date,
+            "due_at": due_at,
+            "includes_session": any(item["kind"] == "session" for item in items),
+            "includes_checkin": any(item["kind"] == "checkin" for item in items),
+            "items": items,
+            "status": ReminderStatus.CLAIMED if items else ReminderStatus.SKIPPED,
+            "claimed_at": now,
+            "locked_at": now if items else None,
+        }
+        for candidate, (items, due_at) in _message_items(candidates).items()
+        # No due time: the assignment ended or was paused since the candidate was found.
+        if due_at is not None
+    ]
+    claimed = rows_insert_new(Reminder, rows, returning=("id", "status"))
     return sorted(pk for pk, status in claimed if status == ReminderStatus.CLAIMED)
 
 

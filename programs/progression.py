@@ -7,8 +7,10 @@ storing derived state that could drift from what the patient actually did.
 
 from __future__ import annotations
 
-from collections import Counter
-from collections.abc import Callable, Collection
+from bisect import bisect_left, bisect_right
+from collections.abc import Callable, Collection, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import date, timedelta
 from enum import StrEnum
@@ -157,12 +159,43 @@ def translations_use(gettext: Callable[[str], str], ngettext: Callable[[str, str
     _translate, _translate_plural = gettext, ngettext
 
 
+# Inside ``translations_memoized``: each sentence already translated in this context.
+_memo: ContextVar[dict | None] = ContextVar("progression_translations", default=None)
+
+
+@contextmanager
+def translations_memoized() -> Iterator[None]:
+    """Translate each sentence once inside the block, for many evaluations in one language.
+
+    The installed hooks look up the active language on every call, which costs as much as
+    the rest of a short evaluation; a batch that stays in one language needs it only once.
+    The results are the same as without the block as long as the language does not change
+    inside it. Other threads and tasks are not affected.
+    """
+    token = _memo.set({})
+    try:
+        yield
+    finally:
+        _memo.reset(token)
+
+
 def _(message: str) -> str:
-    return _translate(message)
+    memo = _memo.get()
+    if memo is None:
+        return _translate(message)
+    if message not in memo:
+        memo[message] = _translate(message)
+    return memo[message]
 
 
 def ngettext(singular: str, plural: str, count: int) -> str:
-    return _translate_plural(singular, plural, count)
+    memo = _memo.get()
+    if memo is None:
+        return _translate_plural(singular, plural, count)
+    key = (singular, plural, count)
+    if key not in memo:
+        memo[key] = _translate_plural(singular, plural, count)
+    return memo[key]
 
 
 def _sessions(count: int) -> str:
@@ -288,6 +321,8 @@ def planned_days(
     else:
         # Round half up in integers; Python's round() would round half to even.
         spread = tuple((2 * i * length + planned) // (2 * planned) for i in range(planned))
+    if not preferred_weekdays:
+        return tuple(week_start + offset * DAY for offset in spread)  # ascending, no repeats
     window = [week_start + offset * DAY for offset in range(length)]
     preferred = set(preferred_weekdays)
     chosen = [day for day in window if day.weekday() in preferred][:planned]
@@ -323,8 +358,10 @@ def evaluate(scheme: Scheme, history: History, today: date) -> Progress:
         if overrides.setdefault(day, code) != code:
             raise ValueError(f"Conflicting overrides on {day}: pass only the last one of a day.")
     overrides = {day: code for day, code in overrides.items() if known(day)}
-    sessions = Counter(day for day in history.sessions if known(day))
-    checkins = {(day, Answer(answer)) for day, answer in history.checkins if known(day)}
+    # Sorted by day, so each week finds its sessions, check-ins and events by bisection.
+    session_days = sorted(day for day in history.sessions if known(day))  # a day per session
+    checkins = sorted({(day, Answer(answer)) for day, answer in history.checkins if known(day)})
+    checkin_days = [day for day, _ in checkins]
     painful = {day for day, answer in checkins if answer is Answer.PAINFUL}
     events = sorted(painful | overrides.keys())
 
@@ -356,14 +393,18 @@ def evaluate(scheme: Scheme, history: History, today: date) -> Progress:
             move(ChangeKind.OVERRIDE, to, None, _override_reason(stages[to], stages[wanted]))
 
         stage = stages[level]
-        cut = next((day for day in events if week_start < day <= week_start + 6 * DAY), None)
+        after = bisect_right(events, week_start)
+        cut = (
+            events[after] if after < len(events) and events[after] <= week_start + 6 * DAY else None
+        )
         end = cut - DAY if cut else week_start + 6 * DAY
         length = (end - week_start).days + 1
         # A cut week plans no more sessions than it has days: nobody should be told they missed
         # sessions that did not fit, and the count then matches the days we remind on.
         planned = min(stage.planned_sessions, length)
-        completed = sum(n for day, n in sessions.items() if week_start <= day <= end)
-        answers = {answer for day, answer in checkins if week_start <= day <= end}
+        completed = bisect_right(session_days, end) - bisect_left(session_days, week_start)
+        first, last = bisect_left(checkin_days, week_start), bisect_right(checkin_days, end)
+        answers = {answer for _, answer in checkins[first:last]}
         worst = next((a for a in (Answer.PAINFUL, Answer.VERY_SORE) if a in answers), None)
         in_progress = today <= end
         # A cut week is never tolerated: it was interrupted before it could be judged fairly.

@@ -3,7 +3,13 @@ import datetime
 import pytest
 
 from patients.models import Answer, ChangeKind, CheckIn, Session, SessionStatus, StageChange
-from patients.progress import assignment_progress, stage_changes_record, stage_override
+from patients.progress import (
+    assignment_progress,
+    scheme_of,
+    schemes_of,
+    stage_changes_record,
+    stage_override,
+)
 from tests.factories import AssignmentFactory
 
 pytestmark = pytest.mark.django_db
@@ -91,3 +97,12 @@ def test_progress_needs_a_constant_number_of_queries(carol, django_assert_max_nu
         completed_session(assignment, MONDAY + datetime.timedelta(days=7 * week), Answer.FINE)
     with django_assert_max_num_queries(5):
         assignment_progress(assignment, MONDAY + datetime.timedelta(days=60))
+
+
+def test_schemes_of_reads_many_schemes_in_one_query_as_scheme_of_reads_one(
+    carol, django_assert_num_queries
+):
+    assignment = AssignmentFactory(patient=carol, start_date=MONDAY)
+    with django_assert_num_queries(1):
+        schemes = schemes_of([assignment.scheme_id, assignment.scheme_id])
+    assert schemes == {assignment.scheme_id: scheme_of(assignment)}

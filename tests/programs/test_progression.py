@@ -598,3 +598,34 @@ def test_the_reasons_go_through_the_installed_translation():
         progression.translations_use(*installed)
     reason = progress.current_week.reason
     assert reason.startswith("«") and "«3 sessions»" in reason
+
+
+def test_inside_translations_memoized_each_sentence_is_translated_once_for_the_same_result():
+    from programs import progression
+
+    asked = []
+
+    def gettext(message):
+        asked.append(message)
+        return f"«{message}»"
+
+    def ngettext(one, many, count):
+        asked.append((one, many, count))
+        return f"«{one if count == 1 else many}»"
+
+    history = make_history(sessions=[day(0), day(3), day(8)], checkins=[(day(9), SORE)])
+    installed = (progression._translate, progression._translate_plural)
+    try:
+        progression.translations_use(gettext, ngettext)
+        plain = evaluate(SEED_SCHEME, history, day(30))
+        asked_plain, asked[:] = list(asked), []
+        with progression.translations_memoized():
+            memoized = [evaluate(SEED_SCHEME, history, day(30)) for _ in range(3)]
+        asked_memoized, asked[:] = list(asked), []
+        after = evaluate(SEED_SCHEME, history, day(30))
+    finally:
+        progression.translations_use(*installed)
+    assert memoized == [plain] * 3 and after == plain
+    assert len(asked_plain) > len(set(asked_plain))  # the same sentences come back
+    assert sorted(asked_memoized, key=repr) == sorted(set(asked_plain), key=repr)
+    assert asked == asked_plain  # after the block, every sentence is translated again

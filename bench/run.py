@@ -454,7 +454,7 @@ def report_target_measure(base: str, patients: int, weeks: int, fresh: bool) -> 
 
 
 def dispatch_measure(url: str, assignments: int) -> dict:
-    log(f"bench_dispatch --assignments {assignments:,} --claim")
+    log(f"bench_dispatch --assignments {assignments:,} --claim --celery")
     output = run(
         [
             python(),
@@ -463,6 +463,7 @@ def dispatch_measure(url: str, assignments: int) -> dict:
             "--assignments",
             str(assignments),
             "--claim",
+            "--celery",
             "--json",
         ],
         env=server_env(url),
@@ -585,8 +586,10 @@ def targets(results: dict) -> list[tuple[str, str, str]]:
         (
             f"dispatch pass for {largest['assignments']:,} assignments < 30 s",
             f"{largest['dispatch_seconds']} s due list + {largest.get('claim_seconds', '–')} s "
-            f"claims = {total:.1f} s",
-            _met(total < 30),
+            f"claims = {total:.1f} s in one process; as production runs it, on a Celery "
+            f"worker with {largest.get('celery_processes', '–')} processes: "
+            f"{largest.get('celery_pass_seconds', '–')} s",
+            _dispatch_verdict(total, largest.get("celery_pass_seconds")),
         )
     )
     for label, report in _report_targets(results):
@@ -600,6 +603,15 @@ def targets(results: dict) -> list[tuple[str, str, str]]:
             )
         )
     return rows
+
+
+def _dispatch_verdict(one_process: float, celery: float | None) -> str:
+    """Met only if the pass is under 30 s both in one process and as production runs it."""
+    if celery is None or (one_process < 30) == (celery < 30):
+        return _met(one_process < 30)
+    if one_process < 30:
+        return "met in one process; as production runs it (with the send tasks): **not met**"
+    return "**not met** in one process; met as production runs it"
 
 
 def _report_targets(results: dict) -> list[tuple[str, dict]]:
@@ -773,18 +785,24 @@ def render_markdown(results: dict) -> str:
         "The due list is the set-based part of the pass; the claim batches run the "
         "progression rule per candidate and insert the reminders, in one process.",
         "",
-        "In production the pass enqueues the claim batches (200 candidates each) as Celery "
-        "tasks, so workers share that part; the whole pass here is one process doing all.",
+        "In production the pass enqueues the claim batches (1,000 candidates each) as Celery "
+        "tasks, so workers share that part; the whole pass here is one process doing all. "
+        "`--celery` runs the same pass as production does: beat's dispatch task and the claim "
+        "batches on `celery -A clinic worker` (prefork, one process per CPU) with its own "
+        "Redis, timed until the last claim task is done (its batch committed and its send "
+        "tasks, one per claimed reminder, enqueued).",
         "",
-        "| active assignments | due list | queries | claim batches | queries | whole pass |",
-        "|---|---|---|---|---|---|",
+        "| active assignments | due list | queries | claim batches | queries | whole pass "
+        "| on a Celery worker |",
+        "|---|---|---|---|---|---|---|",
     ]
     for d in results["dispatch"]:
         whole = pass_seconds(d)
         lines.append(
             f"| {d['assignments']:,} | {d['dispatch_seconds']} s | {d['dispatch_queries']} "
             f"| {d.get('claim_seconds', '–')} s | {d.get('claim_queries', '–')} "
-            f"| {whole:.1f} s |"
+            f"| {whole:.1f} s | {d.get('celery_pass_seconds', '–')} s "
+            f"({d.get('celery_processes', '–')} processes) |"
         )
     if len(sets) > 1:
         small, big = sets[0], sets[-1]

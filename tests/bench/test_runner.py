@@ -112,6 +112,8 @@ RESULTS = {
             "dispatch_queries": 4,
             "claim_seconds": 20.0,
             "claim_queries": 4500,
+            "celery_pass_seconds": 35.8,
+            "celery_processes": 2,
         },
     ],
 }
@@ -164,7 +166,7 @@ def test_the_report_has_every_section_with_the_figures():
     assert "| 2 × Example CPU |" in markdown
     assert "gunicorn 23.0.0 with `gunicorn.conf.py` (3 sync workers)" in markdown
     assert "| patient today page `/` | 10 | 12 / 100 | 60 | 12 / 180 | 60 |" in markdown
-    assert "| 100,000 | 1.7 s | 4 | 20.0 s | 4500 | 21.7 s |" in markdown
+    assert "| 100,000 | 1.7 s | 4 | 20.0 s | 4500 | 21.7 s | 35.8 s (2 processes) |" in markdown
 
 
 def test_the_targets_say_which_are_met():
@@ -175,7 +177,9 @@ def test_the_targets_say_which_are_met():
     assert rows[f"{today}: p50 within 3× the signed-in floor at 10 clients"] == "met"
     assert rows["CSV export ≥ 30,000 rows/s"] == "met"
     assert rows["CSV export within 3× of COPY"] == "met"
-    assert rows["dispatch pass for 100,000 assignments < 30 s"] == "met"
+    assert rows["dispatch pass for 100,000 assignments < 30 s"] == (
+        "met in one process; as production runs it (with the send tasks): **not met**"
+    )
     assert rows["clinic report, one clinic of 2,000 patients × 12 weeks < 500 ms"] == "met"
     largest = (
         "clinic report, largest clinic of the 10,000-patient set (1,858 patients, last 12 of "

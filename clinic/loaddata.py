@@ -33,7 +33,7 @@ from patients.models import (
     SessionStatus,
     StageChange,
 )
-from patients.progress import scheme_of
+from patients.progress import scheme_of, stage_change_fields
 from programs import progression
 from programs.models import Category, Exercise, Program, ProgramItem, ProgressionScheme
 
@@ -484,14 +484,7 @@ def _batch_insert(
             changes.append(
                 {
                     "id": 0,
-                    "assignment_id": assignment_id,
-                    "effective_on": change.on,
-                    "evaluated_week_start": change.evaluated_week_start,
-                    "from_stage": change.from_stage,
-                    "to_stage": change.to_stage,
-                    "kind": change.kind.value,
-                    "reason": change.reason,
-                    "alert_therapist": change.alert_therapist,
+                    **stage_change_fields(assignment_id, change),
                     "acknowledged_at": acknowledged,
                 }
             )

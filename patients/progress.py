@@ -211,7 +211,7 @@ def stage_changes_record_many(progresses: dict[int, progression.Progress]) -> No
         .values_list("assignment_id", "effective_on", "kind", "to_stage")
     )
     new = [
-        _stage_change_fields(assignment_id, change)
+        stage_change_fields(assignment_id, change)
         for assignment_id, progress in progresses.items()
         for change in progress.changes
         if change.kind != progression.ChangeKind.OVERRIDE
@@ -221,10 +221,11 @@ def stage_changes_record_many(progresses: dict[int, progression.Progress]) -> No
 
 
 def _stage_change_row(assignment_id: int, change: progression.StageChange) -> StageChange:
-    return StageChange(**_stage_change_fields(assignment_id, change))
+    return StageChange(**stage_change_fields(assignment_id, change))
 
 
-def _stage_change_fields(assignment_id: int, change: progression.StageChange) -> dict:
+def stage_change_fields(assignment_id: int, change: progression.StageChange) -> dict:
+    """The stored fields of a change the rule decided, by attribute name."""
     return {
         "assignment_id": assignment_id,
         "effective_on": change.on,

@@ -16,6 +16,7 @@ from django.db import connection, connections
 from django.utils import timezone
 
 from clinic.celery import app
+from patients import tasks
 from patients.models import Reminder, ReminderStatus
 
 from .realparts import PATIENTS, all_sent, assert_each_patient_got_exactly_one, beat_pass, wait_for
@@ -111,10 +112,12 @@ def quiet_for(*, seconds: float):
 
 
 def test_redis_restarted_during_a_pass_loses_no_reminder(
-    worker, broker, smtp, due_patients, settings
+    worker, broker, smtp, due_patients, settings, monkeypatch
 ):
-    # The SMTP server holds the first message, so the other send tasks stay queued in Redis
-    # when it restarts; without persistence they are gone, and only the database remembers.
+    # One reminder per send task, and the SMTP server holds the first message, so the other
+    # send tasks stay queued in Redis when it restarts; without persistence they are gone,
+    # and only the database remembers.
+    monkeypatch.setattr(tasks, "SEND_BATCH", 1)
     smtp.hold = threading.Event()
     beat_pass()
     smtp.holding.wait(20)

@@ -790,7 +790,7 @@ def render_markdown(results: dict) -> str:
         "`--celery` runs the same pass as production does: beat's dispatch task and the claim "
         "batches on `celery -A clinic worker` (prefork, one process per CPU) with its own "
         "Redis, timed until the last claim task is done (its batch committed and its send "
-        "tasks, one per claimed reminder, enqueued).",
+        "tasks, one per 50 claimed reminders, enqueued).",
         "",
         "| active assignments | due list | queries | claim batches | queries | whole pass "
         "| on a Celery worker |",

@@ -61,6 +61,25 @@ def test_a_beat_pass_gets_every_due_reminder_delivered_once_by_a_real_worker(
     assert beat_pass()["candidates"] == 0
 
 
+def test_a_send_task_carries_a_batch_of_reminders(worker, smtp, due_patients, monkeypatch):
+    monkeypatch.setattr(tasks, "SEND_BATCH", 5)
+    ran = []
+
+    def count(sender=None, **kwargs):
+        ran.append(sender.name)
+
+    task_postrun.connect(count)
+    try:
+        beat_pass()
+        wait_for(all_sent, what="all reminders sent")
+    finally:
+        task_postrun.disconnect(count)
+    # 12 reminders in tasks of 5: three send tasks, none for a single reminder.
+    assert ran.count("patients.tasks.reminders_send") == 3
+    assert "patients.tasks.reminder_send" not in ran
+    assert_each_patient_got_exactly_one(smtp, due_patients)
+
+
 def test_two_beats_dispatching_at_the_same_instant_send_each_reminder_once(
     worker, smtp, due_patients
 ):

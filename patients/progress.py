@@ -45,19 +45,16 @@ def local_today(assignment: Assignment, now: datetime.datetime | None = None) ->
     return now.astimezone(zoneinfo.ZoneInfo(assignment.timezone)).date()
 
 
+# The stage fields the pure rule reads, named alike on SchemeStage.
+STAGE_FIELDS = tuple(field.name for field in dataclasses.fields(progression.StageSpec))
+
+
 def scheme_of(assignment: Assignment) -> progression.Scheme:
     """Return the assignment's progression scheme as the pure rule's data."""
     stages = assignment.scheme.stages.all()  # prefetch "scheme__stages" to share one query
     return progression.Scheme(
         tuple(
-            progression.StageSpec(
-                code=stage.code,
-                name=stage.name,
-                planned_sessions=stage.planned_sessions,
-                max_sessions=stage.max_sessions,
-                requires_advanced=stage.requires_advanced,
-                weeks_to_promote=stage.weeks_to_promote,
-            )
+            progression.StageSpec(**{name: getattr(stage, name) for name in STAGE_FIELDS})
             for stage in sorted(stages, key=lambda stage: stage.order)
         )
     )
@@ -65,14 +62,15 @@ def scheme_of(assignment: Assignment) -> progression.Scheme:
 
 def schemes_of(scheme_ids: Iterable[int]) -> dict[int, progression.Scheme]:
     """Return the progression schemes with these ids as the pure rule's data, in one query."""
-    fields = [field.name for field in dataclasses.fields(progression.StageSpec)]
     stages: dict[int, list[progression.StageSpec]] = defaultdict(list)
     for scheme_id, *values in (
         SchemeStage.objects.filter(scheme_id__in=set(scheme_ids))
         .order_by("scheme_id", "order")
-        .values_list("scheme_id", *fields)
+        .values_list("scheme_id", *STAGE_FIELDS)
     ):
-        stages[scheme_id].append(progression.StageSpec(**dict(zip(fields, values, strict=True))))
+        stages[scheme_id].append(
+            progression.StageSpec(**dict(zip(STAGE_FIELDS, values, strict=True)))
+        )
     return {scheme_id: progression.Scheme(tuple(specs)) for scheme_id, specs in stages.items()}
 
 

@@ -17,6 +17,7 @@ from collections.abc import Iterable
 
 from django.core.cache import caches
 from django.db import IntegrityError, transaction
+from django.db.models import Prefetch
 from django.utils import timezone, translation
 
 from clinic.bulk import rows_insert_new
@@ -49,9 +50,18 @@ def local_today(assignment: Assignment, now: datetime.datetime | None = None) ->
 STAGE_FIELDS = tuple(field.name for field in dataclasses.fields(progression.StageSpec))
 
 
+def stages_prefetch() -> Prefetch:
+    """Prefetch the stages of assignments' schemes for ``scheme_of``, in one query.
+
+    Ordered by the stage order alone: the model's default ordering would join the schemes
+    to sort by their names, which ``scheme_of`` does not need.
+    """
+    return Prefetch("scheme__stages", queryset=SchemeStage.objects.order_by("order"))
+
+
 def scheme_of(assignment: Assignment) -> progression.Scheme:
     """Return the assignment's progression scheme as the pure rule's data."""
-    stages = assignment.scheme.stages.all()  # prefetch "scheme__stages" to share one query
+    stages = assignment.scheme.stages.all()  # prefetch with stages_prefetch() to share one query
     return progression.Scheme(
         tuple(
             progression.StageSpec(**{name: getattr(stage, name) for name in STAGE_FIELDS})
@@ -314,7 +324,7 @@ def program_weeks_refresh(assignment_ids: Iterable[int] | None = None) -> int:
         batch = list(
             Assignment.objects.filter(pk__in=ids[first : first + REFRESH_BATCH_SIZE])
             .select_related("scheme")
-            .prefetch_related("scheme__stages")
+            .prefetch_related(stages_prefetch())
         )
         histories = histories_of(batch)
         progresses = {}

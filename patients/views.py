@@ -34,7 +34,7 @@ from .models import (
     Session,
     SessionStatus,
 )
-from .progress import assignment_progress, local_today
+from .progress import assignment_progress, local_today, stages_prefetch
 
 # Completed sessions older than this no longer ask for a check-in on the today page.
 CHECKIN_OPEN_DAYS = 3
@@ -55,7 +55,7 @@ def _active_assignments(user):
         Assignment.objects.visible_to(user)
         .filter(status=AssignmentStatus.ACTIVE)
         .select_related("scheme")
-        .prefetch_related("scheme__stages")
+        .prefetch_related(stages_prefetch())
     )
 
 
@@ -137,6 +137,11 @@ def _items(request, session):
     )
 
 
+def _logs(session):
+    """The session's logs by item (unordered: the items give the order)."""
+    return {log.item_id: log for log in session.logs.order_by()}
+
+
 def _entries(items, logs):
     return [{"item": item, "log": logs.get(item.pk)} for item in items]
 
@@ -146,7 +151,7 @@ def session_player(request, session_id):
     """One exercise at a time: the first one without a log, or the one asked for."""
     session = _own_session(request, session_id)
     items = _items(request, session)
-    logs = {log.item_id: log for log in session.logs.all()}
+    logs = _logs(session)
     if session.is_completed:
         return render(
             request,
@@ -230,7 +235,7 @@ def exercise_log(request, session_id, item_id):
             form.add_error(None, error)
         else:
             return redirect("patients:session", session.pk)
-    logs = {log.item_id: log for log in session.logs.all()}
+    logs = _logs(session)
     return _render_exercise(request, session, items, logs, item, form=form, status=400)
 
 
@@ -253,7 +258,7 @@ def session_finish(request, session_id):
             messages.success(request, _("Well done: your session is saved."))
             return redirect("patients:session", session.pk)
     items = _items(request, session)
-    logs = {log.item_id: log for log in session.logs.all()}
+    logs = _logs(session)
     return render(
         request,
         "patients/session_finish.html",

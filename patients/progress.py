@@ -131,35 +131,38 @@ def assignment_progress(
 
     The result is cached under a key made of every input of the rule: the assignment's
     history version (a new one with each session, check-in and override, see
-    ``history_changed``), its start date, advanced flag and preferred days, the scheme's
-    stages, the day and the language of the reasons. A changed input is a new key, so an
-    entry is never stale; the patient's pages read the history once per change, not on
-    every request. The version is the instance's: an instance loaded before a change made
-    through another one answers as of its loading, like its other fields (each request
-    loads its own).
+    ``history_changed``), its start date, advanced flag and preferred days, its scheme and
+    the version of the scheme's stages (a new one with each stage saved or deleted, see
+    ``programs.signals``), the day and the language of the reasons. A changed input is a
+    new key, so an entry is never stale; the patient's pages read the history and the
+    stages once per change, not on every request. The versions are the instances': an
+    instance loaded before a change made through another one answers as of its loading,
+    like its other fields (each request loads its own). Load the scheme with the
+    assignment (``select_related("scheme")``); its stages are read only when the cache
+    misses.
     """
     today = today or local_today(assignment)
     if today < assignment.start_date:
         # Not started yet: show the first week as it will be.
         today = assignment.start_date
-    scheme = scheme_of(assignment)
     cache = caches[PROGRESS_CACHE]
-    key = _progress_key(assignment, scheme, today)
+    key = _progress_key(assignment, today)
     progress = cache.get(key)
     if progress is None:
-        progress = progression.evaluate(scheme, history_of(assignment), today)
+        progress = progression.evaluate(scheme_of(assignment), history_of(assignment), today)
         cache.set(key, progress)
     return progress
 
 
-def _progress_key(assignment: Assignment, scheme: progression.Scheme, today: datetime.date) -> str:
+def _progress_key(assignment: Assignment, today: datetime.date) -> str:
     inputs = (
         assignment.pk,
         str(assignment.history_version),
         assignment.start_date,
         assignment.advanced,
         tuple(assignment.preferred_weekdays or ()),
-        scheme,
+        assignment.scheme_id,
+        str(assignment.scheme.stages_version),
         today,
         translation.get_language(),
     )

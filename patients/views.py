@@ -51,11 +51,11 @@ class PatientLoginView(auth_views.LoginView):
 
 
 def _active_assignments(user):
+    # The scheme is part of the progress cache's key (its stages are read on a miss only).
     return (
         Assignment.objects.visible_to(user)
         .filter(status=AssignmentStatus.ACTIVE)
         .select_related("scheme")
-        .prefetch_related(stages_prefetch())
     )
 
 
@@ -326,7 +326,8 @@ def session_log_past(request):
 @patient_required
 def history(request):
     """Weeks done and planned, the streak, the pain trend and the stage changes."""
-    assignments = list(_active_assignments(request.user))
+    # The stages name the changes.
+    assignments = list(_active_assignments(request.user).prefetch_related(stages_prefetch()))
     pain_rows = (
         Session.objects.visible_to(request.user)
         .filter(assignment__in=assignments, status=SessionStatus.COMPLETED)

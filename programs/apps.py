@@ -8,7 +8,7 @@ class ProgramsConfig(AppConfig):
     def ready(self):
         from django.utils.translation import gettext, ngettext
 
-        from . import progression
+        from . import progression, signals  # noqa: F401 (connects the receivers)
 
         # The progression rule's reasons, in the language of the request or email.
         progression.translations_use(gettext, ngettext)

@@ -1,3 +1,5 @@
+import uuid
+
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -56,6 +58,9 @@ class ProgressionScheme(models.Model):
     name = models.CharField(_("name"), max_length=200)
     description = models.TextField(_("description"), blank=True)
     is_default = models.BooleanField(_("default scheme"), default=False)
+    # Renewed whenever one of its stages is saved or deleted (programs.signals), so that
+    # progress cached for the old stages is not read: see patients.progress.
+    stages_version = models.UUIDField(default=uuid.uuid4, editable=False)
 
     objects = ScopedQuerySet.as_manager()
     tenancy = Tenancy(clinic="clinic", shared_when_clinic_is_null=True)

@@ -25,7 +25,7 @@ from patients.player import (
     session_log_past,
     session_start,
 )
-from patients.progress import assignment_progress, local_today, stages_prefetch
+from patients.progress import assignment_progress, local_today
 from patients.services import assignment_create
 from programs.models import Dosage, Program
 
@@ -249,7 +249,8 @@ class AssignmentViewSet(ScopedModelViewSet):
     def get_queryset(self):
         queryset = super().get_queryset()
         if self.action == "retrieve":
-            queryset = queryset.prefetch_related(stages_prefetch())
+            # The progress cache's key reads the scheme; its stages are read on a miss only.
+            queryset = queryset.select_related("scheme")
         return queryset
 
     def get_serializer_class(self):
@@ -275,7 +276,7 @@ class AssignmentViewSet(ScopedModelViewSet):
             preferred_weekdays=data.get("preferred_weekdays", ()),
         )
         self.audit(AuditAction.ADD, assignment)
-        assignment = self.get_queryset().prefetch_related(stages_prefetch()).get(pk=assignment.pk)
+        assignment = self.get_queryset().select_related("scheme").get(pk=assignment.pk)
         return Response(
             AssignmentDetailSerializer(assignment, context=self.get_serializer_context()).data,
             status=status.HTTP_201_CREATED,

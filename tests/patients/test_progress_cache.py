@@ -29,21 +29,18 @@ def assignment(carol):
 
 def progress_now(assignment, today=WEDNESDAY):
     """The progress as a page sees it: the assignment freshly loaded, as each request does."""
-    fresh = (
-        Assignment.objects.select_related("scheme")
-        .prefetch_related("scheme__stages")
-        .get(pk=assignment.pk)
-    )
+    fresh = Assignment.objects.select_related("scheme").get(pk=assignment.pk)
     return assignment_progress(fresh, today)
 
 
-def test_a_second_evaluation_reads_no_history(assignment):
+def test_a_second_evaluation_reads_no_history_and_no_stages(assignment):
     progress_now(assignment)
     with CaptureQueriesContext(connection) as queries:
         again = progress_now(assignment)
     tables = " ".join(query["sql"] for query in queries.captured_queries)
     assert "patients_session" not in tables
     assert "patients_checkin" not in tables
+    assert "programs_schemestage" not in tables
     assert again.current_week.completed == 0
 
 
@@ -56,8 +53,9 @@ def test_the_warm_today_page_reads_no_history(client, carol, assignment):
     assert "This week: 0 of 2 sessions done." in page
     history = [q["sql"] for q in queries.captured_queries if "patients_checkin" in q["sql"]]
     # The only session query left is the one for today's and recent sessions (with their
-    # check-ins); the history for the rule comes from the cache.
+    # check-ins); the history and the stages for the rule come from the cache.
     assert len(history) == 1
+    assert not [q for q in queries.captured_queries if "programs_schemestage" in q["sql"]]
 
 
 def test_a_logged_session_shows_at_once(assignment):
@@ -102,6 +100,26 @@ def test_an_edited_scheme_shows_at_once(assignment):
     stage.planned_sessions = stage.max_sessions = 3
     stage.save()
     assert progress_now(assignment).current_week.planned == 3
+
+
+def test_a_deleted_stage_shows_at_once(assignment):
+    assert progress_now(assignment).current_stage.code == "start"
+    SchemeStage.objects.get(scheme=assignment.scheme, code="start").delete()
+    assert progress_now(assignment).current_stage.code == "build"
+
+
+def test_saving_or_deleting_a_stage_renews_the_schemes_stages_version(assignment):
+    scheme = assignment.scheme
+    versions = [scheme.stages_version]
+    stage = SchemeStage.objects.get(scheme=scheme, code="build")
+    stage.name = "Build up"
+    stage.save()
+    scheme.refresh_from_db()
+    versions.append(scheme.stages_version)
+    stage.delete()
+    scheme.refresh_from_db()
+    versions.append(scheme.stages_version)
+    assert len(set(versions)) == 3
 
 
 def test_each_day_is_evaluated_for_itself(assignment):

@@ -39,6 +39,20 @@ def load(p50, p95, rps):
     return {str(clients): dict(figures, non_2xx=0) for clients in (1, 10, 50)}
 
 
+def rounds(floor_p50s, today_p50s, today_p95):
+    """Five interleaved rounds at 10 clients: the floor's, today's and the player's figures."""
+
+    def page(p50s, p95):
+        figures = [{"p50": p50, "p95": p95, "rps": 100.0} for p50 in p50s]
+        return {"rounds": figures, "p50": sorted(p50s)[2], "p95": p95, "rps": 100.0}
+
+    return {
+        "floor_signed_in": page(floor_p50s, 9),
+        "today": page(today_p50s, today_p95),
+        "player": page([10] * 5, 90),
+    }
+
+
 def dataset(patients, today_p95):
     exports = [
         {"mode": mode, "rows": rows, "count": 1000, "rows_per_second": rps, "extra_memory_mib": 4}
@@ -63,6 +77,8 @@ def dataset(patients, today_p95):
             "player": load(10, 90, 70.0),
             "patients": load(60, 200, 15.0),
         },
+        # Today's third round falls in a slow moment: 40 ms against the floor's 5 ms.
+        "rounds": rounds([5, 5, 5, 6, 4], [12, 13, 40, 11, 12], today_p95),
         "reports": {
             "report_sql_clinic": {"patients": 1858, "median_ms": 1043, "min_ms": 990},
             "report_sql_all": {"patients": 9289, "median_ms": 3000, "min_ms": 2900},
@@ -167,14 +183,22 @@ def test_the_report_has_every_section_with_the_figures():
     assert "gunicorn 23.0.0 with `gunicorn.conf.py` (3 sync workers)" in markdown
     assert "| patient today page `/` | 10 | 12 / 100 | 60 | 12 / 180 | 60 |" in markdown
     assert "| 100,000 | 1.7 s | 4 | 20.0 s | 4500 | 21.7 s | 35.8 s (2 processes) |" in markdown
+    assert "### The patient pages against the floor, in rounds" in markdown
+    assert "| 3 | 5 / 9 | 40 / 180 | 10 / 90 | 8.0× | 2.0× |" in markdown
+    assert "| median | 5 / 9 | 12 / 180 | 10 / 90 | 2.4× | 2.0× |" in markdown
 
 
 def test_the_targets_say_which_are_met():
     rows = {target: verdict for target, _, verdict in runner().targets(RESULTS)}
     today = "patient today page `/`"
     assert rows[f"{today}: p95 < 150 ms at 10 clients (10,000 patients)"] == "**not met**"
-    # 12 ms against the signed-in floor's 5 ms (the anonymous one answers in 2 ms).
+    # The medians of the rounds: 12 ms against the signed-in floor's 5 ms (the anonymous one
+    # answers in 2 ms), though one round alone was 8×.
     assert rows[f"{today}: p50 within 3× the signed-in floor at 10 clients"] == "met"
+    measured = {target: figure for target, figure, _ in runner().targets(RESULTS)}
+    assert measured[f"{today}: p50 within 3× the signed-in floor at 10 clients"] == (
+        "12 ms vs 5 ms = 2.4× (medians of 5 rounds; per round 1.8–8.0×)"
+    )
     assert rows["CSV export ≥ 30,000 rows/s"] == "met"
     assert rows["CSV export within 3× of COPY"] == "met"
     assert rows["dispatch pass for 100,000 assignments < 30 s"] == (

@@ -1,9 +1,15 @@
+import json
 import os
 import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 import yaml
+from django.db import connection
+
+from clinic.models import Clinic
+from tests.factories import ClinicFactory
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -69,3 +75,45 @@ def test_the_compose_file_describes_the_production_stack():
         assert "healthcheck" in services[name], name
     assert "gunicorn" in " ".join(services["web"]["command"])
     assert set(compose["volumes"]) >= {"pgdata"}
+
+
+def database_options(**env) -> dict:
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import django, json; django.setup(); from django.conf import settings; "
+            "print(json.dumps(settings.DATABASES['default']['OPTIONS']))",
+        ],
+        cwd=ROOT,
+        env={"PATH": os.environ["PATH"], "DJANGO_SETTINGS_MODULE": "clinic.settings", **env},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+def test_postgresql_binds_on_the_server_and_prepares_repeated_queries():
+    options = database_options(DATABASE_URL="postgres://flexion@db:5432/flexion")
+    assert options["server_side_binding"] is True
+    assert options["prepare_threshold"] == 5
+    behind_pgbouncer = database_options(
+        DATABASE_URL="postgres://flexion@db:5432/flexion", DB_PREPARED_STATEMENTS="false"
+    )
+    assert behind_pgbouncer["server_side_binding"] is True
+    assert "prepare_threshold" not in behind_pgbouncer
+    # SQLite (make run) has neither.
+    assert database_options(DATABASE_URL="sqlite:///var/x.sqlite3") == {}
+
+
+@pytest.mark.django_db
+def test_a_query_run_again_on_a_connection_is_planned_once():
+    clinic = ClinicFactory()
+    for _ in range(6):
+        assert Clinic.objects.filter(pk=clinic.pk).get() == clinic
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement FROM pg_prepared_statements")
+        prepared = [row[0] for row in cursor.fetchall()]
+    assert any('FROM "clinic_clinic"' in statement for statement in prepared), prepared

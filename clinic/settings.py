@@ -145,6 +145,15 @@ CACHES = {
         "TIMEOUT": 60 * 60 * 24,
         "OPTIONS": {"MAX_ENTRIES": 5000},
     },
+    # The prescribed exercises per assignment as the session player shows them
+    # (patients.player.session_items), keyed by the assignment's items version: likewise
+    # never stale, per process.
+    "prescriptions": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "flexion-prescriptions",
+        "TIMEOUT": 60 * 60 * 24,
+        "OPTIONS": {"MAX_ENTRIES": 5000},
+    },
 }
 
 AUTH_USER_MODEL = "clinic.User"

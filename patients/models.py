@@ -124,6 +124,10 @@ class Assignment(models.Model):
     # A new value with every change to the history the progression rule reads (sessions,
     # check-ins, overrides): part of the key of the cached progress (patients.progress).
     history_version = models.UUIDField(default=uuid.uuid4, editable=False)
+    # A new value with every change to what the session player shows of the prescription
+    # (its items and their exercises): part of the key of the cached items
+    # (patients.player.session_items).
+    items_version = models.UUIDField(default=uuid.uuid4, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

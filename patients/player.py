@@ -7,7 +7,9 @@ its logs: a reload, a closed tab or a dropped connection loses nothing.
 from __future__ import annotations
 
 import datetime
+import uuid
 
+from django.core.cache import caches
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -29,6 +31,41 @@ from .progress import local_today, progress_record
 
 MAX_DAYS_BACK = 7
 MAX_EFFORT = 10
+# The cache (settings.CACHES) of prescribed exercises: see session_items.
+PRESCRIPTION_CACHE = "prescriptions"
+
+
+def session_items(user, session: Session) -> list[PrescriptionItem]:
+    """The session's prescribed exercises in order, each with its exercise.
+
+    ``session`` is one ``user`` may see (``Session.objects.visible_to``), loaded with its
+    assignment. The items are read with the same scoping and cached under the user, the
+    assignment and its items version, which is new with every item or exercise of the
+    assignment saved or deleted (``items_changed``, called by ``patients.signals``): a
+    change is a new key, so an entry is never stale, and the player reads the prescription
+    once per change, not on every exercise.
+    """
+    assignment = session.assignment
+    key = f"items:{user.pk}:{assignment.pk}:{assignment.items_version}"
+    cache = caches[PRESCRIPTION_CACHE]
+    items = cache.get(key)
+    if items is None:
+        items = list(
+            PrescriptionItem.objects.visible_to(user)
+            .filter(assignment_id=assignment.pk)
+            .select_related("exercise")
+        )
+        cache.set(key, items)
+    return items
+
+
+def items_changed(assignments) -> None:
+    """Give the assignments (a queryset) a new items version: cached items are not read again.
+
+    Random, not a counter, so that a version rolled back with its transaction is never
+    used again.
+    """
+    assignments.update(items_version=uuid.uuid4())
 
 
 def session_start(*, assignment: Assignment, today: datetime.date | None = None) -> Session:

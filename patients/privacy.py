@@ -20,7 +20,8 @@ from clinic.audit import audit_record
 from clinic.models import AuditAction
 from clinic.security import user_sessions_end
 
-from .models import Patient
+from .models import Assignment, Patient
+from .player import items_changed
 
 EXPORT_FORMAT = "flexion-patient-export/1"
 USER_FIELDS = ["email", "full_name", "is_active", "date_joined", "last_login"]
@@ -155,6 +156,8 @@ def patient_erase(*, patient: Patient, by, request=None) -> ErasureSummary:
             emptied += model._base_manager.filter(pk__in=[row.pk for row in found]).update(
                 **dict.fromkeys(fields, "")
             )
+    # The prescriptions' notes were emptied by an update, which no signal reports.
+    items_changed(Assignment.objects.filter(patient=patient))
     user = patient.user
     Patient.objects.filter(pk=patient.pk).update(
         first_name="Erased patient",

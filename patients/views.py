@@ -30,7 +30,6 @@ from .models import (
     Assignment,
     AssignmentStatus,
     LoginLinkPurpose,
-    PrescriptionItem,
     Session,
     SessionStatus,
 )
@@ -129,14 +128,6 @@ def _own_session(request, session_id):
     )
 
 
-def _items(request, session):
-    return list(
-        PrescriptionItem.objects.visible_to(request.user)
-        .filter(assignment_id=session.assignment_id)
-        .select_related("exercise")
-    )
-
-
 def _logs(session):
     """The session's logs by item (unordered: the items give the order)."""
     return {log.item_id: log for log in session.logs.order_by()}
@@ -150,7 +141,7 @@ def _entries(items, logs):
 def session_player(request, session_id):
     """One exercise at a time: the first one without a log, or the one asked for."""
     session = _own_session(request, session_id)
-    items = _items(request, session)
+    items = player.session_items(request.user, session)
     logs = _logs(session)
     if session.is_completed:
         return render(
@@ -213,7 +204,7 @@ def exercise_log(request, session_id, item_id):
     if session.is_completed:
         messages.info(request, _("This session is finished already; nothing was changed."))
         return redirect("patients:session", session.pk)
-    items = _items(request, session)
+    items = player.session_items(request.user, session)
     item = next((item for item in items if item.pk == item_id), None)
     if item is None:
         raise Http404
@@ -257,7 +248,7 @@ def session_finish(request, session_id):
         else:
             messages.success(request, _("Well done: your session is saved."))
             return redirect("patients:session", session.pk)
-    items = _items(request, session)
+    items = player.session_items(request.user, session)
     logs = _logs(session)
     return render(
         request,

@@ -1,0 +1,25 @@
+"""Keep an assignment's items version in step with its items and their exercises."""
+
+from django.db.models.signals import post_delete, post_save
+from django.dispatch import receiver
+
+from programs.models import Exercise
+
+from .models import Assignment, PrescriptionItem
+from .player import items_changed
+
+
+@receiver(post_save, sender=PrescriptionItem)
+@receiver(post_delete, sender=PrescriptionItem)
+def prescription_item_changed(sender, instance: PrescriptionItem, **kwargs) -> None:
+    items_changed(Assignment.objects.filter(pk=instance.assignment_id))
+
+
+@receiver(post_save, sender=Exercise)
+def exercise_changed(sender, instance: Exercise, created: bool, **kwargs) -> None:
+    """An exercise's name, steps or video changed: so did every prescription with it.
+
+    (A prescribed exercise cannot be deleted: its items protect it.)
+    """
+    if not created:
+        items_changed(Assignment.objects.filter(items__exercise=instance))

@@ -113,6 +113,7 @@ class PeakRss:
 
 def child(mode: str, rows: str, kind: str) -> dict:
     """Run one export in this (fresh) process; print rows, seconds and memory growth."""
+    import psycopg
     from django.db import connection
 
     from clinic.reports import adherence, exports
@@ -141,7 +142,9 @@ def child(mode: str, rows: str, kind: str) -> dict:
                 count = len(cursor.fetchall())
         else:  # copy
             with connection.cursor() as cursor:
-                query = cursor.cursor.mogrify(sql, params)
+                # COPY takes no bound parameters: they are written into the query, as the
+                # client-side binding cursor does (the app's cursors bind on the server).
+                query = psycopg.ClientCursor(connection.connection).mogrify(sql, params)
                 with cursor.cursor.copy(
                     f"COPY ({query}) TO STDOUT WITH (FORMAT csv, HEADER)"
                 ) as copy:

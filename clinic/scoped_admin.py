@@ -1,7 +1,10 @@
 """The base of every clinic-data admin: rows limited by ``visible_to``, shared rows read-only."""
 
 from django.contrib import admin
+from django.contrib.admin import helpers
 from django.core.exceptions import FieldDoesNotExist
+from django.utils.html import format_html
+from django.utils.translation import gettext as _
 
 from .audit import AuditedAdminMixin
 from .tenancy import staff_clinic_id
@@ -58,6 +61,19 @@ class StaffFilter(ScopedRelatedFilter):
 class ClinicScopedAdmin(AuditedAdminMixin, ScopedChoicesMixin, admin.ModelAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).visible_to(request.user)
+
+    def action_checkbox(self, obj):
+        """Each row's checkbox for the actions: Django's own markup, without a widget template.
+
+        A list renders one per row, and rendering them through the checkbox widget's
+        templates took about a sixth of the patient list's time.
+        """
+        return format_html(
+            '<input type="checkbox" name="{}" value="{}" class="action-select" aria-label="{}">',
+            helpers.ACTION_CHECKBOX_NAME,
+            obj.pk,
+            format_html(_("Select this object for an action - {}"), str(obj)),
+        )
 
     def is_owned_by_user_clinic(self, request, obj) -> bool:
         """Whether the user's clinic owns obj (shared library rows are read-only).

@@ -547,7 +547,20 @@ def gunicorn_workers() -> int:
 
 def commit() -> str:
     sha = run(["git", "rev-parse", "--short", "HEAD"], capture_output=True).stdout.strip()
-    dirty = run(["git", "status", "--porcelain", "--untracked-files=no"], capture_output=True)
+    # The bench's own outputs (a previous run's figures) do not change what is measured.
+    dirty = run(
+        [
+            "git",
+            "status",
+            "--porcelain",
+            "--untracked-files=no",
+            "--",
+            ".",
+            ":!BENCHMARKS.md",
+            ":!bench/results",
+        ],
+        capture_output=True,
+    )
     return sha + (" (with uncommitted changes)" if dirty.stdout.strip() else "")
 
 

@@ -22,6 +22,7 @@ from clinic.security import user_sessions_end
 
 from .models import Assignment, Patient
 from .player import items_changed
+from .reevaluation import assignment_reevaluate
 
 EXPORT_FORMAT = "flexion-patient-export/1"
 USER_FIELDS = ["email", "full_name", "is_active", "date_joined", "last_login"]
@@ -158,6 +159,8 @@ def patient_erase(*, patient: Patient, by, request=None) -> ErasureSummary:
             )
     # The prescriptions' notes were emptied by an update, which no signal reports.
     items_changed(Assignment.objects.filter(patient=patient))
+    for assignment in Assignment.objects.filter(patient=patient):
+        assignment_reevaluate(assignment=assignment)  # no cached progress outlives the erasure
     user = patient.user
     Patient.objects.filter(pk=patient.pk).update(
         first_name="Erased patient",

@@ -215,8 +215,10 @@ def test_a_cut_week_plans_only_its_share_of_the_week_and_keeps_its_reminded_days
     assert (cut.planned, cut.completed, cut.counted, cut.planned_days) == (0, 1, 0, (day(0),))
     # Cut after five days of a 3-a-week Build week: reminded on days 1, 3 and 5, but
     # 3 x 5/7 rounds down to 2 asked.
-    sessions = full_weeks(1, (0, 3)) + [day(7), day(9)]
-    progress = evaluate(SEED_SCHEME, make_history(sessions, overrides=[(day(12), "start")]), day(12))
+    sessions = [*full_weeks(1, (0, 3)), day(7), day(9)]
+    progress = evaluate(
+        SEED_SCHEME, make_history(sessions, overrides=[(day(12), "start")]), day(12)
+    )
     cut = progress.weeks[1]
     assert (cut.start, cut.end, cut.stage.code) == (day(7), day(11), "build")
     assert cut.planned_days == (day(7), day(9), day(11))
@@ -230,7 +232,7 @@ def test_after_a_back_off_the_restarted_week_is_judged_on_its_own_check_ins():
     # Build from week 2; on Wednesday of week 2 a sketchy/painful answer backs off to Start.
     # The restarted week (Wed-Tue) has both sessions and fine answers: Build again after it,
     # not a week later.
-    sessions = full_weeks(1, (0, 3)) + [day(7), day(8)] + [day(9), day(12)]
+    sessions = [*full_weeks(1, (0, 3)), day(7), day(8), day(9), day(12)]
     checkins = [(day(1), FINE), (day(4), FINE), (day(9), PAINFUL), (day(10), FINE)]
     progress = evaluate(SEED_SCHEME, make_history(sessions, checkins), day(16))
     restarted = progress.weeks[2]
@@ -499,8 +501,10 @@ def test_no_promotion_follows_a_week_with_a_very_sore_or_painful_check_in(scenar
             assert evaluated.completed >= evaluated.stage.planned_sessions
             # A painful answer on the week's first day was acted on when the week began.
             assert not any(
-                evaluated.start <= d <= evaluated.end and answer is VERY_SORE
-                or evaluated.start < d <= evaluated.end and answer is PAINFUL
+                evaluated.start <= d <= evaluated.end
+                and answer is VERY_SORE
+                or evaluated.start < d <= evaluated.end
+                and answer is PAINFUL
                 for d, answer in history.checkins
             )
 

@@ -501,10 +501,8 @@ def test_no_promotion_follows_a_week_with_a_very_sore_or_painful_check_in(scenar
             assert evaluated.completed >= evaluated.stage.planned_sessions
             # A painful answer on the week's first day was acted on when the week began.
             assert not any(
-                evaluated.start <= d <= evaluated.end
-                and answer is VERY_SORE
-                or evaluated.start < d <= evaluated.end
-                and answer is PAINFUL
+                (evaluated.start <= d <= evaluated.end and answer is VERY_SORE)
+                or (evaluated.start < d <= evaluated.end and answer is PAINFUL)
                 for d, answer in history.checkins
             )
 

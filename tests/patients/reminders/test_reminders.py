@@ -17,7 +17,6 @@ from patients.links import session_id_from_checkin_token
 from patients.models import (
     Answer,
     AssignmentStatus,
-    ChangeKind,
     CheckIn,
     Reminder,
     ReminderStatus,

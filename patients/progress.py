@@ -93,7 +93,7 @@ def histories_of(assignments: Iterable[Assignment]) -> dict[int, progression.His
     overrides: dict[int, dict[datetime.date, str]] = defaultdict(dict)
     for assignment_id, effective_on, to_stage in (
         StageChange.objects.filter(assignment_id__any_of=ids, kind=ChangeKind.OVERRIDE)
-        .order_by("effective_on", "created_at")
+        .order_by("effective_on", "created_at", "pk")
         .values_list("assignment_id", "effective_on", "to_stage")
     ):
         overrides[assignment_id][effective_on] = to_stage

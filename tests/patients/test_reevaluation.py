@@ -181,6 +181,179 @@ def test_progress_check_refuses_an_unknown_clinic():
         call_command("progress_check", "--clinic", "nowhere")
 
 
+# Each way of assigning stores the weeks at once, and refuses dates no program has.
+
+TODAY = datetime.date(2026, 12, 5)
+
+
+@pytest.fixture
+def frozen_today(time_machine):
+    time_machine.move_to(noon(TODAY))
+
+
+@pytest.fixture
+def token_of_clinic_a(alma):
+    return api_token_issue(
+        clinic=alma.staff.clinic, name="EHR", role=Role.CLINIC_ADMIN, created_by=alma
+    )
+
+
+@pytest.fixture
+def program_of_a(clinic_a):
+    program = ProgramFactory(clinic=clinic_a)
+    ProgramItemFactory(program=program)
+    return program
+
+
+def assign_data(program, start: datetime.date, **changes) -> dict:
+    data = {
+        "program": program.pk,
+        "start_date": start.isoformat(),
+        "therapist": "",
+        "reminder_time": "08:00",
+        "timezone": "Europe/London",
+    }
+    return data | changes
+
+
+@pytest.mark.usefixtures("frozen_today")
+@pytest.mark.parametrize("start", ["9999-12-31", "0001-01-01", "2025-12-03", "2027-12-07"])
+def test_a_start_date_more_than_a_year_away_is_refused_on_every_way_of_assigning(
+    client, alice, carol, program_of_a, token_of_clinic_a, start
+):
+    client.force_login(alice)
+    page = client.post(
+        reverse("admin:patients_patient_assign", args=[carol.pk]),
+        assign_data(program_of_a, datetime.date.fromisoformat(start)),
+    )
+    assert "Choose a date within a year of today" in page.context["form"].errors["start_date"][0]
+    bulk = client.post(
+        reverse("admin:programs_program_assign", args=[program_of_a.pk]),
+        assign_data(program_of_a, datetime.date.fromisoformat(start), patients=[carol.pk]),
+    )
+    assert "start_date" in bulk.context["form"].errors
+    api = APIClient()
+    api.credentials(HTTP_AUTHORIZATION=f"Bearer {token_of_clinic_a[1]}")
+    response = api.post(
+        "/api/v1/assignments/",
+        {"patient": carol.pk, "program": program_of_a.pk, "start_date": start},
+        format="json",
+    )
+    assert response.status_code == 400
+    assert "within a year of today" in response.json()["fields"]["start_date"][0]
+    assert not Assignment.objects.exists()
+    assert not ProgramWeek.objects.exists()
+
+
+@pytest.mark.usefixtures("frozen_today")
+def test_a_start_date_a_year_away_is_still_taken_and_stores_its_weeks(
+    client, alice, carol, erin, program_of_a, token_of_clinic_a
+):
+    client.force_login(alice)
+    client.post(
+        reverse("admin:patients_patient_assign", args=[carol.pk]),
+        assign_data(program_of_a, TODAY - 366 * DAY),
+    )
+    api = APIClient()
+    api.credentials(HTTP_AUTHORIZATION=f"Bearer {token_of_clinic_a[1]}")
+    response = api.post(
+        "/api/v1/assignments/",
+        {"patient": erin.pk, "program": program_of_a.pk, "start_date": "2027-12-06"},
+        format="json",
+    )
+    assert response.status_code == 201
+    assert ProgramWeek.objects.filter(assignment__patient=carol).count() == 53
+    assert ProgramWeek.objects.filter(assignment__patient=erin).count() == 1
+    assert progress_differences(Assignment.objects.values_list("pk", flat=True)) == []
+
+
+@pytest.mark.usefixtures("frozen_today")
+def test_a_start_date_moved_in_the_admin_is_bounded_but_an_old_one_may_stay(client, alice, carol):
+    assignment = AssignmentFactory(patient=carol, start_date=datetime.date(2025, 6, 2))
+    items = [item_data(item) for item in assignment.items.all()]
+    url = reverse("admin:patients_assignment_change", args=[assignment.pk])
+    client.force_login(alice)
+    kept = client.post(url, assignment_form(assignment, items, goal="Walk the dog"))
+    assert kept.status_code == 302  # a program older than a year can still be edited
+    moved = client.post(url, assignment_form(assignment, items, start_date="1999-01-04"))
+    assert "within a year of today" in str(moved.context["adminform"].form.errors["start_date"])
+    assignment.refresh_from_db()
+    assert assignment.start_date == datetime.date(2025, 6, 2)
+
+
+@pytest.mark.usefixtures("frozen_today")
+@pytest.mark.parametrize("on", ["9999-12-31", "2028-01-03"])
+def test_an_override_dated_more_than_a_year_away_is_a_field_error(client, alice, carol, on):
+    assignment = AssignmentFactory(patient=carol, start_date=TODAY)
+    client.force_login(alice)
+    page = client.post(
+        reverse("admin:patients_assignment_stage", args=[assignment.pk]),
+        {"stage": "build", "effective_on": on},
+    )
+    assert page.status_code == 200
+    assert "within a year of today" in str(page.context["form"].errors)
+    assert not StageChange.objects.exists()
+
+
+@pytest.mark.usefixtures("frozen_today")
+def test_the_therapist_chooses_the_starting_stage_recorded_as_their_override(
+    client, alice, carol, erin, program_of_a, token_of_clinic_a
+):
+    client.force_login(alice)
+    client.post(
+        reverse("admin:patients_patient_assign", args=[carol.pk]),
+        assign_data(program_of_a, TODAY, starting_stage="build"),
+    )
+    (change,) = StageChange.objects.filter(assignment__patient=carol)
+    assert (change.effective_on, change.kind, change.to_stage) == (TODAY, "override", "build")
+    assert change.created_by == alice
+    assert ProgramWeek.objects.get(assignment__patient=carol).stage == "build"
+    api = APIClient()
+    api.credentials(HTTP_AUTHORIZATION=f"Bearer {token_of_clinic_a[1]}")
+    response = api.post(
+        "/api/v1/assignments/",
+        {
+            "patient": erin.pk,
+            "program": program_of_a.pk,
+            "start_date": TODAY.isoformat(),
+            "starting_stage": "olympic",
+        },
+        format="json",
+    )
+    assert response.status_code == 400
+    assert "starting_stage" in response.json()["fields"]
+    assert not Assignment.objects.filter(patient=erin).exists()
+
+
+@pytest.mark.usefixtures("frozen_today")
+def test_assigning_to_several_patients_stores_each_ones_weeks(
+    client, alice, carol, erin, program_of_a
+):
+    client.force_login(alice)
+    response = client.post(
+        reverse("admin:programs_program_assign", args=[program_of_a.pk]),
+        assign_data(program_of_a, TODAY - 10 * DAY, patients=[carol.pk, erin.pk]),
+    )
+    assert response.status_code == 302
+    ids = list(Assignment.objects.values_list("pk", flat=True))
+    assert len(ids) == 2
+    assert ProgramWeek.objects.count() == 4
+    assert progress_differences(ids) == []
+
+
+@pytest.mark.usefixtures("frozen_today")
+def test_erasure_goes_through_the_owner_too(carol, alma):
+    from patients.privacy import patient_erase
+
+    assignment = AssignmentFactory(patient=carol, start_date=TODAY - 10 * DAY)
+    completed(assignment, TODAY - 9 * DAY, "painful")
+    version = assignment.history_version
+    patient_erase(patient=carol, by=alma)
+    assignment.refresh_from_db()
+    assert assignment.history_version != version
+    assert progress_differences([assignment.pk]) == []
+
+
 # The write paths, driven as their users drive them, in any order.
 
 

@@ -277,12 +277,14 @@ if CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"] <= REMINDER_RETRY_BACKO
 if CELERY_BROKER_URL.startswith("filesystem://"):
     # The embedded broker of `make run`: messages are files under var/broker.
     _broker_dir = VAR_DIR / "broker"
-    for _sub in ("queue", "processed"):
+    for _sub in ("queue", "processed", "control"):
         (_broker_dir / _sub).mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_TRANSPORT_OPTIONS |= {
         "data_folder_in": str(_broker_dir / "queue"),
         "data_folder_out": str(_broker_dir / "queue"),
         "processed_folder": str(_broker_dir / "processed"),
+        # The broadcast exchanges (the worker's remote control), else ./control.
+        "control_folder": str(_broker_dir / "control"),
         "store_processed": False,
     }
 

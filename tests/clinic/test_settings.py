@@ -117,3 +117,19 @@ def test_a_query_run_again_on_a_connection_is_planned_once():
         cursor.execute("SELECT statement FROM pg_prepared_statements")
         prepared = [row[0] for row in cursor.fetchall()]
     assert any('FROM "clinic_clinic"' in statement for statement in prepared), prepared
+
+
+def test_the_embedded_broker_of_make_run_keeps_every_folder_under_the_var_dir(tmp_path):
+    # kombu's filesystem transport puts its control exchanges in ./control unless told.
+    result = run_manage(
+        "shell",
+        "-c",
+        "import json; from django.conf import settings; "
+        "print(json.dumps(settings.CELERY_BROKER_TRANSPORT_OPTIONS))",
+        env={"FLEXION_VAR_DIR": str(tmp_path)},
+    )
+    assert result.returncode == 0, result.stderr
+    options = json.loads(result.stdout.strip().splitlines()[-1])
+    folders = [value for key, value in options.items() if key.endswith("_folder")]
+    assert {"control_folder", "data_folder_in", "processed_folder"} <= set(options)
+    assert all(Path(folder).is_relative_to(tmp_path) for folder in folders)

@@ -90,6 +90,18 @@ def dave(clinic_b):
     return _patient(clinic_b, "dave@b.example", "Dave")
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _redis_keyspace_of_this_run(request):
+    """Give this run's Celery tasks a Redis keyspace of their own (see tests/celery_broker.py)."""
+    if not request.config.pluginmanager.hasplugin("django"):
+        yield
+        return
+    from .celery_broker import keyspace_of_this_run
+
+    with keyspace_of_this_run():
+        yield
+
+
 @pytest.fixture(autouse=True)
 def _security_settings_for_tests(request):
     """Let tests sign staff in without a second factor, and hash passwords quickly.

@@ -59,6 +59,9 @@ def main(arguments: list[str]) -> int:
         return check(database_url, redis_url)
     browser = arguments[0] == "--browser"
     command = arguments[1:] if browser else arguments
+    if not command:
+        print(__doc__, file=sys.stderr)
+        return 2
     started: list[PrivatePostgres | PrivateRedis] = []
     try:
         if browser:
@@ -243,6 +246,11 @@ class PrivatePostgres:
                 "--encoding", "UTF8",
                 "--no-instructions",
             )  # fmt: skip
+        # One left running by a run that was killed: its port is unknown, stop it.
+        status = [str(self.bin / "pg_ctl"), "--pgdata", str(self.data), "status"]
+        if subprocess.run([*self.as_user, *status], stdout=subprocess.DEVNULL).returncode == 0:
+            self.running = True
+            self.stop()
         port = free_port()
         # Throwaway test data: no need to survive a power cut.
         options = (

@@ -70,6 +70,10 @@ INSTALLED_APPS = [
     "patients",
     "clinic.reports",
 ]
+# The benchmark's commands (bench/: generate_load_data, bench_dispatch) are a development-only
+# app, installed for `make bench` and for their tests; never in production.
+if envbool("FLEXION_BENCH_APPS", False):
+    INSTALLED_APPS.append("bench")
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",

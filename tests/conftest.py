@@ -90,6 +90,18 @@ def dave(clinic_b):
     return _patient(clinic_b, "dave@b.example", "Dave")
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _redis_keyspace_of_this_run(request):
+    """Give this run's Celery tasks a Redis keyspace of their own (see tests/celery_broker.py)."""
+    if not request.config.pluginmanager.hasplugin("django"):
+        yield
+        return
+    from .celery_broker import keyspace_of_this_run
+
+    with keyspace_of_this_run():
+        yield
+
+
 @pytest.fixture(autouse=True)
 def _security_settings_for_tests(request):
     """Let tests sign staff in without a second factor, and hash passwords quickly.
@@ -144,6 +156,10 @@ def _migration_rows_back_after_flush(request):
     )
 
 
+# Deadlines of a page's actions and assertions: generous, for a busy machine; a passing test
+# waits only as long as the page takes.
+BROWSER_TIMEOUT_MS = 30_000
+
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -159,7 +175,9 @@ def browser():
     """One headless Debian Chromium for the whole run, driven by Playwright."""
     import os
 
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
+
+    expect.set_options(timeout=BROWSER_TIMEOUT_MS)
 
     # Playwright's sync API runs an event loop in the test's thread; the tests still
     # query the database synchronously from it.
@@ -181,6 +199,7 @@ def browser_context(browser):
 
     def open_context(**options):
         context = browser.new_context(**options)
+        context.set_default_timeout(BROWSER_TIMEOUT_MS)
         contexts.append(context)
         return context
 

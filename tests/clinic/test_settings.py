@@ -5,6 +5,7 @@ import sys
 from pathlib import Path
 
 import pytest
+import redis
 import yaml
 from django.db import connection
 
@@ -63,6 +64,29 @@ def test_make_test_stops_with_a_clear_message_when_the_services_are_down():
     assert "PostgreSQL at" in result.stderr and "unreachable" in result.stderr
     assert "Redis at redis://127.0.0.1:1/0 is unreachable" in result.stderr
     assert "docker compose up -d db redis" in result.stderr
+
+
+def test_make_test_starts_a_private_redis_when_none_answers_and_stops_it_after():
+    seen = subprocess.run(
+        [
+            sys.executable, "scripts/check_services.py",
+            sys.executable, "-c",
+            "import os, redis; url = os.environ['REDIS_URL']; "
+            "redis.Redis.from_url(url).ping(); print(url)",
+        ],
+        cwd=ROOT,
+        env={**os.environ, "REDIS_URL": "redis://127.0.0.1:1/7"},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )  # fmt: skip
+    assert seen.returncode == 0, seen.stderr
+    private = seen.stdout.strip()
+    assert private.startswith("redis://127.0.0.1:") and private.endswith("/7")
+    assert private != "redis://127.0.0.1:1/7"
+    assert "started a private Redis" in seen.stderr
+    with pytest.raises(redis.ConnectionError):
+        redis.Redis.from_url(private, socket_connect_timeout=2).ping()
 
 
 def test_the_compose_file_describes_the_production_stack():

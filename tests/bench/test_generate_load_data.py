@@ -4,7 +4,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.db import transaction
 
-from clinic.loaddata import load_data_generate
+from bench.dataset import load_data_generate
 from patients.models import Assignment, CheckIn, ProgramWeek, Reminder, Session
 from patients.reevaluation import progress_differences
 

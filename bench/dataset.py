@@ -20,6 +20,7 @@ from django.contrib.auth.hashers import make_password
 from django.db import connection, models, transaction
 from django.utils import timezone
 
+from clinic.models import Clinic, Role, StaffMember, User
 from patients.models import (
     Assignment,
     AssignmentStatus,
@@ -37,8 +38,6 @@ from patients.progress import scheme_of
 from patients.reevaluation import stage_change_fields, week_values
 from programs import progression
 from programs.models import Category, Exercise, Program, ProgramItem, ProgressionScheme
-
-from .models import Clinic, Role, StaffMember, User
 
 PATIENTS_PER_CLINIC = 2000
 PATIENTS_PER_THERAPIST = 100

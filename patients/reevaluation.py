@@ -304,15 +304,12 @@ def progress_differences(assignment_ids: Iterable[int]) -> list[Difference]:
         )
         histories = histories_of(batch)
         schemes = schemes_of(assignment.scheme_id for assignment in batch)
+        days = {a.pk: max(local_today(a), a.start_date) for a in batch}
         progresses = {
-            assignment.pk: progression.evaluate(
-                schemes[assignment.scheme_id],
-                histories[assignment.pk],
-                max(local_today(assignment), assignment.start_date),
-            )
-            for assignment in batch
+            a.pk: progression.evaluate(schemes[a.scheme_id], histories[a.pk], days[a.pk])
+            for a in batch
         }
-        found += _weeks_differences(progresses) + _changes_differences(progresses)
+        found += _weeks_differences(progresses) + _changes_differences(progresses, days)
     return found
 
 
@@ -349,9 +346,13 @@ def _describe(starts_on: datetime.date, values: dict | None) -> str:
     )
 
 
-def _changes_differences(progresses: dict[int, progression.Progress]) -> list[Difference]:
+def _changes_differences(
+    progresses: dict[int, progression.Progress], days: dict[int, datetime.date]
+) -> list[Difference]:
     computed, overrides = _decided(progresses)
     stored, stored_overrides = _stored(list(progresses))
+    # An override dated after today is the therapist's plan: it takes effect on its day.
+    stored_overrides = {key: row for key, row in stored_overrides.items() if key[1] <= days[key[0]]}
     found = [
         Difference(key[0], "stage change", _change_text(key), "-")
         for key in sorted(stored.keys() - computed.keys(), key=repr)

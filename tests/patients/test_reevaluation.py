@@ -469,11 +469,11 @@ class ClinicMonth(RuleBasedStateMachine):
                 "/api/v1/checkins/", {"session": session.pk, "answer": answer}, format="json"
             )
 
-    @rule(stage=st.sampled_from(["start", "build", "daily"]))
-    def the_therapist_sets_the_stage(self, stage):
+    @rule(stage=st.sampled_from(["start", "build", "daily"]), ahead=st.sampled_from([0, 0, 2]))
+    def the_therapist_sets_the_stage(self, stage, ahead):
         self.admin.post(
             reverse("admin:patients_assignment_stage", args=[self.assignment.pk]),
-            {"stage": stage, "effective_on": self.day.isoformat()},
+            {"stage": stage, "effective_on": (self.day + ahead * DAY).isoformat()},
         )
 
     @rule(advanced=st.booleans(), weekdays=st.sets(st.integers(0, 6), max_size=3))

@@ -41,9 +41,15 @@ class UserManager(BaseUserManager):
 
 
 class User(AbstractBaseUser, PermissionsMixin):
-    """A login: clinic staff (is_staff, with a StaffMember) or a patient (with a Patient)."""
+    """A login: clinic staff (is_staff, with a StaffMember) or a patient (with a Patient).
 
-    email = models.EmailField(_("email address"), unique=True)
+    A staff address is unique. A patient's login is their clinic's: every patient record
+    has one of its own, so one address may have a login at several clinics, and no clinic
+    learns that another knows it (docs/identities.md). Signing in tries each login of the
+    address (``clinic.auth.RoleBackend``).
+    """
+
+    email = models.EmailField(_("email address"), db_index=True)
     full_name = models.CharField(_("full name"), max_length=150, blank=True)
     is_staff = models.BooleanField(
         _("staff status"),
@@ -62,6 +68,14 @@ class User(AbstractBaseUser, PermissionsMixin):
     class Meta:
         verbose_name = _("user")
         verbose_name_plural = _("users")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["email"],
+                condition=models.Q(is_staff=True),
+                name="unique_staff_email",
+                violation_error_message=_("A staff login with this email address already exists."),
+            )
+        ]
 
     def __str__(self):
         return self.full_name or self.email

@@ -16,7 +16,7 @@ from django.conf import settings
 from django.db import InterfaceError, OperationalError, transaction
 from django.utils import timezone
 
-from . import reminders
+from . import invitations, reminders
 from .emails import therapist_alert_message
 from .models import StageChange
 
@@ -154,3 +154,21 @@ def therapist_alert_send(self, stage_change_id: int) -> bool:
         StageChange.objects.filter(pk=stage_change_id).update(alert_emailed_at=None)
         raise self.retry(exc=error, countdown=retry_delay(self.request.retries)) from error
     return True
+
+
+@shared_task(ignore_result=True, autoretry_for=TRANSIENT, retry_backoff=True, max_retries=5)
+def sign_in_link_email(email: str) -> int:
+    """Email the sign-in links asked for on the sign-in page (after that request committed)."""
+    return invitations.sign_in_link_send(email=email)
+
+
+@shared_task(ignore_result=True, autoretry_for=TRANSIENT, retry_backoff=True, max_retries=5)
+def invitation_email(patient_id: int) -> bool:
+    """Email a patient the invitation a therapist sent from the admin."""
+    return invitations.invitation_email_send(patient_id=patient_id)
+
+
+@shared_task(ignore_result=True, autoretry_for=TRANSIENT, retry_backoff=True, max_retries=5)
+def email_change_notices(patient_id: int, old: str, new: str) -> None:
+    """Tell the old and the new address that a patient's email address changed."""
+    invitations.email_change_notices_send(patient_id=patient_id, old=old, new=new)

@@ -24,7 +24,7 @@ from .forms import (
     SignInLinkForm,
 )
 from .history import adherence_streak, pain_chart
-from .invitations import SIGN_IN_LINK_VALID_FOR, login_link_check, sign_in_link_send
+from .invitations import SIGN_IN_LINK_VALID_FOR, login_link_check, sign_in_link_request
 from .links import session_id_from_checkin_token
 from .models import (
     Assignment,
@@ -407,11 +407,11 @@ def invitation(request, token):
 
 
 @require_http_methods(["GET", "POST"])
-def sign_in_link_request(request):
+def sign_in_link_ask(request):
     """Ask for a sign-in link by email; the answer never says whether the address is known."""
     form = SignInLinkForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        sign_in_link_send(email=form.cleaned_data["email"])
+        sign_in_link_request(email=form.cleaned_data["email"])
         minutes = int(SIGN_IN_LINK_VALID_FOR.total_seconds() // 60)
         return render(request, "patients/sign_in_link_sent.html", {"minutes": minutes})
     return render(request, "patients/sign_in_link_request.html", {"form": form})

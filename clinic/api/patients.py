@@ -1,6 +1,7 @@
 """Patients, their assignments (with progress), sessions, check-ins and reminders."""
 
 import django_filters
+from django.db import transaction
 from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import mixins, serializers, status
 from rest_framework.decorators import action
@@ -26,7 +27,7 @@ from patients.player import (
     session_start,
 )
 from patients.progress import assignment_progress, local_today
-from patients.services import assignment_create
+from patients.services import assignment_create, patient_email_change
 from programs.models import Dosage, Program
 
 from .base import (
@@ -79,6 +80,15 @@ class PatientSerializer(ModelCleanSerializer):
 
     def owner_attrs(self):
         return {"clinic_id": self.clinic_id_of_user()}
+
+    @transaction.atomic
+    def update(self, instance, validated_data):
+        """A changed address goes through patient_email_change, which moves the login's too."""
+        email = validated_data.pop("email", None)
+        instance = super().update(instance, validated_data)
+        if email is not None:
+            patient_email_change(patient=instance, email=email)
+        return instance
 
 
 class PatientFilter(django_filters.FilterSet):

@@ -2,6 +2,7 @@ import zoneinfo
 
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.core.exceptions import ValidationError
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -251,3 +252,26 @@ class ApiToken(models.Model):
         self.save(update_fields=["revoked_at"])
         User.objects.filter(pk=self.user_id).update(is_active=False)
         StaffMember.objects.filter(user_id=self.user_id).update(is_active=False)
+
+
+class IdempotencyKey(models.Model):
+    """The first answer to an API create sent with an ``Idempotency-Key`` header, per login.
+
+    A retry with the same key gets this answer again instead of creating a second row
+    (clinic.api.idempotency). Kept for a day.
+    """
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=255)
+    request_hash = models.CharField(max_length=64)
+    status_code = models.PositiveSmallIntegerField(null=True)
+    response = models.JSONField(null=True, encoder=DjangoJSONEncoder)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "key"], name="one_answer_per_idempotency_key")
+        ]
+
+    def __str__(self):
+        return f"{self.key} ({self.user_id})"

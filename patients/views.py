@@ -296,6 +296,7 @@ def session_log_past(request):
         today=today,
         initial={"assignment": first, "performed_on": today - datetime.timedelta(days=1)},
     )
+    ask_another = False
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -304,14 +305,22 @@ def session_log_past(request):
                 performed_on=data["performed_on"],
                 effort=data["effort"],
                 note=data["note"],
+                another=request.POST.get("another") == "yes",
             )
+        except player.SessionAlreadyLogged:
+            ask_another = True
         except ValidationError as error:
             form.add_error(None, error)
         else:
             messages.success(request, _("The session is logged. Thank you!"))
             return redirect("patients:home")
-    status = 400 if form.errors else 200
-    return render(request, "patients/log_past.html", {"form": form}, status=status)
+    status = 409 if ask_another else 400 if form.errors else 200
+    return render(
+        request,
+        "patients/log_past.html",
+        {"form": form, "ask_another": ask_another},
+        status=status,
+    )
 
 
 @patient_required

@@ -7,9 +7,12 @@ Events are only ever added: the database refuses to change or delete them.
 
 from __future__ import annotations
 
+from contextlib import contextmanager
+
 from django.contrib.auth import get_user_model
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 from django.core.exceptions import ValidationError
+from django.db import connection
 
 from .models import AuditAction, AuditEvent
 from .security import client_ip, login_username
@@ -110,6 +113,27 @@ def audit_record(
         extra=extra or {},
         **fields,
     )
+
+
+@contextmanager
+def audit_erasure_scrub():
+    """Allow, inside the current transaction, rewriting the free-text columns of events.
+
+    Only an erasure uses it, to remove a patient's name or email from events written
+    before they were named by id only; the database still refuses any other change.
+    """
+    if connection.vendor != "postgresql":
+        yield  # SQLite (make run): its trigger lets the free-text columns change
+        return
+    if not connection.in_atomic_block:
+        raise RuntimeError("Scrub the audit trail inside the erasure's transaction.")
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL flexion.audit_erasure = 'on'")
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL flexion.audit_erasure = 'off'")
 
 
 def _anonymous_event_allowed(request) -> bool:

@@ -87,7 +87,8 @@ class ScopedViewSetMixin:
             audit_record(
                 action=AuditAction.VIEW,
                 request=request,
-                extra={"via": "api", "list": request.get_full_path()[:500]},
+                # The filters' names, not their values: a value can be a name or an email.
+                extra={"via": "api", "list": request.path[:500], "filters": sorted(request.GET)},
             )
         return response
 

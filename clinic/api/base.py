@@ -84,11 +84,12 @@ class ScopedViewSetMixin:
     def list(self, request, *args, **kwargs):
         response = super().list(request, *args, **kwargs)
         if holds_patient_data(self.queryset.model):
+            # The filters' names, not their values: a value can be a name or an email.
+            filters = sorted(name[:50] for name in request.GET if name.isidentifier())[:20]
             audit_record(
                 action=AuditAction.VIEW,
                 request=request,
-                # The filters' names, not their values: a value can be a name or an email.
-                extra={"via": "api", "list": request.path[:500], "filters": sorted(request.GET)},
+                extra={"via": "api", "list": request.path[:500], "filters": filters},
             )
         return response
 

@@ -8,6 +8,7 @@ itself, so the cache holds no personal data.
 
 from __future__ import annotations
 
+import math
 import time
 
 from django.conf import settings
@@ -23,21 +24,24 @@ from .security import client_ip
 def rate_limit_hit(scope: str, key: str) -> int | None:
     """Count one event of ``key`` in ``scope``; return the seconds to wait if over the limit.
 
-    Fixed windows of the scope's period: at most its count per window, then refused
-    until the window ends.
+    A sliding window: this window's count plus the previous window's, weighted by how much
+    of it still overlaps the last period, so a burst across a window's edge is not let
+    through twice. Refused events count too: a flood stays refused.
     """
     count, period = settings.FLEXION_RATES[scope]
-    now = int(time.time())
+    now = time.time()
+    window, elapsed = divmod(now, period)
     digest = salted_hmac("flexion.throttles", f"{scope}:{key}").hexdigest()[:32]
-    cache_key = f"rate:{scope}:{digest}:{now // period}"
-    cache.add(cache_key, 0, timeout=period + 1)
+    current, previous = (f"rate:{scope}:{digest}:{int(window) - back}" for back in (0, 1))
+    cache.add(current, 0, timeout=2 * period + 1)
     try:
-        used = cache.incr(cache_key)
+        used = cache.incr(current)
     except ValueError:  # expired between add and incr
-        cache.set(cache_key, 1, timeout=period + 1)
+        cache.set(current, 1, timeout=2 * period + 1)
         used = 1
-    if used > count:
-        return period - now % period
+    before = cache.get(previous) or 0
+    if used + before * (1 - elapsed / period) > count:
+        return max(1, math.ceil(period - elapsed))
     return None
 
 

@@ -5,7 +5,10 @@ every web worker counts against one budget; account emails leave from Celery tas
 the answer never depends on whether an address has a login.
 """
 
+import time
+
 import pytest
+import time_machine
 from django.core import mail
 from django.core.cache import caches
 from django.core.cache.backends.redis import RedisCache
@@ -144,3 +147,15 @@ def test_no_address_is_kept_in_the_cache_in_clear(client):
     keys = [key.decode() for key in client_.scan_iter(match=cache.make_key("*"))]
     assert keys
     assert not any("private.person" in key or "198.51.100.7" in key for key in keys)
+
+
+def test_a_burst_across_a_windows_edge_is_not_let_through_twice():
+    count, period = 30, 900
+    edge = (int(time.time()) // period + 10) * period
+    with time_machine.travel(edge - 2, tick=False):
+        for _ in range(count):
+            assert rate_limit_hit("anonymous_write", "edge") is None
+    with time_machine.travel(edge + 2, tick=False):
+        assert rate_limit_hit("anonymous_write", "edge") is not None
+    with time_machine.travel(edge + period + 2, tick=False):
+        assert rate_limit_hit("anonymous_write", "edge") is None

@@ -159,3 +159,15 @@ def test_a_burst_across_a_windows_edge_is_not_let_through_twice():
         assert rate_limit_hit("anonymous_write", "edge") is not None
     with time_machine.travel(edge + period + 2, tick=False):
         assert rate_limit_hit("anonymous_write", "edge") is None
+
+
+def test_the_apis_throttles_count_in_the_shared_cache_too():
+    from django.core.cache import cache
+    from rest_framework.throttling import SimpleRateThrottle
+
+    from clinic.api.throttling import AnonThrottle, UserOrTokenThrottle
+
+    for throttle in (AnonThrottle, UserOrTokenThrottle):
+        assert issubclass(throttle, SimpleRateThrottle)
+    assert SimpleRateThrottle.cache is cache
+    assert isinstance(caches["default"], RedisCache)

@@ -123,3 +123,17 @@ def test_a_staff_address_stays_unique_among_staff(clinic_a, alice):
 
     with pytest.raises(ValidationError, match="staff login with this email"):
         User(email="alice@a.example", is_staff=True).validate_constraints()
+
+
+def test_a_clinic_admin_adds_staff_at_another_clinics_patients_address_without_learning_it(
+    client, alma, dave
+):
+    client.force_login(alma)
+    response = client.post(
+        reverse("admin:clinic_staffmember_add"),
+        {"email": "dave@b.example", "full_name": "Dave", "role": "therapist", "is_active": "on"},
+    )
+    assert response.status_code == 302, response.text
+    assert User.objects.filter(email="dave@b.example", is_staff=True).exists()
+    dave.user.refresh_from_db()
+    assert not dave.user.is_staff

@@ -108,3 +108,22 @@ def test_the_same_address_in_other_letters_changes_nothing(carol, after_commit):
     assert mail.outbox == []
     carol.user.refresh_from_db()
     assert carol.user.has_usable_password()
+
+
+def test_logins_that_drifted_before_the_fix_are_put_back_on_the_patients_address(carol):
+    import importlib
+
+    from django.apps import apps
+
+    from patients.invitations import login_link_create
+    from patients.models import LoginLinkPurpose
+
+    migration = importlib.import_module(
+        "patients.migrations.0009_patient_logins_follow_patient_email"
+    )
+    type(carol).objects.filter(pk=carol.pk).update(email="Carol@Right.example")
+    login_link_create(user=carol.user, purpose=LoginLinkPurpose.SIGN_IN)
+    migration.logins_follow_patients(apps, None)
+    carol.user.refresh_from_db()
+    assert carol.user.email == "carol@right.example"
+    assert not LoginLink.objects.usable().filter(user=carol.user).exists()

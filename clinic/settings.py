@@ -291,12 +291,12 @@ CELERY_BEAT_SCHEDULE = {
         # A pass that waited longer than the interval is superseded by the next one.
         "options": {"expires": float(REMINDER_DISPATCH_EVERY)},
     },
-    # Program weeks end at each patient's local midnight: store the new weeks (and the
-    # week-end promotions) for the reports every hour.
-    "refresh-program-weeks": {
-        "task": "clinic.reports.tasks.refresh_program_weeks",
-        "schedule": 60.0 * 60,
-        "options": {"expires": 60.0 * 60},
+    # Program weeks end at each patient's local midnight: shortly after it, store the new
+    # week and the week-end promotion of each assignment a new day began for.
+    "reevaluate-assignments": {
+        "task": "patients.tasks.assignments_reevaluate_due",
+        "schedule": 15.0 * 60,
+        "options": {"expires": 15.0 * 60},
     },
 }
 # Redis gives an unacknowledged task to another worker after the visibility timeout;

@@ -23,6 +23,7 @@ from .adminforms import AssignmentForm, PatientAssignForm, ProgramAssignForm
 from .invitations import invitation_send
 from .models import Assignment, AssignmentStatus, Patient, PrescriptionItem
 from .privacy_admin import PatientRightsAdmin
+from .reevaluation import assignment_reevaluate
 from .services import assignment_create, patient_email_change
 
 
@@ -178,7 +179,7 @@ def program_assign_view(model_admin, request, program):
     """The program's "Assign to patients" page: one program, one or more patients."""
     if not can_assign(request):
         raise PermissionDenied
-    form = ProgramAssignForm(request.POST or None, user=request.user)
+    form = ProgramAssignForm(request.POST or None, user=request.user, program=program)
     if request.method == "POST" and form.is_valid():
         try:
             with transaction.atomic():
@@ -274,6 +275,11 @@ class AssignmentAdmin(
     def has_add_permission(self, request):
         # Assignments are made by copying a program: from a patient's page or a program.
         return False
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        # In the change view's transaction: the stage and weeks follow the edit at once.
+        assignment_reevaluate(assignment=form.instance)
 
     @admin.display(description=_("patient"))
     def patient_link(self, obj):

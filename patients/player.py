@@ -27,7 +27,8 @@ from .models import (
     Session,
     SessionStatus,
 )
-from .progress import local_today, progress_record
+from .progress import local_today
+from .reevaluation import assignment_reevaluate
 
 MAX_DAYS_BACK = 7
 MAX_EFFORT = 10
@@ -154,7 +155,7 @@ def session_finish(*, session: Session, effort: int | None, note: str = "") -> S
         )
         if finished:
             session.refresh_from_db()
-            progress_record(assignment=session.assignment)
+            assignment_reevaluate(assignment=session.assignment)
     return session
 
 
@@ -213,7 +214,7 @@ def session_log_past(
             note=note.strip(),
             logged_afterwards=True,
         )
-        progress_record(assignment=assignment, today=today)
+        assignment_reevaluate(assignment=assignment, today=today)
     return session
 
 

@@ -30,6 +30,7 @@ from clinic.security import user_sessions_end
 from .models import Assignment, Patient
 from .player import PRESCRIPTION_CACHE, items_changed
 from .progress import PROGRESS_CACHE
+from .reevaluation import assignment_reevaluate
 
 EXPORT_FORMAT = "flexion-patient-export/1"
 USER_FIELDS = ["email", "full_name", "is_active", "date_joined", "last_login"]
@@ -181,6 +182,8 @@ def patient_erase(*, patient: Patient, by, request=None) -> ErasureSummary:
             )
     # The prescriptions' notes were emptied by an update, which no signal reports.
     items_changed(Assignment.objects.filter(patient=patient))
+    for assignment in Assignment.objects.filter(patient=patient):
+        assignment_reevaluate(assignment=assignment)  # no cached progress outlives the erasure
     user = patient.user
     identifiers = _identifiers_of(patient, user)
     _admin_log_relabel(rows)

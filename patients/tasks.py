@@ -16,7 +16,8 @@ from django.conf import settings
 from django.db import InterfaceError, OperationalError, transaction
 from django.utils import timezone
 
-from . import invitations, reminders
+# Modules, not names: reevaluation enqueues the alert task from here in turn.
+from . import invitations, reevaluation, reminders
 from .emails import therapist_alert_message
 from .models import StageChange
 
@@ -154,6 +155,16 @@ def therapist_alert_send(self, stage_change_id: int) -> bool:
         StageChange.objects.filter(pk=stage_change_id).update(alert_emailed_at=None)
         raise self.retry(exc=error, countdown=retry_delay(self.request.retries)) from error
     return True
+
+
+@shared_task(ignore_result=True)
+def assignments_reevaluate_due() -> int:
+    """Store the day's weeks and week-end promotions of assignments a new local day began for.
+
+    Run by beat every few minutes, so a therapist sees today's stage in the morning in
+    every time zone; one that was missed is caught up at the next run.
+    """
+    return reevaluation.assignments_reevaluate(reevaluation.assignments_due())
 
 
 @shared_task(ignore_result=True, autoretry_for=TRANSIENT, retry_backoff=True, max_retries=5)

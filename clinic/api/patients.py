@@ -28,6 +28,7 @@ from patients.player import (
     session_start,
 )
 from patients.progress import assignment_progress, local_today
+from patients.reevaluation import assignment_reevaluate
 from patients.services import assignment_create, patient_email_change
 from programs.models import Dosage, Program
 
@@ -207,6 +208,11 @@ class AssignmentCreateSerializer(serializers.Serializer):
     preferred_weekdays = serializers.ListField(
         child=serializers.IntegerField(min_value=0, max_value=6), max_length=7, required=False
     )
+    starting_stage = serializers.CharField(
+        required=False,
+        max_length=30,
+        help_text="A stage code of the program's scheme; default: its first stage.",
+    )
 
 
 class AssignmentUpdateSerializer(ModelCleanSerializer):
@@ -285,6 +291,8 @@ class AssignmentViewSet(ScopedModelViewSet):
             timezone=data.get("timezone"),
             advanced=data["advanced"],
             preferred_weekdays=data.get("preferred_weekdays", ()),
+            starting_stage=data.get("starting_stage"),
+            by=request.user,
         )
         self.audit(AuditAction.ADD, assignment)
         assignment = self.get_queryset().select_related("scheme").get(pk=assignment.pk)
@@ -298,7 +306,9 @@ class AssignmentViewSet(ScopedModelViewSet):
         assignment = self.get_object()
         serializer = self.get_serializer(assignment, data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
-        self.perform_update(serializer)
+        with transaction.atomic():
+            self.perform_update(serializer)
+            assignment_reevaluate(assignment=serializer.instance)
         self.action = "retrieve"
         assignment = self.get_queryset().get(pk=assignment.pk)
         return Response(

@@ -119,7 +119,7 @@ def test_logins_that_drifted_before_the_fix_are_put_back_on_the_patients_address
     from patients.models import LoginLinkPurpose
 
     migration = importlib.import_module(
-        "patients.migrations.0009_patient_logins_follow_patient_email"
+        "patients.migrations.0010_patient_logins_follow_patient_email"
     )
     type(carol).objects.filter(pk=carol.pk).update(email="Carol@Right.example")
     login_link_create(user=carol.user, purpose=LoginLinkPurpose.SIGN_IN)

@@ -27,7 +27,7 @@ def logins_follow_patients(apps, schema_editor):
 class Migration(migrations.Migration):
     dependencies = [
         ("clinic", "0006_audit_erasure_scrub"),
-        ("patients", "0008_assignment_items_version"),
+        ("patients", "0009_assignment_evaluated_on"),
     ]
 
     operations = [migrations.RunPython(logins_follow_patients, migrations.RunPython.noop)]

@@ -4,15 +4,12 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from . import views
+from .password_reset import QueuedPasswordResetForm
 
 password_reset_urls = [
     path(
         "password-reset/",
-        auth_views.PasswordResetView.as_view(
-            email_template_name="registration/password_reset_email.txt",
-            html_email_template_name="registration/password_reset_email.html",
-            subject_template_name="registration/password_reset_subject.txt",
-        ),
+        auth_views.PasswordResetView.as_view(form_class=QueuedPasswordResetForm),
         name="password_reset",
     ),
     path(
@@ -36,11 +33,7 @@ urlpatterns = [
     # Django's admin login shows "Forgotten your password?" when this name exists.
     path(
         "admin/password_reset/",
-        auth_views.PasswordResetView.as_view(
-            email_template_name="registration/password_reset_email.txt",
-            html_email_template_name="registration/password_reset_email.html",
-            subject_template_name="registration/password_reset_subject.txt",
-        ),
+        auth_views.PasswordResetView.as_view(form_class=QueuedPasswordResetForm),
         name="admin_password_reset",
     ),
     # Before the admin's own URLs, whose catch-all would otherwise answer these.

@@ -24,7 +24,7 @@ from .invitations import invitation_send
 from .models import Assignment, AssignmentStatus, Patient, PrescriptionItem
 from .privacy_admin import PatientRightsAdmin
 from .reevaluation import assignment_reevaluate
-from .services import assignment_create
+from .services import assignment_create, patient_email_change
 
 
 def can_assign(request) -> bool:
@@ -91,6 +91,15 @@ class PatientAdmin(PatientAlertMixin, PatientRightsAdmin, ClinicScopedAdmin):
                 )
             )
         )
+
+    def save_model(self, request, obj, form, change):
+        """A changed address goes through patient_email_change, which moves the login's too."""
+        if change and "email" in form.changed_data:
+            email, obj.email = obj.email, form.initial.get("email") or ""
+            super().save_model(request, obj, form, change)
+            patient_email_change(patient=obj, email=email)
+        else:
+            super().save_model(request, obj, form, change)
 
     @admin.display(description=_("active programs"), ordering="active_total")
     def active_programs(self, obj):

@@ -7,9 +7,11 @@ import datetime
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.timezone import now
 from django.utils.translation import gettext as _
 
-from clinic.models import StaffMember
+from clinic.models import StaffMember, User
+from clinic.security import user_sessions_end
 from programs import progression
 from programs.models import Program
 
@@ -17,6 +19,7 @@ from .models import (
     Assignment,
     AssignmentStatus,
     ChangeKind,
+    LoginLink,
     Patient,
     PrescriptionItem,
     StageChange,
@@ -24,6 +27,7 @@ from .models import (
 )
 from .progress import history_of, local_today, scheme_of
 from .reevaluation import assignment_reevaluate
+from .tasks import email_change_notices, enqueue_on_commit
 
 
 @transaction.atomic
@@ -138,3 +142,31 @@ def stage_override(
         )
         assignment_reevaluate(assignment=assignment)
     return override
+
+
+@transaction.atomic
+def patient_email_change(*, patient: Patient, email: str) -> bool:
+    """Change the patient's email address, and their login's with it; return whether it changed.
+
+    The one place a patient's address changes once they exist: the admin, the API and
+    anything later call it, so the login never keeps writing to the old address. Links
+    still pending (invitations, sign-in links) stop working, the login's sessions end and
+    its password is dropped: whoever held the old address may have set it. Both addresses
+    are told, in emails without any health data.
+    """
+    new = User.objects.normalize_email(email.strip()).lower() if email.strip() else ""
+    old = Patient.objects.select_for_update().values_list("email", flat=True).get(pk=patient.pk)
+    patient.email = new
+    if new == old.lower():
+        return False
+    Patient.objects.filter(pk=patient.pk).update(email=new)
+    user = User.objects.filter(pk=patient.user_id).first() if patient.user_id else None
+    if user is not None:
+        user.email = new
+        user.set_unusable_password()
+        user.save(update_fields=["email", "password"])
+        LoginLink.objects.usable().filter(user=user).update(used_at=now())
+        user_sessions_end(user=user)
+        patient.user = user
+    enqueue_on_commit(email_change_notices, [(patient.pk, old, new)])
+    return True

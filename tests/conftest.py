@@ -120,6 +120,48 @@ def _security_settings_for_tests(request):
     settings.AXES_ENABLED = False
 
 
+@pytest.fixture(autouse=True)
+def _rate_limits_fresh(request):
+    """Start each test with no rate-limit counters (they live in the shared default cache).
+
+    Only the keys of Flexion's default cache go: the Redis database may hold a broker's too.
+    """
+    if not request.config.pluginmanager.hasplugin("django"):
+        return
+    from django.core.cache import cache
+    from django.core.cache.backends.redis import RedisCache
+
+    if isinstance(cache, RedisCache):
+        client = cache._cache.get_client(write=True)
+        keys = list(client.scan_iter(match=cache.make_key("*")))
+        if keys:
+            client.delete(*keys)
+    else:
+        cache.clear()
+
+
+@pytest.fixture
+def celery_eager():
+    """Run tasks in the test's own process as they are enqueued (no broker, no worker)."""
+    from clinic.celery import app
+
+    # The app reads Django's settings with the CELERY_ namespace: keys carry the prefix.
+    previous = app.conf.CELERY_TASK_ALWAYS_EAGER
+    app.conf.CELERY_TASK_ALWAYS_EAGER = True
+    yield
+    app.conf.CELERY_TASK_ALWAYS_EAGER = previous
+
+
+@pytest.fixture
+def after_commit(django_capture_on_commit_callbacks, celery_eager):
+    """A block whose on-commit work (enqueued tasks) runs, tasks inline, when the block ends.
+
+    Account emails leave from Celery tasks enqueued once the request commits; inside a
+    test's transaction nothing commits, so the test says where the commit would be.
+    """
+    return lambda: django_capture_on_commit_callbacks(execute=True)
+
+
 @pytest.fixture
 def staff_mfa_required(settings):
     """Require two-factor sign-in for staff, as production does."""

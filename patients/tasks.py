@@ -8,7 +8,6 @@ from __future__ import annotations
 import datetime
 import logging
 import smtplib
-from functools import partial
 
 from celery import shared_task
 from celery.utils.time import get_exponential_backoff_interval
@@ -44,8 +43,14 @@ def enqueue_on_commit(task, arguments: list[tuple]) -> None:
     If the broker is down the error is logged and not raised: the rows are committed, so
     the reconciler of a later pass enqueues them again.
     """
-    if arguments:
-        transaction.on_commit(partial(_enqueue, task, arguments), robust=True)
+    if not arguments:
+        return
+
+    # A named function, not a partial: Django names the callback when it logs its error.
+    def enqueue() -> None:
+        _enqueue(task, arguments)
+
+    transaction.on_commit(enqueue, robust=True)
 
 
 @shared_task(ignore_result=True)

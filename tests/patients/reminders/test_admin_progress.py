@@ -8,7 +8,15 @@ from django.core import mail
 from django.urls import reverse
 
 from patients.checkins import checkin_record
-from patients.models import Answer, ChangeKind, Reminder, ReminderStatus, Session, StageChange
+from patients.models import (
+    Answer,
+    Assignment,
+    ChangeKind,
+    Reminder,
+    ReminderStatus,
+    Session,
+    StageChange,
+)
 from patients.tasks import therapist_alert_send
 from tests.factories import AssignmentFactory
 
@@ -159,3 +167,22 @@ def test_a_painful_check_in_enqueues_the_therapist_alert_after_commit(
     )
     (alert,) = painful_checkin(carols_program)
     assert enqueued == [(alert.pk,)]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_broker_that_fails_after_the_commit_is_logged_and_the_commit_stands(
+    carol, caplog, monkeypatch
+):
+    from django.db import transaction
+
+    from patients import tasks
+
+    def broker_down():
+        raise OSError("Connection refused")
+
+    monkeypatch.setattr(tasks.therapist_alert_send.app, "producer_or_acquire", broker_down)
+    with transaction.atomic():
+        assignment = AssignmentFactory(patient=carol)
+        tasks.enqueue_on_commit(tasks.therapist_alert_send, [(1,)])
+    assert "Connection refused" in caplog.text
+    assert Assignment.objects.filter(pk=assignment.pk).exists()

@@ -169,19 +169,16 @@ def test_a_painful_check_in_enqueues_the_therapist_alert_after_commit(
     assert enqueued == [(alert.pk,)]
 
 
-@pytest.mark.django_db(transaction=True)
 def test_a_broker_that_fails_after_the_commit_is_logged_and_the_commit_stands(
-    carol, caplog, monkeypatch
+    carol, caplog, monkeypatch, django_capture_on_commit_callbacks
 ):
-    from django.db import transaction
-
     from patients import tasks
 
     def broker_down():
         raise OSError("Connection refused")
 
     monkeypatch.setattr(tasks.therapist_alert_send.app, "producer_or_acquire", broker_down)
-    with transaction.atomic():
+    with django_capture_on_commit_callbacks(execute=True):
         assignment = AssignmentFactory(patient=carol)
         tasks.enqueue_on_commit(tasks.therapist_alert_send, [(1,)])
     assert "Connection refused" in caplog.text

@@ -23,7 +23,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from clinic.bulk import rows_insert_new
@@ -88,20 +88,33 @@ def assignments_reevaluate(assignment_ids: Iterable[int]) -> int:
 
 
 def assignments_due(now: datetime.datetime | None = None) -> list[int]:
-    """Active assignments not yet evaluated on their local date: a new day began for them.
+    """Active assignments whose stored evaluation a new local day may have changed.
 
-    Two queries whatever the number of assignments, as the reminders find who is due.
+    Time alone changes what the rule decides only when a week ends (the next one begins,
+    perhaps one stage up) or when an override set ahead takes effect: so, of the
+    assignments not evaluated yet on their local date, those with no stored week holding
+    that date or with an override dated since. A query per time zone in use.
     """
     now = now or timezone.now()
     active = Assignment.objects.filter(status=AssignmentStatus.ACTIVE)
-    zones = sorted(set(active.values_list("timezone", flat=True).distinct()))
-    if not zones:
-        return []
-    stale = Q()
-    for zone in zones:
+    due: list[int] = []
+    for zone in sorted(set(active.values_list("timezone", flat=True).distinct())):
         today = now.astimezone(zoneinfo.ZoneInfo(zone)).date()
-        stale |= Q(timezone=zone) & (Q(evaluated_on__lt=today) | Q(evaluated_on__isnull=True))
-    return list(active.filter(stale).order_by("pk").values_list("pk", flat=True))
+        week_holds_today = ProgramWeek.objects.filter(
+            assignment=OuterRef("pk"), starts_on__lte=today, ends_on__gte=today
+        )
+        override_since = StageChange.objects.filter(
+            assignment=OuterRef("pk"),
+            kind=ChangeKind.OVERRIDE,
+            effective_on__gt=OuterRef("evaluated_on"),
+            effective_on__lte=today,
+        )
+        due += active.filter(
+            Q(evaluated_on__isnull=True)
+            | Q(evaluated_on__lt=today) & (~Exists(week_holds_today) | Exists(override_since)),
+            timezone=zone,
+        ).values_list("pk", flat=True)
+    return sorted(due)
 
 
 def _locked(ids: list[int]) -> list[Assignment]:

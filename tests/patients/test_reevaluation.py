@@ -45,6 +45,7 @@ from patients.reevaluation import (
     assignments_reevaluate,
     progress_differences,
 )
+from patients.services import stage_override
 from tests.factories import (
     AssignmentFactory,
     ClinicFactory,
@@ -136,6 +137,27 @@ def test_the_beat_task_records_a_week_end_promotion_after_local_midnight(carol, 
     assert stored_changes(assignment) == [(MONDAY + 7 * DAY, "promotion", "start", "build")]
     assert assignments_due() == []  # nothing left for this day: later runs do nothing
     assert ProgramWeek.objects.filter(assignment=assignment, stage="build").exists()
+
+
+def test_only_a_week_that_ended_or_an_override_set_ahead_makes_an_assignment_due(
+    carol, erin, alice, time_machine
+):
+    time_machine.move_to(noon(MONDAY + 2 * DAY))
+    mid_week = AssignmentFactory(patient=carol, start_date=MONDAY)
+    planned_ahead = AssignmentFactory(patient=erin, start_date=MONDAY)
+    stage_override(assignment=planned_ahead, stage_code="build", by=alice, on=MONDAY + 3 * DAY)
+    assignments_reevaluate([mid_week.pk, planned_ahead.pk])
+    time_machine.move_to(noon(MONDAY + 3 * DAY))  # Thursday: both weeks still hold the day
+    assert assignments_due() == [planned_ahead.pk]
+    assignments_reevaluate(assignments_due())
+    assert ProgramWeek.objects.get(assignment=planned_ahead, starts_on=MONDAY + 3 * DAY).stage == (
+        "build"
+    )
+    time_machine.move_to(noon(MONDAY + 7 * DAY))  # Monday: a new week for both
+    assert set(assignments_due()) == {mid_week.pk}  # Erin's restarted week runs to Wednesday
+    assert progress_differences([mid_week.pk, planned_ahead.pk]) != []
+    assignments_reevaluate(assignments_due())
+    assert progress_differences([mid_week.pk, planned_ahead.pk]) == []
 
 
 def test_the_beat_task_leaves_paused_and_ended_assignments_alone(carol, erin, time_machine):

@@ -6,6 +6,7 @@ import os
 import secrets
 from contextlib import contextmanager
 
+import kombu.pools
 import redis
 from django.conf import settings
 
@@ -17,9 +18,11 @@ def broker_use(url: str, transport_options: dict) -> None:
     # Settings read with the CELERY_ namespace win over the plain keys: set those.
     app.conf.CELERY_BROKER_URL = url
     app.conf.CELERY_BROKER_TRANSPORT_OPTIONS = transport_options
-    if app._pool is not None:
-        app._pool.force_close_all()
-        app._pool = None
+    # Close the connections to the previous broker and forget their pools: kombu keeps the
+    # pools of each broker in a registry of its own, and would hand a closed one out again
+    # when the app switches back ("Acquire on closed pool").
+    kombu.pools.reset()
+    app._pool = None
     app.amqp._producer_pool = None
 
 

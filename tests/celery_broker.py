@@ -18,9 +18,9 @@ def broker_use(url: str, transport_options: dict) -> None:
     # Settings read with the CELERY_ namespace win over the plain keys: set those.
     app.conf.CELERY_BROKER_URL = url
     app.conf.CELERY_BROKER_TRANSPORT_OPTIONS = transport_options
-    # The app's pools live in kombu's registries, keyed by the broker's URL and options:
-    # closing one without dropping it there would hand the closed pool back the next time
-    # the same broker is used ("Acquire on closed pool").
+    # Close the connections to the previous broker and forget their pools: kombu keeps the
+    # pools of each broker in a registry of its own, and would hand a closed one out again
+    # when the app switches back ("Acquire on closed pool").
     kombu.pools.reset()
     app._pool = None
     app.amqp._producer_pool = None

@@ -23,6 +23,7 @@ from contextlib import contextmanager
 from json import dumps as json_dumps
 from urllib.parse import quote
 
+import kombu.pools
 import redis
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
@@ -192,12 +193,12 @@ def broker_used(url: str):
     previous = app.conf.CELERY_BROKER_URL, app.conf.CELERY_BROKER_TRANSPORT_OPTIONS
 
     def use(broker, options):
-        # The settings' CELERY_ keys win over broker_url; cached pools keep the old broker.
+        # The settings' CELERY_ keys win over broker_url. Cached pools keep the old broker:
+        # close and forget them (kombu's registry would hand a closed one out again).
         app.conf.CELERY_BROKER_URL = broker
         app.conf.CELERY_BROKER_TRANSPORT_OPTIONS = options
-        if app._pool is not None:
-            app._pool.force_close_all()
-            app._pool = None
+        kombu.pools.reset()
+        app._pool = None
         app.amqp._producer_pool = None
 
     # The worker started on it has only the settings' transport options (no key prefix a

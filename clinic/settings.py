@@ -20,16 +20,38 @@ def env(name: str, default: str = "") -> str:
     return os.getenv(name, default)
 
 
+TRUE_VALUES = {"1", "true", "yes", "on"}
+FALSE_VALUES = {"0", "false", "no", "off"}
+
+
 def envbool(name: str, default: bool) -> bool:
+    """Read a yes/no variable; anything but the known spellings stops the start.
+
+    A typo ("ture") must never silently mean "off" (staff two-factor, say).
+    """
     value = os.getenv(name)
-    if value is None or value == "":
+    if value is None or value.strip() == "":
         return default
-    return value.strip().lower() in {"1", "true", "yes", "on"}
+    word = value.strip().lower()
+    if word in TRUE_VALUES:
+        return True
+    if word in FALSE_VALUES:
+        return False
+    raise ImproperlyConfigured(
+        f"{name}={value!r} is not a boolean: use one of "
+        f"{', '.join(sorted(TRUE_VALUES))} or {', '.join(sorted(FALSE_VALUES))}."
+    )
 
 
 def envint(name: str, default: int) -> int:
+    """Read a whole-number variable; anything else stops the start, naming the variable."""
     value = os.getenv(name)
-    return int(value) if value else default
+    if value is None or value.strip() == "":
+        return default
+    try:
+        return int(value.strip())
+    except ValueError:
+        raise ImproperlyConfigured(f"{name}={value!r} is not a whole number.") from None
 
 
 def envlist(name: str, default: str = "") -> list[str]:

@@ -3,7 +3,10 @@
 The JSON format is the one of the starter library (``programs/starter/exercises.json``): a
 list of objects whose lists stay lists. CSV has the same columns, with list cells written
 as text: body regions and equipment as comma-separated codes, one step per line, and one
-variation per line as ``direction:key`` or ``direction:key:note``.
+variation per line as ``direction:key`` or ``direction:key:note``. A CSV cell that a
+spreadsheet would run as a formula (it starts with ``=``, ``+``, ``-``, ``@``, a tab or a
+carriage return) is written with a leading quote (``clinic.spreadsheets``); the import
+takes that quote off again.
 
 An import is all or nothing: every row is checked first, and a single bad row rejects the
 whole file with one message per problem ("Row 3, reps: cannot be negative."). In CSV the
@@ -22,6 +25,8 @@ from dataclasses import dataclass, field
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.text import slugify
+
+from clinic.spreadsheets import cell_from_spreadsheet, csv_writer
 
 from .models import (
     MAX_HOLD_SECONDS,
@@ -126,7 +131,11 @@ def rows_from_csv(text: str) -> list[dict]:
     for number, raw in enumerate(reader, start=2):
         if not any((value or "").strip() for value in raw.values() if isinstance(value, str)):
             continue
-        row = {name: (value or "").strip() for name, value in raw.items() if name in COLUMNS}
+        row = {
+            name: cell_from_spreadsheet(value or "").strip()
+            for name, value in raw.items()
+            if name in COLUMNS
+        }
         row["body_regions"] = _split(row.get("body_regions", ""), ",")
         row["equipment"] = _split(row.get("equipment", ""), ",")
         row["steps"] = _split(row.get("steps", ""), "\n")
@@ -437,8 +446,8 @@ def exercises_to_json(exercises) -> str:
 
 def exercises_to_csv(exercises) -> str:
     output = io.StringIO()
-    writer = csv.DictWriter(output, fieldnames=COLUMNS)
-    writer.writeheader()
+    writer = csv_writer(output)
+    writer.writerow(COLUMNS)
     for record in exercise_records(exercises):
         record["body_regions"] = ", ".join(record["body_regions"])
         record["equipment"] = ", ".join(record["equipment"])
@@ -447,7 +456,7 @@ def exercises_to_csv(exercises) -> str:
             ":".join(filter(None, [link["direction"], link["key"], link["note"]]))
             for link in record["variations"]
         )
-        writer.writerow({name: "" if value is None else value for name, value in record.items()})
+        writer.writerow(["" if record[name] is None else record[name] for name in COLUMNS])
     return output.getvalue()
 
 

@@ -61,8 +61,10 @@ def test_a_number_that_is_not_a_number_stops_the_start_naming_the_variable():
 
 @pytest.mark.parametrize(
     ("value", "expected"),
-    [("1", True), ("TRUE", True), (" yes ", True), ("on", True)]
-    + [("0", False), ("False", False), ("no", False), ("off", False), ("", None)],
+    [
+        *[("1", True), ("TRUE", True), (" yes ", True), ("on", True)],
+        *[("0", False), ("False", False), ("no", False), ("off", False), ("", None)],
+    ],
 )
 def test_booleans_accept_only_the_known_spellings(monkeypatch, value, expected):
     from clinic.settings import envbool

@@ -395,6 +395,8 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "clinic.api.schema.AutoSchema",
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
+# Whether anyone may read the API's schema and docs; by default only signed-in staff.
+FLEXION_API_DOCS_PUBLIC = envbool("FLEXION_API_DOCS_PUBLIC", False)
 SPECTACULAR_SETTINGS = {
     "TITLE": "Flexion API",
     "DESCRIPTION": (
@@ -404,6 +406,9 @@ SPECTACULAR_SETTINGS = {
     ),
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
+    # The schema and the docs need a staff sign-in (session or API token) unless
+    # FLEXION_API_DOCS_PUBLIC opens them.
+    "SERVE_PERMISSIONS": ["clinic.api.permissions.ApiDocsPermission"],
     "SCHEMA_PATH_PREFIX": "/api/v1",
     "COMPONENT_SPLIT_REQUEST": True,
     "ENUM_NAME_OVERRIDES": {

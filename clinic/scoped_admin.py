@@ -1,12 +1,14 @@
 """The base of every clinic-data admin: rows limited by ``visible_to``, shared rows read-only."""
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.admin import helpers
-from django.core.exceptions import FieldDoesNotExist
+from django.core.exceptions import FieldDoesNotExist, ValidationError
+from django.http import HttpResponseRedirect
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
-from .audit import AuditedAdminMixin
+from .audit import AuditedAdminMixin, audit_hidden_object
 from .tenancy import staff_clinic_id
 
 
@@ -75,6 +77,33 @@ class ClinicScopedAdmin(AuditedAdminMixin, ScopedChoicesMixin, admin.ModelAdmin)
             format_html(_("Select this object for an action - {}"), str(obj)),
         )
 
+    def response_action(self, request, queryset):
+        """Run an action only on a selection the user sees in full; otherwise refuse it whole.
+
+        Django would act on the part of the selection in the list and silently drop the
+        rest: another clinic's id slipped into the POST would go unnoticed while the
+        action ran on the others (an export would even be recorded, of what was left).
+        """
+        selected = request.POST.getlist(helpers.ACTION_CHECKBOX_NAME)
+        unseen = selection_not_in(queryset, selected)
+        if unseen:
+            for object_id in unseen:
+                audit_hidden_object(request, self.model, object_id)
+            self.message_user(
+                request,
+                ngettext(
+                    "Nothing was done: %(count)d selected item is not in your list "
+                    "(deleted, or not yours to see).",
+                    "Nothing was done: %(count)d selected items are not in your list "
+                    "(deleted, or not yours to see).",
+                    len(unseen),
+                )
+                % {"count": len(unseen)},
+                messages.ERROR,
+            )
+            return HttpResponseRedirect(request.get_full_path())
+        return super().response_action(request, queryset)
+
     def is_owned_by_user_clinic(self, request, obj) -> bool:
         """Whether the user's clinic owns obj (shared library rows are read-only).
 
@@ -141,6 +170,20 @@ class ReadOnlyScopedAdmin(ClinicScopedAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+def selection_not_in(queryset, selected: list[str]) -> list[str]:
+    """Return the selected ids (as sent) that are not rows of queryset: bad, gone or hidden."""
+    pk_field = queryset.model._meta.pk
+    ids: dict = {}
+    malformed = []
+    for value in selected:
+        try:
+            ids[pk_field.to_python(value)] = value
+        except ValidationError:
+            malformed.append(value)
+    found = set(queryset.filter(pk__in=list(ids)).values_list("pk", flat=True)) if ids else set()
+    return malformed + [value for key, value in ids.items() if key not in found]
 
 
 def is_related_to_tenant_rows(model, name: str) -> bool:

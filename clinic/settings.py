@@ -422,6 +422,11 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
 }
 
+# Exercise imports (programs/importexport.py): a file is refused before it is parsed when
+# it is larger than this many bytes or holds more exercises than this.
+FLEXION_IMPORT_MAX_BYTES = envint("FLEXION_IMPORT_MAX_BYTES", 2 * 1024 * 1024)
+FLEXION_IMPORT_MAX_ROWS = envint("FLEXION_IMPORT_MAX_ROWS", 2000)
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

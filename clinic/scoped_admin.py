@@ -2,7 +2,9 @@
 
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
+from django.contrib.admin.options import IncorrectLookupParameters
 from django.core.exceptions import FieldDoesNotExist, ValidationError
+from django.db import DataError, transaction
 from django.http import HttpResponseRedirect
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
@@ -60,7 +62,44 @@ class StaffFilter(ScopedRelatedFilter):
     select_related = ("user",)
 
 
-class ClinicScopedAdmin(AuditedAdminMixin, ScopedChoicesMixin, admin.ModelAdmin):
+class InvalidFilterMixin:
+    """Answer a filter value the database refuses as an invalid filter, not a server error.
+
+    Every admin of the site has it: ``ClinicScopedAdmin`` by inheritance, the others
+    (Django's and django-axes') through ``invalid_filters_refused_everywhere``.
+    """
+
+    def get_changelist_instance(self, request):
+        """Build the list in a savepoint: a filter value the database refuses is an invalid filter.
+
+        Django turns filters it cannot parse into its "invalid lookup" redirect (without a
+        word to the user), but values it passes on (a NUL byte in a text filter, a year of
+        twenty digits) fail only when the list counts its rows, as a server error.
+        """
+        try:
+            with transaction.atomic():
+                return super().get_changelist_instance(request)
+        except (IncorrectLookupParameters, DataError, OverflowError) as error:
+            # Django then redirects to the whole list ("?e=1"): say why.
+            self.message_user(
+                request, _("That filter is not valid: the whole list is shown."), messages.WARNING
+            )
+            raise IncorrectLookupParameters(error) from error
+
+
+def invalid_filters_refused_everywhere(site: admin.AdminSite) -> None:
+    """Give every admin registered so far that lacks ``InvalidFilterMixin`` a subclass with it."""
+    for model, model_admin in list(site._registry.items()):
+        if isinstance(model_admin, InvalidFilterMixin):
+            continue
+        base = type(model_admin)
+        site.unregister(model)
+        site.register(model, type(base.__name__, (InvalidFilterMixin, base), {}))
+
+
+class ClinicScopedAdmin(
+    InvalidFilterMixin, AuditedAdminMixin, ScopedChoicesMixin, admin.ModelAdmin
+):
     def get_queryset(self, request):
         return super().get_queryset(request).visible_to(request.user)
 

@@ -376,6 +376,12 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["clinic.api.permissions.RolePermission"],
+    # DRF's own parsers, held to DATA_UPLOAD_MAX_MEMORY_SIZE and a JSON nesting depth.
+    "DEFAULT_PARSER_CLASSES": [
+        "clinic.api.parsers.JSONParser",
+        "clinic.api.parsers.FormParser",
+        "clinic.api.parsers.MultiPartParser",
+    ],
     "DEFAULT_PAGINATION_CLASS": "clinic.api.pagination.PageNumberPagination",
     "PAGE_SIZE": envint("API_PAGE_SIZE", 25),
     "DEFAULT_FILTER_BACKENDS": [

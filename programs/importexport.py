@@ -20,7 +20,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import re
 from dataclasses import dataclass, field
 
 from django.conf import settings
@@ -28,6 +27,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.text import slugify
 
+from clinic.jsonlimits import json_nesting_exceeds
 from clinic.spreadsheets import cell_from_spreadsheet, csv_writer
 
 from .models import (
@@ -94,8 +94,6 @@ FORMATS = ("csv", "json")
 MAX_JSON_DEPTH = 6
 # The longest text a cell may hold (all the steps of an exercise are one CSV cell).
 MAX_CELL_CHARS = 20_000
-_JSON_STRING = re.compile(r'"(?:[^"\\]|\\.)*"', re.DOTALL)
-_JSON_BRACKET = re.compile(r"[\[\]{}]")
 
 
 class ImportRejected(Exception):
@@ -167,13 +165,10 @@ def _cell_check(value: str, prefix: str) -> None:
 
 def _json_depth_check(text: str) -> None:
     """Refuse JSON nested deeper than MAX_JSON_DEPTH before the (recursive) parser sees it."""
-    depth = 0
-    for bracket in _JSON_BRACKET.finditer(_JSON_STRING.sub("", text)):
-        depth += 1 if bracket[0] in "[{" else -1
-        if depth > MAX_JSON_DEPTH:
-            raise ImportRejected(
-                [f"The JSON is nested more than {MAX_JSON_DEPTH} levels deep: not an export."]
-            )
+    if json_nesting_exceeds(text, MAX_JSON_DEPTH):
+        raise ImportRejected(
+            [f"The JSON is nested more than {MAX_JSON_DEPTH} levels deep: not an export."]
+        )
 
 
 def rows_from_csv(text: str) -> list[dict]:

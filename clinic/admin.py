@@ -41,6 +41,10 @@ class ClinicAdmin(ClinicScopedAdmin):
     def get_readonly_fields(self, request, obj=None):
         return [] if request.user.is_superuser else ["slug"]
 
+    def get_prepopulated_fields(self, request, obj=None):
+        # A read-only slug is not a form field: prepopulating it broke the clinic admin's page.
+        return super().get_prepopulated_fields(request, obj) if request.user.is_superuser else {}
+
 
 class StaffMemberInline(admin.StackedInline):
     model = StaffMember

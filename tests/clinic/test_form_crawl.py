@@ -18,7 +18,7 @@ from django.apps import apps
 from django.db import IntegrityError, connection, transaction
 from django.test import Client
 
-from tests.factories import ExerciseFactory, ProgramFactory
+from tests.factories import ExerciseFactory, ProgramFactory, ProgramItemFactory
 
 from .patient_records import patient_records
 from .test_url_sweep import ALL_CASES, World, project_patterns, url_for
@@ -120,7 +120,10 @@ def own_world(alice, alma, carol, clinic_a, bob, dave, clinic_b):
         dave=carol,
         records=patient_records(carol, marker="own"),
         exercise=ExerciseFactory(clinic=clinic_a, name="Own exercise"),
-        program=ProgramFactory(clinic=clinic_a, name="Own program"),
+        program=ProgramItemFactory(
+            program=ProgramFactory(clinic=clinic_a, name="Own program"),
+            exercise=ExerciseFactory(clinic=clinic_a, name="Own item"),
+        ).program,
         event=audit_record(action=AuditAction.EXPORT, actor=alice, obj=carol),
         group=Group.objects.create(name="Own group"),
         export=ReportExport.objects.create(
@@ -245,3 +248,20 @@ def test_a_clinic_admin_opens_and_renames_her_clinic(client, alma, clinic_a):
     assert response.status_code == 302
     clinic_a.refresh_from_db()
     assert (clinic_a.name, clinic_a.slug) == ("Clinic A & Co", "clinic-a")
+
+
+def test_a_program_shown_again_with_a_hand_made_exercise_value_is_not_a_server_error(
+    client, alma, clinic_a
+):
+    """Found by the crawl: the exercise picker queried the database with the bad value."""
+    item = ProgramItemFactory(
+        program=ProgramFactory(clinic=clinic_a), exercise=ExerciseFactory(clinic=clinic_a)
+    )
+    client.force_login(alma)
+    url = f"/admin/programs/program/{item.program.pk}/change/"
+    page = client.get(url)
+    [form] = [form for form in forms_of(page.text) if "items-TOTAL_FORMS" in form.fields]
+    data = {**form.fields, "items-0-exercise": "2026-02-30", "name": ""}
+    response = client.post(url, data)
+    assert response.status_code == 200
+    assert b"errorlist" in response.content

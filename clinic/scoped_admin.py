@@ -4,7 +4,7 @@ from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.core.exceptions import FieldDoesNotExist, ValidationError
-from django.db import DataError, transaction
+from django.db import DataError
 from django.http import HttpResponseRedirect
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
@@ -70,15 +70,19 @@ class InvalidFilterMixin:
     """
 
     def get_changelist_instance(self, request):
-        """Build the list in a savepoint: a filter value the database refuses is an invalid filter.
+        """Build the list; a filter value the database cannot take is an invalid filter.
 
         Django turns filters it cannot parse into its "invalid lookup" redirect (without a
-        word to the user), but values it passes on (a NUL byte in a text filter, a year of
-        twenty digits) fail only when the list counts its rows, as a server error.
+        word to the user), but passes other values on: a NUL byte, which PostgreSQL refuses
+        in any text, and a year of twenty digits, which overflows when the query is built.
+        NUL is refused before any query (no savepoint needed, which would cost every list
+        a round trip); the rest fail before the database is asked, or, in autocommit,
+        without harm to the connection.
         """
         try:
-            with transaction.atomic():
-                return super().get_changelist_instance(request)
+            if any("\x00" in key + "".join(values) for key, values in request.GET.lists()):
+                raise IncorrectLookupParameters("A NUL character in the query string.")
+            return super().get_changelist_instance(request)
         except (IncorrectLookupParameters, DataError, OverflowError) as error:
             # Django then redirects to the whole list ("?e=1"): say why.
             self.message_user(

@@ -9,6 +9,10 @@ STAMP := $(VENV)/.installed-stamp
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/flexion
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/0
 
+# With PostgreSQL and Redis there: private ones in var/ when none answers at these URLs.
+WITH_SERVICES := DATABASE_URL="$${DATABASE_URL:-$(TEST_DATABASE_URL)}" \
+	REDIS_URL="$${REDIS_URL:-$(TEST_REDIS_URL)}" $(PY) scripts/check_services.py
+
 .PHONY: install lock run test bench lint format migrations-check check-services demo clean
 
 install: $(STAMP)
@@ -36,19 +40,19 @@ demo: install
 run: demo
 	$(PY) scripts/run_dev.py
 
+# Whether PostgreSQL and Redis answer at the URLs; a way out if not.
 check-services: install
-	@DATABASE_URL="$${DATABASE_URL:-$(TEST_DATABASE_URL)}" REDIS_URL="$${REDIS_URL:-$(TEST_REDIS_URL)}" $(PY) scripts/check_services.py
+	@$(WITH_SERVICES)
 
-test: check-services
-	DATABASE_URL="$${DATABASE_URL:-$(TEST_DATABASE_URL)}" REDIS_URL="$${REDIS_URL:-$(TEST_REDIS_URL)}" \
-		$(PY) -m pytest $(PYTEST_ARGS)
+# The whole suite; Debian's Chromium is installed first when missing and run as root.
+test: install
+	$(WITH_SERVICES) --browser $(PY) -m pytest $(PYTEST_ARGS)
 
 # Benchmarks at clinic-chain scale on PostgreSQL and Redis, written to BENCHMARKS.md
 # (about 10 minutes; BENCH_QUICK=1: small sizes, to var/bench/). Data sets go to databases named
 # <DATABASE_URL's name>_bench_<patients>x<weeks>, kept between runs.
-bench: check-services
-	DATABASE_URL="$${DATABASE_URL:-$(TEST_DATABASE_URL)}" REDIS_URL="$${REDIS_URL:-$(TEST_REDIS_URL)}" \
-		$(PY) bench/run.py $(if $(BENCH_QUICK),--quick) $(BENCH_ARGS)
+bench: install
+	$(WITH_SERVICES) $(PY) bench/run.py $(if $(BENCH_QUICK),--quick) $(BENCH_ARGS)
 
 lint: install
 	$(BIN)/ruff check .

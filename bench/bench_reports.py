@@ -58,6 +58,7 @@ def database_ensure(url: str) -> bool:
 def django_setup(url: str) -> None:
     os.environ["DATABASE_URL"] = url
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "clinic.settings")
+    os.environ["FLEXION_BENCH_APPS"] = "true"  # generate_load_data
     os.environ.setdefault("LOG_LEVEL", "WARNING")
     import django
 

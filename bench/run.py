@@ -96,6 +96,8 @@ def server_env(url: str) -> dict[str, str]:
     return os.environ | {
         "DATABASE_URL": url,
         "DJANGO_SETTINGS_MODULE": "clinic.settings",
+        # The benchmark's own commands (generate_load_data, bench_dispatch): bench/.
+        "FLEXION_BENCH_APPS": "true",
         "DEBUG": "false",
         "SECRET_KEY": SECRET_KEY,
         "ALLOWED_HOSTS": "127.0.0.1,localhost",

@@ -112,11 +112,13 @@ class StaffMemberForm(forms.ModelForm):
 
     def clean_email(self):
         email = self.cleaned_data["email"].lower()
-        taken = User.objects.filter(email=email)
+        # Among staff only: a patient's login at any clinic may share the address
+        # (docs/identities.md), and saying so would tell this clinic about another's patient.
+        taken = User.objects.filter(email=email, is_staff=True)
         if self.instance.pk:
             taken = taken.exclude(pk=self.instance.user_id)
         if taken.exists():
-            raise forms.ValidationError(_("A login with this email already exists."))
+            raise forms.ValidationError(_("A staff login with this email already exists."))
         return email
 
     def save(self, commit=True):

@@ -7,12 +7,16 @@ Events are only ever added: the database refuses to change or delete them.
 
 from __future__ import annotations
 
+from contextlib import contextmanager
+
 from django.contrib.auth import get_user_model
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 from django.core.exceptions import ValidationError
+from django.db import connection
 
 from .models import AuditAction, AuditEvent
 from .security import client_ip, login_username
+from .throttles import rate_limit_hit
 
 
 def _follow(obj, path: str):
@@ -75,12 +79,19 @@ def audit_record(
     clinic_id: int | None = None,
     patient_id: int | None = None,
     extra: dict | None = None,
-) -> AuditEvent:
-    """Record one event; the actor defaults to the request's user, the clinic to the object's."""
+) -> AuditEvent | None:
+    """Record one event; the actor defaults to the request's user, the clinic to the object's.
+
+    Events of a request without a signed-in actor (a refused or failed sign-in) are
+    bounded per client address and window (``FLEXION_RATES["anonymous_audit"]``): anyone
+    can cause them, and the trail cannot be trimmed. Return None when one is not written.
+    """
     if actor is None and request is not None:
         actor = getattr(request, "user", None)
     if actor is not None and not actor.is_authenticated:
         actor = None
+    if actor is None and request is not None and not _anonymous_event_allowed(request):
+        return None
     fields = {}
     if obj is not None:
         fields = {
@@ -102,6 +113,31 @@ def audit_record(
         extra=extra or {},
         **fields,
     )
+
+
+@contextmanager
+def audit_erasure_scrub():
+    """Allow, inside the current transaction, rewriting the free-text columns of events.
+
+    Only an erasure uses it, to remove a patient's name or email from events written
+    before they were named by id only; the database still refuses any other change.
+    """
+    if connection.vendor != "postgresql":
+        yield  # SQLite (make run): its trigger lets the free-text columns change
+        return
+    if not connection.in_atomic_block:
+        raise RuntimeError("Scrub the audit trail inside the erasure's transaction.")
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL flexion.audit_erasure = 'on'")
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL flexion.audit_erasure = 'off'")
+
+
+def _anonymous_event_allowed(request) -> bool:
+    return rate_limit_hit("anonymous_audit", client_ip(request) or "unknown") is None
 
 
 def audit_hidden_object(request, model, object_id) -> None:
@@ -136,27 +172,48 @@ def _logged_out(sender, request, user, **kwargs):
         audit_record(action=AuditAction.LOGOUT, request=request, actor=user)
 
 
+def _attempted_accounts(username: str) -> tuple[int | None, dict]:
+    """Name the logins a sign-in attempt was for by id, never by the email typed.
+
+    An email in the trail could never be erased with its patient (events cannot change).
+    """
+    accounts = (
+        list(
+            get_user_model()
+            .objects.filter(email=username)
+            .select_related("staff", "patient")
+            .order_by("pk")[:10]
+        )
+        if username
+        else []
+    )
+    clinics = {user_clinic_id(account) for account in accounts}
+    clinic_id = clinics.pop() if len(clinics) == 1 else None
+    return clinic_id, {
+        "known_account": bool(accounts),
+        "account_ids": [account.pk for account in accounts],
+    }
+
+
 def _login_failed(sender, credentials, request=None, **kwargs):
-    username = login_username(request, credentials)
-    account = get_user_model().objects.filter(email=username).first() if username else None
+    clinic_id, extra = _attempted_accounts(login_username(request, credentials))
     audit_record(
         action=AuditAction.LOGIN_FAILED,
         request=request,
         actor=None,
-        clinic_id=user_clinic_id(account) if account is not None else None,
-        extra={"username": username[:254], "known_account": account is not None},
+        clinic_id=clinic_id,
+        extra=extra,
     )
 
 
 def _locked_out(sender, request, username, ip_address, **kwargs):
-    username = (username or "").lower()
-    account = get_user_model().objects.filter(email=username).first() if username else None
+    clinic_id, extra = _attempted_accounts((username or "").lower())
     audit_record(
         action=AuditAction.LOCKED_OUT,
         request=request,
         actor=None,
-        clinic_id=user_clinic_id(account) if account is not None else None,
-        extra={"username": username[:254]},
+        clinic_id=clinic_id,
+        extra=extra,
     )
 
 

@@ -10,6 +10,32 @@ class RoleBackend(ModelBackend):
     Patients never get a permission: only active staff of a clinic do.
     """
 
+    def authenticate(self, request, username=None, password=None, **kwargs):
+        """Try each login of the address: a patient's address can have one per clinic.
+
+        Staff logins are tried first on the admin, patient logins first elsewhere, so
+        the same password at both still signs in where it was typed.
+        """
+        if username is None:
+            username = kwargs.get(get_user_model().USERNAME_FIELD)
+        if username is None or password is None:
+            return None
+        staff_first = request is not None and request.path.startswith("/admin/")
+        candidates = (
+            get_user_model()
+            ._default_manager.filter(email__iexact=str(username).strip())
+            .order_by("-is_staff" if staff_first else "is_staff", "pk")
+        )
+        found = False
+        for user in candidates:
+            found = True
+            if user.check_password(password) and self.user_can_authenticate(user):
+                return user
+        if not found:
+            # As ModelBackend does: spend a hash's time, so an unknown address is not faster.
+            get_user_model()().set_password(password)
+        return None
+
     def get_user(self, user_id):
         """The signed-in user with their staff and patient records, in one query.
 

@@ -2,6 +2,7 @@ import zoneinfo
 
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.core.exceptions import ValidationError
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -41,9 +42,15 @@ class UserManager(BaseUserManager):
 
 
 class User(AbstractBaseUser, PermissionsMixin):
-    """A login: clinic staff (is_staff, with a StaffMember) or a patient (with a Patient)."""
+    """A login: clinic staff (is_staff, with a StaffMember) or a patient (with a Patient).
 
-    email = models.EmailField(_("email address"), unique=True)
+    A staff address is unique. A patient's login is their clinic's: every patient record
+    has one of its own, so one address may have a login at several clinics, and no clinic
+    learns that another knows it (docs/identities.md). Signing in tries each login of the
+    address (``clinic.auth.RoleBackend``).
+    """
+
+    email = models.EmailField(_("email address"), db_index=True)
     full_name = models.CharField(_("full name"), max_length=150, blank=True)
     is_staff = models.BooleanField(
         _("staff status"),
@@ -62,6 +69,14 @@ class User(AbstractBaseUser, PermissionsMixin):
     class Meta:
         verbose_name = _("user")
         verbose_name_plural = _("users")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["email"],
+                condition=models.Q(is_staff=True),
+                name="unique_staff_email",
+                violation_error_message=_("A staff login with this email address already exists."),
+            )
+        ]
 
     def __str__(self):
         return self.full_name or self.email
@@ -237,3 +252,26 @@ class ApiToken(models.Model):
         self.save(update_fields=["revoked_at"])
         User.objects.filter(pk=self.user_id).update(is_active=False)
         StaffMember.objects.filter(user_id=self.user_id).update(is_active=False)
+
+
+class IdempotencyKey(models.Model):
+    """The first answer to an API create sent with an ``Idempotency-Key`` header, per login.
+
+    A retry with the same key gets this answer again instead of creating a second row
+    (clinic.api.idempotency). Kept for a day.
+    """
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=255)
+    request_hash = models.CharField(max_length=64)
+    status_code = models.PositiveSmallIntegerField(null=True)
+    response = models.JSONField(null=True, encoder=DjangoJSONEncoder)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "key"], name="one_answer_per_idempotency_key")
+        ]
+
+    def __str__(self):
+        return f"{self.key} ({self.user_id})"

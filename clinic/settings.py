@@ -58,6 +58,22 @@ def envlist(name: str, default: str = "") -> list[str]:
     return [item.strip() for item in env(name, default).split(",") if item.strip()]
 
 
+RATE_PERIODS = {"s": 1, "min": 60, "hour": 60 * 60, "day": 24 * 60 * 60}
+
+
+def envrate(name: str, default: str) -> tuple[int, int]:
+    """Read a rate such as ``30/15min`` (count per period) as (count, seconds); refuse others."""
+    value = env(name, default).strip()
+    count, _slash, period = value.partition("/")
+    digits = period.rstrip("abcdefghijklmnopqrstuvwxyz")
+    unit = period[len(digits) :]
+    if not count.isdigit() or int(count) < 1 or unit not in RATE_PERIODS:
+        raise ImproperlyConfigured(f"{name}={value!r}: write a rate as 30/15min (s/min/hour/day).")
+    if digits and (not digits.isdigit() or int(digits) < 1):
+        raise ImproperlyConfigured(f"{name}={value!r}: the period must be a positive number.")
+    return int(count), int(digits or 1) * RATE_PERIODS[unit]
+
+
 DEBUG = envbool("DEBUG", True)
 
 SECRET_KEY = env("SECRET_KEY")
@@ -92,6 +108,10 @@ INSTALLED_APPS = [
     "patients",
     "clinic.reports",
 ]
+# The benchmark's commands (bench/: generate_load_data, bench_dispatch) are a development-only
+# app, installed for `make bench` and for their tests; never in production.
+if envbool("FLEXION_BENCH_APPS", False):
+    INSTALLED_APPS.append("bench")
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
@@ -105,6 +125,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
+    "clinic.throttles.AnonymousWriteThrottleMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "clinic.middleware.SessionTimeoutMiddleware",
     "clinic.middleware.StaffMFAMiddleware",
@@ -156,8 +177,21 @@ if DATABASES["default"]["ENGINE"].endswith("postgresql"):
         DATABASES["default"]["OPTIONS"]["prepare_threshold"] = 5
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+REDIS_URL = env("REDIS_URL")
+
 CACHES = {
-    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    # Shared by every web worker when REDIS_URL is set: the rate limits (clinic.throttles,
+    # the API's throttles) must count one budget, not one per gunicorn process. Local
+    # memory for `make run`, which has a single process.
+    "default": (
+        {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": "flexion",
+        }
+        if REDIS_URL
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "KEY_PREFIX": "flexion"}
+    ),
     # Evaluated progression per assignment and day (patients.progress.assignment_progress).
     # Keyed by every input of the rule, so an entry is never stale and each process may
     # keep its own; a bounded LRU that costs no network round trip.
@@ -179,6 +213,9 @@ CACHES = {
 }
 
 AUTH_USER_MODEL = "clinic.User"
+# A patient's address may have a login at several clinics (clinic.models.User), so the
+# login field is unique for staff only; clinic.auth.RoleBackend tries each login.
+SILENCED_SYSTEM_CHECKS = ["auth.W004"]
 # Axes first: it refuses a locked-out login before the password is even checked.
 AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "clinic.auth.RoleBackend"]
 PASSWORD_HASHERS = [
@@ -243,7 +280,6 @@ SERVER_EMAIL = env("SERVER_EMAIL", DEFAULT_FROM_EMAIL)
 
 # Celery. REDIS_URL (or CELERY_BROKER_URL) selects Redis; without either the
 # broker is kombu's filesystem transport, which needs no server.
-REDIS_URL = env("REDIS_URL")
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", REDIS_URL or "filesystem://")
 CELERY_TASK_ALWAYS_EAGER = envbool("CELERY_TASK_ALWAYS_EAGER", False)
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
@@ -281,12 +317,12 @@ CELERY_BEAT_SCHEDULE = {
         # A pass that waited longer than the interval is superseded by the next one.
         "options": {"expires": float(REMINDER_DISPATCH_EVERY)},
     },
-    # Program weeks end at each patient's local midnight: store the new weeks (and the
-    # week-end promotions) for the reports every hour.
-    "refresh-program-weeks": {
-        "task": "clinic.reports.tasks.refresh_program_weeks",
-        "schedule": 60.0 * 60,
-        "options": {"expires": 60.0 * 60},
+    # Program weeks end at each patient's local midnight: shortly after it, store the new
+    # week and the week-end promotion of each assignment a new day began for.
+    "reevaluate-assignments": {
+        "task": "patients.tasks.assignments_reevaluate_due",
+        "schedule": 15.0 * 60,
+        "options": {"expires": 15.0 * 60},
     },
 }
 # Redis gives an unacknowledged task to another worker after the visibility timeout;
@@ -299,12 +335,14 @@ if CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"] <= REMINDER_RETRY_BACKO
 if CELERY_BROKER_URL.startswith("filesystem://"):
     # The embedded broker of `make run`: messages are files under var/broker.
     _broker_dir = VAR_DIR / "broker"
-    for _sub in ("queue", "processed"):
+    for _sub in ("queue", "processed", "control"):
         (_broker_dir / _sub).mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_TRANSPORT_OPTIONS |= {
         "data_folder_in": str(_broker_dir / "queue"),
         "data_folder_out": str(_broker_dir / "queue"),
         "processed_folder": str(_broker_dir / "processed"),
+        # The broadcast exchanges (the worker's remote control), else ./control.
+        "control_folder": str(_broker_dir / "control"),
         "store_processed": False,
     }
 
@@ -326,6 +364,17 @@ AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_CLIENT_IP_CALLABLE = "clinic.security.client_ip"
 AXES_USERNAME_CALLABLE = "clinic.security.login_username"
 AXES_VERBOSE = False
+
+# Rate limits (clinic/throttles.py), counted in the shared default cache. Per client address:
+# writes by visitors who are not signed in (sign-in, sign-in links, password reset, links from
+# emails), per endpoint; and audit events without an actor (refused or failed sign-ins), so
+# a flood of them cannot fill the append-only trail. Per email address: account emails
+# (sign-in links, password resets, invitations), whoever asks for them.
+FLEXION_RATES = {
+    "anonymous_write": envrate("FLEXION_RATE_ANONYMOUS_WRITE", "30/15min"),
+    "anonymous_audit": envrate("FLEXION_RATE_ANONYMOUS_AUDIT", "20/15min"),
+    "account_email": envrate("FLEXION_RATE_ACCOUNT_EMAIL", "5/hour"),
+}
 
 # Two-factor login for staff (django-otp): TOTP apps plus single-use recovery codes.
 FLEXION_REQUIRE_STAFF_MFA = envbool("FLEXION_REQUIRE_STAFF_MFA", True)

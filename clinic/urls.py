@@ -5,17 +5,12 @@ from drf_spectacular.views import SpectacularAPIView
 
 from . import views
 from .api.docs import ApiDocsView
-from .mail import PasswordResetForm
+from .password_reset import QueuedPasswordResetForm
 
 password_reset_urls = [
     path(
         "password-reset/",
-        auth_views.PasswordResetView.as_view(
-            email_template_name="registration/password_reset_email.txt",
-            html_email_template_name="registration/password_reset_email.html",
-            subject_template_name="registration/password_reset_subject.txt",
-            form_class=PasswordResetForm,
-        ),
+        auth_views.PasswordResetView.as_view(form_class=QueuedPasswordResetForm),
         name="password_reset",
     ),
     path(
@@ -39,12 +34,7 @@ urlpatterns = [
     # Django's admin login shows "Forgotten your password?" when this name exists.
     path(
         "admin/password_reset/",
-        auth_views.PasswordResetView.as_view(
-            email_template_name="registration/password_reset_email.txt",
-            html_email_template_name="registration/password_reset_email.html",
-            subject_template_name="registration/password_reset_subject.txt",
-            form_class=PasswordResetForm,
-        ),
+        auth_views.PasswordResetView.as_view(form_class=QueuedPasswordResetForm),
         name="admin_password_reset",
     ),
     # Before the admin's own URLs, whose catch-all would otherwise answer these.

@@ -23,7 +23,8 @@ from .adminforms import AssignmentForm, PatientAssignForm, ProgramAssignForm
 from .invitations import invitation_send
 from .models import Assignment, AssignmentStatus, Patient, PrescriptionItem
 from .privacy_admin import PatientRightsAdmin
-from .services import assignment_create
+from .reevaluation import assignment_reevaluate
+from .services import assignment_create, patient_email_change
 
 
 def can_assign(request) -> bool:
@@ -90,6 +91,15 @@ class PatientAdmin(PatientAlertMixin, PatientRightsAdmin, ClinicScopedAdmin):
                 )
             )
         )
+
+    def save_model(self, request, obj, form, change):
+        """A changed address goes through patient_email_change, which moves the login's too."""
+        if change and "email" in form.changed_data:
+            email, obj.email = obj.email, form.initial.get("email") or ""
+            super().save_model(request, obj, form, change)
+            patient_email_change(patient=obj, email=email)
+        else:
+            super().save_model(request, obj, form, change)
 
     @admin.display(description=_("active programs"), ordering="active_total")
     def active_programs(self, obj):
@@ -169,7 +179,7 @@ def program_assign_view(model_admin, request, program):
     """The program's "Assign to patients" page: one program, one or more patients."""
     if not can_assign(request):
         raise PermissionDenied
-    form = ProgramAssignForm(request.POST or None, user=request.user)
+    form = ProgramAssignForm(request.POST or None, user=request.user, program=program)
     if request.method == "POST" and form.is_valid():
         try:
             with transaction.atomic():
@@ -265,6 +275,11 @@ class AssignmentAdmin(
     def has_add_permission(self, request):
         # Assignments are made by copying a program: from a patient's page or a program.
         return False
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        # In the change view's transaction: the stage and weeks follow the edit at once.
+        assignment_reevaluate(assignment=form.instance)
 
     @admin.display(description=_("patient"))
     def patient_link(self, obj):

@@ -11,7 +11,7 @@ import datetime
 
 from django import forms
 from django.contrib import admin, messages
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Exists, OuterRef
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
@@ -22,8 +22,9 @@ from django.utils.translation import gettext_lazy as _
 
 from clinic.scoped_admin import ReadOnlyScopedAdmin
 
-from .models import Reminder, StageChange
-from .progress import assignment_progress, local_today, scheme_of, stage_override
+from .models import Reminder, StageChange, program_date_validate
+from .progress import assignment_progress, local_today, scheme_of
+from .services import stage_override
 
 
 def unacknowledged_alerts(outer: str = "pk") -> Exists:
@@ -123,6 +124,7 @@ class StageOverrideForm(forms.Form):
             raise forms.ValidationError(
                 _("The program starts on %(day)s.") % {"day": self.first_day}
             )
+        program_date_validate(day)
         return day
 
 
@@ -217,14 +219,18 @@ class AssignmentProgressMixin:
             },
         )
         if request.method == "POST" and form.is_valid():
-            change = stage_override(
-                assignment=assignment,
-                stage_code=form.cleaned_data["stage"],
-                by=request.user,
-                on=form.cleaned_data["effective_on"],
-            )
-            self.message_user(request, change.reason, messages.SUCCESS)
-            return redirect(f"admin:{self._url_prefix()}_change", assignment.pk)
+            try:
+                change = stage_override(
+                    assignment=assignment,
+                    stage_code=form.cleaned_data["stage"],
+                    by=request.user,
+                    on=form.cleaned_data["effective_on"],
+                )
+            except ValidationError as error:
+                form.add_error(None, error)
+            else:
+                self.message_user(request, change.reason, messages.SUCCESS)
+                return redirect(f"admin:{self._url_prefix()}_change", assignment.pk)
         context = {
             **self.admin_site.each_context(request),
             "opts": self.model._meta,

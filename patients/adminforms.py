@@ -10,9 +10,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from clinic.models import StaffMember, timezone_choices
-from programs.models import Program
+from programs.models import Program, SchemeStage
 
-from .models import Assignment, Patient
+from .models import Assignment, Patient, program_date_validate
 
 WEEKDAYS = [
     (0, _("Mon")),
@@ -71,15 +71,39 @@ class AssignFieldsForm(forms.Form):
         help_text=_("Allows daily sessions once the patient tolerates the build-up."),
     )
     preferred_weekdays = WeekdaysField()
+    starting_stage = forms.ChoiceField(
+        label=_("Starting stage"),
+        required=False,
+        help_text=_(
+            "Where the patient starts (their starting level). Empty: the program's first stage."
+        ),
+    )
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
+        self.user = user
         self.fields["therapist"].queryset = (
             StaffMember.objects.visible_to(user).filter(is_active=True).select_related("user")
         )
         staff = getattr(user, "staff", None)
         if staff is not None:
             self.fields["therapist"].initial = staff.pk
+        stages = {}
+        for code, name, planned in SchemeStage.objects.filter(
+            scheme__in=Program.objects.visible_to(user).values("scheme")
+        ).values_list("code", "name", "planned_sessions"):
+            stages.setdefault(code, f"{name} ({planned}/week)")
+        self.fields["starting_stage"].choices = [("", "–"), *stages.items()]
+
+    def clean_start_date(self):
+        day = self.cleaned_data["start_date"]
+        program_date_validate(day)
+        return day
+
+    def starting_stage_check(self, program: Program | None) -> None:
+        code = self.cleaned_data.get("starting_stage")
+        if code and program is not None and not program.scheme.stages.filter(code=code).exists():
+            self.add_error("starting_stage", _("This program's scheme has no such stage."))
 
     def assignment_kwargs(self) -> dict:
         data = self.cleaned_data
@@ -89,6 +113,8 @@ class AssignFieldsForm(forms.Form):
             "reminder_time": data["reminder_time"],
             "advanced": data["advanced"],
             "preferred_weekdays": data["preferred_weekdays"],
+            "starting_stage": data.get("starting_stage") or None,
+            "by": self.user,
         }
 
 
@@ -109,6 +135,11 @@ class PatientAssignForm(AssignFieldsForm):
         if patient.therapist_id:
             self.fields["therapist"].initial = patient.therapist_id
 
+    def clean(self):
+        cleaned = super().clean()
+        self.starting_stage_check(cleaned.get("program"))
+        return cleaned
+
     def assignment_kwargs(self) -> dict:
         return {**super().assignment_kwargs(), "timezone": self.cleaned_data["timezone"]}
 
@@ -128,12 +159,18 @@ class ProgramAssignForm(AssignFieldsForm):
     )
     field_order = ["patients", "start_date", "therapist", "reminder_time", "timezone"]
 
-    def __init__(self, *args, user, **kwargs):
+    def __init__(self, *args, user, program: Program, **kwargs):
         super().__init__(*args, user=user, **kwargs)
+        self.program = program
         self.fields["patients"].queryset = Patient.objects.visible_to(user)
         staff = getattr(user, "staff", None)
         tz_name = staff.clinic.timezone if staff is not None else "UTC"
         self.fields["start_date"].initial = local_today(tz_name)
+
+    def clean(self):
+        cleaned = super().clean()
+        self.starting_stage_check(self.program)
+        return cleaned
 
     def assignment_kwargs(self) -> dict:
         return {**super().assignment_kwargs(), "timezone": self.cleaned_data["timezone"] or None}
@@ -163,3 +200,9 @@ class AssignmentForm(forms.ModelForm):
             "reminder_time": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
             "education": forms.Textarea(attrs={"rows": 6, "class": "vLargeTextField"}),
         }
+
+    def clean_start_date(self):
+        day = self.cleaned_data["start_date"]
+        if "start_date" in self.changed_data:
+            program_date_validate(day)
+        return day

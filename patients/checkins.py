@@ -7,8 +7,8 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from .models import Answer, CheckIn, Session, StageChange
-from .progress import local_today, progress_record
-from .tasks import enqueue_on_commit, therapist_alert_send
+from .progress import local_today
+from .reevaluation import assignment_reevaluate
 
 
 def checkin_record(
@@ -17,7 +17,7 @@ def checkin_record(
     """Record (or change, the same day) the answer about a completed session.
 
     Return the check-in and the stage changes it caused (a painful answer backs
-    off at once and alerts the therapist).
+    off at once and alerts the therapist; the email goes after the commit).
     """
     if answer not in Answer.values:
         raise ValidationError(_("Please choose one of the answers."))
@@ -37,7 +37,5 @@ def checkin_record(
             session=session,
             defaults={"patient_id": session.patient_id, "answer": answer, "answered_on": today},
         )
-        _progress, changes = progress_record(assignment=session.assignment, today=today)
-        alerts = [(change.pk,) for change in changes if change.alert_therapist]
-        enqueue_on_commit(therapist_alert_send, alerts)
+        changes = assignment_reevaluate(assignment=session.assignment, today=today)
     return checkin, changes

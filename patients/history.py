@@ -24,7 +24,7 @@ def adherence_streak(weeks: Sequence[Week]) -> int:
     for week in reversed(weeks):
         if week.in_progress:
             continue
-        if week.planned == 0 or week.counted < week.planned:
+        if week.counted < week.planned:
             break
         streak += 1
     return streak

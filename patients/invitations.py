@@ -25,6 +25,7 @@ from django.utils.translation import gettext as _
 
 from clinic.mail import render_subject, render_text
 from clinic.models import User
+from clinic.throttles import account_email_allowed
 
 from .links import absolute_url
 from .models import LoginLink, LoginLinkPurpose, Patient
@@ -79,35 +80,49 @@ def login_link_check(*, token: str, purpose: str) -> LinkCheck:
 
 
 def patient_login_ensure(*, patient: Patient) -> User:
-    """Return the patient's login, creating one (no password yet, never staff) if missing."""
+    """Return the patient's login, creating one (no password yet, never staff) if missing.
+
+    Each patient record has a login of its own, even when another clinic (or a staff
+    login) uses the same address: one clinic's records never decide what another may do
+    with an address, nor tell it that the address is known (docs/identities.md).
+    """
     if patient.user_id is not None:
         return patient.user
     if not patient.email:
         raise ValidationError(_("%(name)s has no email address.") % {"name": patient})
-    email = User.objects.normalize_email(patient.email).lower()
-    existing = User.objects.filter(email=email).select_related("patient").first()
-    if existing is not None:
-        if existing.is_staff or getattr(existing, "patient", None) is not None:
-            raise ValidationError(
-                _("The address %(email)s already belongs to another login.") % {"email": email}
-            )
-        user = existing
-    else:
-        user = User.objects.create_user(
-            email=email, full_name=str(patient), is_staff=False, password=None
-        )
+    user = User.objects.create_user(
+        email=patient.email, full_name=str(patient), is_staff=False, password=None
+    )
     patient.user = user
     patient.save(update_fields=["user"])
     return user
 
 
 def invitation_send(*, patient: Patient) -> None:
-    """Create the patient's login if needed and email a link to choose a password."""
+    """Create the patient's login if needed and enqueue the email with a link to choose a password.
+
+    The email leaves from a Celery task once this transaction commits; the link is made
+    there, so no token ever sits in the broker.
+    """
+    from .tasks import enqueue_on_commit, invitation_email  # the task module imports this one
+
     with transaction.atomic():
         user = patient_login_ensure(patient=patient)
-        if user.is_staff:
-            raise ValidationError(_("Staff logins cannot be invited as patients."))
-        token = login_link_create(user=user, purpose=LoginLinkPurpose.INVITATION)
+        if not account_email_allowed(user.email):
+            raise ValidationError(
+                _("%(name)s was sent several emails this hour already; try again later.")
+                % {"name": patient}
+            )
+        enqueue_on_commit(invitation_email, [(patient.pk,)])
+
+
+def invitation_email_send(*, patient_id: int) -> bool:
+    """Make an invitation link for the patient's login and email it; False if there is none."""
+    patient = Patient.objects.select_related("user", "clinic").filter(pk=patient_id).first()
+    user = patient.user if patient is not None else None
+    if user is None or not user.is_active or user.is_staff or not user.email:
+        return False
+    token = login_link_create(user=user, purpose=LoginLinkPurpose.INVITATION)
     url = absolute_url(reverse("patients:invitation", args=[token]))
     _send(
         "invitation",
@@ -119,26 +134,66 @@ def invitation_send(*, patient: Patient) -> None:
             "days": INVITATION_VALID_FOR.days,
         },
     )
-
-
-def sign_in_link_send(*, email: str) -> bool:
-    """Email a sign-in link if the address is a patient's active login; say nothing otherwise."""
-    user = (
-        User.objects.filter(email__iexact=email.strip(), is_active=True, is_staff=False)
-        .select_related("patient")
-        .first()
-    )
-    if user is None or getattr(user, "patient", None) is None:
-        return False
-    token = login_link_create(user=user, purpose=LoginLinkPurpose.SIGN_IN)
-    url = absolute_url(reverse("patients:sign_in_link", args=[token]))
-    minutes = int(SIGN_IN_LINK_VALID_FOR.total_seconds() // 60)
-    _send(
-        "sign_in_link",
-        to=user.email,
-        context={"patient": user.patient, "url": url, "minutes": minutes},
-    )
     return True
+
+
+def sign_in_link_request(*, email: str) -> None:
+    """Enqueue a sign-in link for the address, known or not: the asker learns nothing here.
+
+    The lookup and the email happen in a Celery task after the request, so the answer
+    takes as long for an unknown address as for a patient's.
+    """
+    from .tasks import enqueue_on_commit, sign_in_link_email  # the task module imports this one
+
+    email = email.strip().lower()
+    if account_email_allowed(email):
+        enqueue_on_commit(sign_in_link_email, [(email,)])
+
+
+def sign_in_link_send(*, email: str) -> int:
+    """Email a sign-in link to each patient login at the address; return how many were sent.
+
+    Staff, inactive and unknown addresses get nothing. An address can be a patient's at
+    several clinics: each login gets its own link, naming its clinic.
+    """
+    users = (
+        User.objects.filter(
+            email__iexact=email.strip(), is_active=True, is_staff=False, patient__isnull=False
+        )
+        .select_related("patient__clinic")
+        .order_by("pk")
+    )
+    minutes = int(SIGN_IN_LINK_VALID_FOR.total_seconds() // 60)
+    sent = 0
+    for user in users:
+        token = login_link_create(user=user, purpose=LoginLinkPurpose.SIGN_IN)
+        url = absolute_url(reverse("patients:sign_in_link", args=[token]))
+        _send(
+            "sign_in_link",
+            to=user.email,
+            context={
+                "patient": user.patient,
+                "clinic": user.patient.clinic,
+                "url": url,
+                "minutes": minutes,
+            },
+        )
+        sent += 1
+    return sent
+
+
+def email_change_notices_send(*, patient_id: int, old: str, new: str) -> None:
+    """Tell the old address it no longer receives the clinic's emails, and the new one that
+    it does. Neither names the patient or says anything about their health.
+    """
+    patient = Patient.objects.select_related("clinic").filter(pk=patient_id).first()
+    if patient is None:
+        return
+    context = {"clinic": patient.clinic, "sign_in_url": absolute_url(reverse("patients:login"))}
+    if old:
+        _send("address_changed_old", to=old, context=context)
+    if new:
+        _send("address_changed_new", to=new, context=context)
 
 
 def _send(name: str, *, to: str, context: dict) -> None:

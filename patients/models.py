@@ -13,6 +13,24 @@ from clinic.tenancy import ScopedQuerySet, Tenancy
 from programs.models import Dosage, Exercise, Program, ProgressionScheme
 
 MAX_PAIN = 10
+# How far from today a program may start or a stage be set: far enough for any real
+# program, near enough that a typo (0001, 9999) can neither overflow a date nor make
+# tens of thousands of program weeks.
+PROGRAM_DATE_WINDOW = datetime.timedelta(days=366)
+
+
+def program_date_validate(day: datetime.date, *, today: datetime.date | None = None) -> None:
+    """Refuse a start or override date more than a year before or after today."""
+    today = today or timezone.localdate()
+    if not today - PROGRAM_DATE_WINDOW <= day <= today + PROGRAM_DATE_WINDOW:
+        raise ValidationError(
+            _("Choose a date within a year of today (%(earliest)s to %(latest)s).")
+            % {
+                "earliest": (today - PROGRAM_DATE_WINDOW).isoformat(),
+                "latest": (today + PROGRAM_DATE_WINDOW).isoformat(),
+            },
+            code="date_out_of_range",
+        )
 
 
 class Patient(models.Model):
@@ -128,6 +146,9 @@ class Assignment(models.Model):
     # (its items and their exercises): part of the key of the cached items
     # (patients.player.session_items).
     items_version = models.UUIDField(default=uuid.uuid4, editable=False)
+    # The patient's local date its stored weeks and stage changes were last evaluated on
+    # (patients.reevaluation): a beat task re-evaluates those a new day began for.
+    evaluated_on = models.DateField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -348,8 +369,8 @@ class ProgramWeek(models.Model):
     """One program week as the progression rule decided it, stored for set-based reports.
 
     The rule (back-offs restart the evaluation week, overrides cut it) cannot be
-    re-derived in SQL, so ``patients.progress.program_weeks_sync`` copies its weeks
-    here; sessions are counted against them in the database.
+    re-derived in SQL, so ``patients.reevaluation`` stores its weeks here; sessions are
+    counted against them in the database.
     """
 
     assignment = models.ForeignKey(Assignment, on_delete=models.CASCADE, related_name="weeks")

@@ -27,7 +27,8 @@ from .models import (
     Session,
     SessionStatus,
 )
-from .progress import local_today, progress_record
+from .progress import local_today
+from .reevaluation import assignment_reevaluate
 
 MAX_DAYS_BACK = 7
 MAX_EFFORT = 10
@@ -154,13 +155,22 @@ def session_finish(*, session: Session, effort: int | None, note: str = "") -> S
         )
         if finished:
             session.refresh_from_db()
-            progress_record(assignment=session.assignment)
+            assignment_reevaluate(assignment=session.assignment)
     return session
 
 
 def past_dates(today: datetime.date) -> list[datetime.date]:
     """The dates a session may be logged for afterwards, newest first."""
     return [today - datetime.timedelta(days=back) for back in range(MAX_DAYS_BACK + 1)]
+
+
+class SessionAlreadyLogged(ValidationError):
+    """A completed session is already recorded for that day: only a confirmed second one counts."""
+
+    def __init__(self):
+        super().__init__(
+            _("You already logged a session on that day. Log another?"), code="already_logged"
+        )
 
 
 def session_log_past(
@@ -170,8 +180,14 @@ def session_log_past(
     effort: int | None = None,
     note: str = "",
     today: datetime.date | None = None,
+    another: bool = False,
 ) -> Session:
-    """Record a session done earlier (up to a week back) as completed."""
+    """Record a session done earlier (up to a week back) as completed.
+
+    One per assignment and day unless ``another`` confirms a second: a double submit, or
+    the same form sent from two tabs, records one. The assignment row is locked, so
+    concurrent requests check one after the other.
+    """
     today = today or local_today(assignment)
     if performed_on > today:
         raise ValidationError({"performed_on": _("This date is in the future.")})
@@ -182,6 +198,12 @@ def session_log_past(
     if effort is not None and not 0 <= effort <= MAX_EFFORT:
         raise ValidationError({"effort": _("Effort is a number from 0 to 10.")})
     with transaction.atomic():
+        Assignment.objects.select_for_update().filter(pk=assignment.pk).first()
+        logged = Session.objects.filter(
+            assignment=assignment, performed_on=performed_on, status=SessionStatus.COMPLETED
+        )
+        if not another and logged.exists():
+            raise SessionAlreadyLogged()
         session = Session.objects.create(
             assignment=assignment,
             patient_id=assignment.patient_id,
@@ -192,7 +214,7 @@ def session_log_past(
             note=note.strip(),
             logged_afterwards=True,
         )
-        progress_record(assignment=assignment, today=today)
+        assignment_reevaluate(assignment=assignment, today=today)
     return session
 
 

@@ -7,21 +7,30 @@ model added later is exported without anyone remembering to add it here.
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from dataclasses import dataclass
+from urllib.parse import quote
 
 from django.apps import apps
+from django.contrib.admin.models import LogEntry
 from django.contrib.auth import get_user_model
+from django.contrib.contenttypes.models import ContentType
 from django.core import serializers
+from django.core.cache import caches
 from django.db import models, transaction
+from django.db.models import F, Value
+from django.db.models.functions import Cast, Concat
 from django.utils import timezone
 
-from clinic.audit import audit_record
+from clinic.audit import audit_erasure_scrub, audit_record
 from clinic.models import AuditAction
 from clinic.security import user_sessions_end
 
 from .models import Assignment, Patient
-from .player import items_changed
+from .player import PRESCRIPTION_CACHE, items_changed
+from .progress import PROGRESS_CACHE
+from .reevaluation import assignment_reevaluate
 
 EXPORT_FORMAT = "flexion-patient-export/1"
 USER_FIELDS = ["email", "full_name", "is_active", "date_joined", "last_login"]
@@ -39,6 +48,21 @@ ERASED_TEXT_FIELDS: dict[str, tuple[str, ...]] = {
     "patients.exerciselog": ("skip_reason",),
     "patients.reminder": ("last_error",),
 }
+# After the patient's own rows, erasure sweeps every other table's free text for the
+# patient's email and name (_personal_data_sweep), except these: the identities of other
+# records, which may rightly share the address (another clinic's patient, another login),
+# and tables it empties otherwise (sessions and lockout records of the login).
+SWEEP_SKIPPED = {
+    "patients.patient",
+    "clinic.user",
+    "sessions.session",
+    "axes.accessattempt",
+    "axes.accesslog",
+    "axes.accessfailurelog",
+}
+ERASED = "[erased]"
+MIN_IDENTIFIER_LENGTH = 5
+
 # Text kept on erasure, with the reason: none of it says who the patient is.
 KEPT_TEXT_FIELDS: dict[str, tuple[str, ...]] = {
     # Time zones place the program weeks, which adherence counts.
@@ -158,7 +182,11 @@ def patient_erase(*, patient: Patient, by, request=None) -> ErasureSummary:
             )
     # The prescriptions' notes were emptied by an update, which no signal reports.
     items_changed(Assignment.objects.filter(patient=patient))
+    for assignment in Assignment.objects.filter(patient=patient):
+        assignment_reevaluate(assignment=assignment)  # no cached progress outlives the erasure
     user = patient.user
+    identifiers = _identifiers_of(patient, user)
+    _admin_log_relabel(rows)
     Patient.objects.filter(pk=patient.pk).update(
         first_name="Erased patient",
         last_name="",
@@ -171,6 +199,11 @@ def patient_erase(*, patient: Patient, by, request=None) -> ErasureSummary:
         user_sessions_end(user=user)
         _lockout_records_delete(user.email)
         get_user_model().objects.filter(pk=user.pk).delete()
+    _personal_data_sweep(identifiers)
+    # Per-process caches of prescriptions and progress: this process's copies go now;
+    # other processes' can no longer be read (the versions changed) and expire in a day.
+    for name in (PRESCRIPTION_CACHE, PROGRESS_CACHE):
+        caches[name].clear()
     patient.refresh_from_db()
     audit_record(
         action=AuditAction.ERASE,
@@ -180,6 +213,117 @@ def patient_erase(*, patient: Patient, by, request=None) -> ErasureSummary:
         extra={"emptied_rows": emptied, "login_deleted": user is not None},
     )
     return ErasureSummary(emptied_fields=emptied, login_deleted=user is not None)
+
+
+@dataclass(frozen=True)
+class Identifiers:
+    """What names the patient: ``within`` any text (email, also as in a URL, and full name),
+    and ``values`` that name them when they are a whole value of stored JSON (the first or
+    last name alone, as in a stored API answer)."""
+
+    within: tuple[str, ...]
+    values: frozenset[str]
+
+
+def _identifiers_of(patient: Patient, user) -> Identifiers:
+    within = {patient.email, str(patient)}
+    if user is not None:
+        within |= {user.email, user.full_name}
+    within |= {quote(value) for value in within if "@" in value}
+    values = {patient.first_name, patient.last_name, str(patient)}
+    # A lone short word would match other people's text: too short to be the patient's.
+    return Identifiers(
+        within=tuple(sorted(value for value in within if len(value) >= MIN_IDENTIFIER_LENGTH)),
+        values=frozenset(value.casefold() for value in values if len(value) >= 2),
+    )
+
+
+def _admin_log_relabel(rows: dict[type[models.Model], list[models.Model]]) -> None:
+    """Name the patient's rows in the admin's "Recent actions" by type and id only."""
+    for model, found in rows.items():
+        LogEntry.objects.filter(
+            content_type=ContentType.objects.get_for_model(model),
+            object_id__in=[str(row.pk) for row in found],
+        ).update(object_repr=Concat(Value(f"{model._meta.verbose_name} #"), F("object_id")))
+
+
+def _scrubbed(value, pattern: re.Pattern, values: frozenset[str], *, in_json: bool):
+    if isinstance(value, str):
+        if in_json and value.casefold() in values:
+            return ERASED
+        return pattern.sub(ERASED, value)
+    if isinstance(value, list):
+        return [_scrubbed(item, pattern, values, in_json=True) for item in value]
+    if isinstance(value, dict):
+        return {
+            _scrubbed(key, pattern, values, in_json=True): _scrubbed(
+                item, pattern, values, in_json=True
+            )
+            for key, item in value.items()
+        }
+    return value
+
+
+def _swept_fields(model) -> list[models.Field]:
+    return [
+        field
+        for field in model._meta.concrete_fields
+        if isinstance(field, models.CharField | models.TextField | models.JSONField)
+        and not field.primary_key
+        and not field.choices
+    ]
+
+
+def _personal_data_sweep(identifiers: Identifiers) -> int:
+    """Replace the patient's email and name wherever else they sit in free text; return rows.
+
+    Walks every table's text and JSON columns (the admin log, the audit trail's details,
+    stored API answers, reports' records, and any model added later), except the records
+    that are other people's identities: another clinic's patient, or a login, may rightly
+    hold the same address.
+    """
+    if not identifiers.within and not identifiers.values:
+        return 0
+    pattern = re.compile(
+        "|".join(re.escape(value) for value in identifiers.within) or "(?!)", re.IGNORECASE
+    )
+    changed = 0
+    with audit_erasure_scrub():
+        for model in apps.get_models():
+            if model._meta.label_lower in SWEEP_SKIPPED or not model._meta.managed:
+                continue
+            fields = _swept_fields(model)
+            if not fields:
+                continue
+            rows = model._base_manager.all()
+            match = models.Q()
+            for field in fields:
+                searched = identifiers.within
+                column = field.attname
+                if isinstance(field, models.JSONField):
+                    column = f"_swept_{field.attname}"
+                    rows = rows.annotate(**{column: Cast(field.attname, models.TextField())})
+                    searched = (*searched, *identifiers.values)
+                for value in searched:
+                    match |= models.Q(**{f"{column}__icontains": value})
+            if not match:
+                continue
+            for row in rows.filter(match).only("pk", *(field.attname for field in fields)):
+                updates = {}
+                for field in fields:
+                    value = getattr(row, field.attname)
+                    new = _scrubbed(
+                        value,
+                        pattern,
+                        identifiers.values,
+                        in_json=isinstance(field, models.JSONField),
+                    )
+                    if new != value:
+                        max_length = getattr(field, "max_length", None)
+                        updates[field.attname] = new[:max_length] if max_length else new
+                if updates:
+                    changed += model._base_manager.filter(pk=row.pk).update(**updates)
+    return changed
 
 
 def _lockout_records_delete(email: str) -> None:

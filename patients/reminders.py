@@ -47,7 +47,7 @@ from .models import (
     Session,
     SessionStatus,
 )
-from .progress import histories_of, schemes_of, stage_changes_record_many
+from .progress import histories_of, schemes_of
 
 log = logging.getLogger(__name__)
 
@@ -204,8 +204,9 @@ Decision = tuple[list[dict], datetime.datetime | None]
 def _message_items(candidates: list[Candidate]) -> dict[Candidate, Decision]:
     """Decide with the progression rule what each candidate's message says, and when it was due.
 
-    Record the stage changes the rule found on the way (a promotion at a week's end has no
-    check-in to record it). A constant number of queries per batch, whatever its size.
+    Only reads: what the rule decides is stored by ``patients.reevaluation`` (a promotion at
+    a week's end by its beat task just after local midnight). A constant number of queries
+    per batch, whatever its size.
     """
     wanted = {candidate.patient_id for candidate in candidates}
     assignments = list(
@@ -233,7 +234,7 @@ def _message_items(candidates: list[Candidate]) -> dict[Candidate, Decision]:
     ):
         to_check_in[(assignment_id, performed_on)].append(session_id)
 
-    decided, progresses = {}, {}
+    decided = {}
     for candidate in candidates:
         day = candidate.local_date
         items, due_at = [], None
@@ -245,7 +246,6 @@ def _message_items(candidates: list[Candidate]) -> dict[Candidate, Decision]:
             due_at = instant if due_at is None else min(due_at, instant)
             history = histories[assignment.pk]
             progress = progression.evaluate(schemes[assignment.scheme_id], history, day)
-            progresses[assignment.pk] = progress
             week = progress.current_week
             # Nothing to remind of when today's session is done or the week's target is met.
             if (
@@ -266,7 +266,6 @@ def _message_items(candidates: list[Candidate]) -> dict[Candidate, Decision]:
                     }
                 )
         decided[candidate] = (items, due_at)
-    stage_changes_record_many(progresses)
     return decided
 
 

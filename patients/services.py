@@ -2,16 +2,32 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.timezone import now
 from django.utils.translation import gettext as _
 
-from clinic.models import StaffMember
+from clinic.models import StaffMember, User
+from clinic.security import user_sessions_end
+from programs import progression
 from programs.models import Program
 
-from .models import Assignment, AssignmentStatus, Patient, PrescriptionItem
+from .models import (
+    Assignment,
+    AssignmentStatus,
+    ChangeKind,
+    LoginLink,
+    Patient,
+    PrescriptionItem,
+    StageChange,
+    program_date_validate,
+)
+from .progress import history_of, local_today, scheme_of
+from .reevaluation import assignment_reevaluate
+from .tasks import email_change_notices, enqueue_on_commit
 
 
 @transaction.atomic
@@ -25,15 +41,23 @@ def assignment_create(
     timezone: str | None = None,
     advanced: bool = False,
     preferred_weekdays: list[int] | tuple[int, ...] = (),
+    starting_stage: str | None = None,
+    by=None,
 ) -> Assignment:
-    """Give a patient their own copy of a program.
+    """Give a patient their own copy of a program, starting at its lowest stage or another.
 
     The items are copied with their resolved dosage (the program's override, else the
     exercise's default), so later edits of the program or of the exercise's default never
-    change what the patient was prescribed; the therapist edits the copy instead.
+    change what the patient was prescribed; the therapist edits the copy instead. A
+    starting stage other than the lowest (CERT's starting level) is recorded as the
+    therapist's override on the start date, by `by`.
     """
     if program.clinic_id not in (None, patient.clinic_id):
         raise ValidationError(_("This program belongs to another clinic."))
+    try:
+        program_date_validate(start_date)
+    except ValidationError as error:
+        raise ValidationError({"start_date": error.messages}) from error
     assignment = Assignment(
         clinic_id=patient.clinic_id,
         patient=patient,
@@ -62,4 +86,87 @@ def assignment_create(
         )
         for position, item in enumerate(program.items.select_related("exercise"), start=1)
     )
+    scheme = scheme_of(assignment)
+    if starting_stage and starting_stage not in [stage.code for stage in scheme.stages]:
+        raise ValidationError({"starting_stage": _("The program's scheme has no such stage.")})
+    if starting_stage and starting_stage != scheme.stages[0].code:
+        stage_override(assignment=assignment, stage_code=starting_stage, by=by, on=start_date)
+    else:
+        assignment_reevaluate(assignment=assignment)
     return assignment
+
+
+def stage_override(
+    *, assignment: Assignment, stage_code: str, by, on: datetime.date | None = None
+) -> StageChange:
+    """Record a therapist setting the stage by hand, effective on the given local date.
+
+    The reason is the rule's own sentence for the override (it says so when the
+    stage asked for is only for advanced patients and a lower one applies).
+    """
+    scheme = scheme_of(assignment)
+    try:
+        scheme.index(stage_code)
+    except ValueError as error:
+        raise ValidationError({"stage": _("Choose one of the program's stages.")}) from error
+    on = on or max(local_today(assignment), assignment.start_date)
+    if on < assignment.start_date:
+        raise ValidationError(
+            {"effective_on": _("The program starts on %(day)s.") % {"day": assignment.start_date}}
+        )
+    try:
+        program_date_validate(on)
+    except ValidationError as error:
+        raise ValidationError({"effective_on": error.messages}) from error
+    history = history_of(assignment)
+    before = progression.evaluate(scheme, history, on)
+    overrides = dict(history.overrides) | {on: stage_code}
+    after = progression.evaluate(
+        scheme, dataclasses.replace(history, overrides=sorted(overrides.items())), on
+    )
+    change = next(
+        change
+        for change in reversed(after.changes)
+        if change.kind == progression.ChangeKind.OVERRIDE and change.on == on
+    )
+    with transaction.atomic():
+        override = StageChange.objects.create(
+            assignment=assignment,
+            effective_on=on,
+            from_stage=before.current_stage.code,
+            to_stage=stage_code,
+            kind=ChangeKind.OVERRIDE,
+            reason=change.reason,
+            alert_therapist=False,
+            created_by=by,
+        )
+        assignment_reevaluate(assignment=assignment)
+    return override
+
+
+@transaction.atomic
+def patient_email_change(*, patient: Patient, email: str) -> bool:
+    """Change the patient's email address, and their login's with it; return whether it changed.
+
+    The one place a patient's address changes once they exist: the admin, the API and
+    anything later call it, so the login never keeps writing to the old address. Links
+    still pending (invitations, sign-in links) stop working, the login's sessions end and
+    its password is dropped: whoever held the old address may have set it. Both addresses
+    are told, in emails without any health data.
+    """
+    new = User.objects.normalize_email(email.strip()).lower() if email.strip() else ""
+    old = Patient.objects.select_for_update().values_list("email", flat=True).get(pk=patient.pk)
+    patient.email = new
+    if new == old.lower():
+        return False
+    Patient.objects.filter(pk=patient.pk).update(email=new)
+    user = User.objects.filter(pk=patient.user_id).first() if patient.user_id else None
+    if user is not None:
+        user.email = new
+        user.set_unusable_password()
+        user.save(update_fields=["email", "password"])
+        LoginLink.objects.usable().filter(user=user).update(used_at=now())
+        user_sessions_end(user=user)
+        patient.user = user
+    enqueue_on_commit(email_change_notices, [(patient.pk, old, new)])
+    return True

@@ -16,7 +16,8 @@ from django.conf import settings
 from django.db import InterfaceError, OperationalError, transaction
 from django.utils import timezone
 
-from . import reminders
+# Modules, not names: reevaluation enqueues the alert task from here in turn.
+from . import invitations, reevaluation, reminders
 from .emails import therapist_alert_message
 from .models import StageChange
 
@@ -154,3 +155,31 @@ def therapist_alert_send(self, stage_change_id: int) -> bool:
         StageChange.objects.filter(pk=stage_change_id).update(alert_emailed_at=None)
         raise self.retry(exc=error, countdown=retry_delay(self.request.retries)) from error
     return True
+
+
+@shared_task(ignore_result=True)
+def assignments_reevaluate_due() -> int:
+    """Store the day's weeks and week-end promotions of assignments a new local day began for.
+
+    Run by beat every few minutes, so a therapist sees today's stage in the morning in
+    every time zone; one that was missed is caught up at the next run.
+    """
+    return reevaluation.assignments_reevaluate(reevaluation.assignments_due())
+
+
+@shared_task(ignore_result=True, autoretry_for=TRANSIENT, retry_backoff=True, max_retries=5)
+def sign_in_link_email(email: str) -> int:
+    """Email the sign-in links asked for on the sign-in page (after that request committed)."""
+    return invitations.sign_in_link_send(email=email)
+
+
+@shared_task(ignore_result=True, autoretry_for=TRANSIENT, retry_backoff=True, max_retries=5)
+def invitation_email(patient_id: int) -> bool:
+    """Email a patient the invitation a therapist sent from the admin."""
+    return invitations.invitation_email_send(patient_id=patient_id)
+
+
+@shared_task(ignore_result=True, autoretry_for=TRANSIENT, retry_backoff=True, max_retries=5)
+def email_change_notices(patient_id: int, old: str, new: str) -> None:
+    """Tell the old and the new address that a patient's email address changed."""
+    invitations.email_change_notices_send(patient_id=patient_id, old=old, new=new)

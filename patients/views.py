@@ -24,7 +24,7 @@ from .forms import (
     SignInLinkForm,
 )
 from .history import adherence_streak, pain_chart
-from .invitations import SIGN_IN_LINK_VALID_FOR, login_link_check, sign_in_link_send
+from .invitations import SIGN_IN_LINK_VALID_FOR, login_link_check, sign_in_link_request
 from .links import session_id_from_checkin_token
 from .models import (
     Assignment,
@@ -296,6 +296,7 @@ def session_log_past(request):
         today=today,
         initial={"assignment": first, "performed_on": today - datetime.timedelta(days=1)},
     )
+    ask_another = False
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -304,14 +305,22 @@ def session_log_past(request):
                 performed_on=data["performed_on"],
                 effort=data["effort"],
                 note=data["note"],
+                another=request.POST.get("another") == "yes",
             )
+        except player.SessionAlreadyLogged:
+            ask_another = True
         except ValidationError as error:
             form.add_error(None, error)
         else:
             messages.success(request, _("The session is logged. Thank you!"))
             return redirect("patients:home")
-    status = 400 if form.errors else 200
-    return render(request, "patients/log_past.html", {"form": form}, status=status)
+    status = 409 if ask_another else 400 if form.errors else 200
+    return render(
+        request,
+        "patients/log_past.html",
+        {"form": form, "ask_another": ask_another},
+        status=status,
+    )
 
 
 @patient_required
@@ -407,11 +416,11 @@ def invitation(request, token):
 
 
 @require_http_methods(["GET", "POST"])
-def sign_in_link_request(request):
+def sign_in_link_ask(request):
     """Ask for a sign-in link by email; the answer never says whether the address is known."""
     form = SignInLinkForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        sign_in_link_send(email=form.cleaned_data["email"])
+        sign_in_link_request(email=form.cleaned_data["email"])
         minutes = int(SIGN_IN_LINK_VALID_FOR.total_seconds() // 60)
         return render(request, "patients/sign_in_link_sent.html", {"minutes": minutes})
     return render(request, "patients/sign_in_link_request.html", {"form": form})

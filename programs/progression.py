@@ -334,6 +334,18 @@ def planned_days(
     return tuple(sorted(chosen))
 
 
+def cut_week_planned(stage: StageSpec, planned_days_kept: int, days_kept: int) -> int:
+    """Return the sessions a week cut short after `days_kept` days plans (docs/adherence.md).
+
+    Only what the plan had asked before the cut: the planned days it kept (the days the
+    patient was reminded on), and no more than its share of the week's sessions, rounded
+    down (a patient free to choose their days may have meant to train later in the week).
+    So a back-off or an override never makes a patient who did what was asked look less
+    adherent.
+    """
+    return min(planned_days_kept, stage.planned_sessions * days_kept // WEEK_LENGTH)
+
+
 def _allowed(scheme: Scheme, advanced: bool, wanted: int) -> int:
     """Return the highest stage at or below `wanted` that the patient may be at."""
     while scheme.stages[wanted].requires_advanced and not advanced:
@@ -382,7 +394,11 @@ def evaluate(scheme: Scheme, history: History, today: date) -> Progress:
         level, reason, streak = to, why, 0
 
     while True:
-        if week_start in painful:
+        # A sketchy or painful answer on the first day of a week is acted on right here (a
+        # back-off, or an alert at the lowest stage), so it does not count against the week
+        # it starts: that week is judged on what comes after.
+        acted_on = week_start in painful
+        if acted_on:
             to = max(level - 1, 0)
             kind = ChangeKind.BACK_OFF if to < level else ChangeKind.ALERT_ONLY
             move(kind, to, interrupted, _back_off_reason(stages[to], to < level))
@@ -398,18 +414,23 @@ def evaluate(scheme: Scheme, history: History, today: date) -> Progress:
             events[after] if after < len(events) and events[after] <= week_start + 6 * DAY else None
         )
         end = cut - DAY if cut else week_start + 6 * DAY
-        length = (end - week_start).days + 1
-        # A cut week plans no more sessions than it has days: nobody should be told they missed
-        # sessions that did not fit, and the count then matches the days we remind on.
-        planned = min(stage.planned_sessions, length)
+        # The days the week was planned on (and reminded of) while it ran as a whole week.
+        days = planned_days(week_start, stage.planned_sessions, history.preferred_weekdays)
+        planned = stage.planned_sessions
+        if cut:
+            days = tuple(day for day in days if day <= end)
+            planned = cut_week_planned(stage, len(days), (end - week_start).days + 1)
         completed = bisect_right(session_days, end) - bisect_left(session_days, week_start)
         first, last = bisect_left(checkin_days, week_start), bisect_right(checkin_days, end)
-        answers = {answer for _, answer in checkins[first:last]}
+        answers = {
+            answer
+            for answered_on, answer in checkins[first:last]
+            if not (acted_on and answered_on == week_start and answer is Answer.PAINFUL)
+        }
         worst = next((a for a in (Answer.PAINFUL, Answer.VERY_SORE) if a in answers), None)
         in_progress = today <= end
         # A cut week is never tolerated: it was interrupted before it could be judged fairly.
         tolerated = cut is None and completed >= stage.planned_sessions and worst is None
-        days = planned_days(week_start, stage.planned_sessions, history.preferred_weekdays, length)
         weeks.append(
             Week(
                 start=week_start,

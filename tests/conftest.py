@@ -90,6 +90,18 @@ def dave(clinic_b):
     return _patient(clinic_b, "dave@b.example", "Dave")
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _redis_keyspace_of_this_run(request):
+    """Give this run's Celery tasks a Redis keyspace of their own (see tests/celery_broker.py)."""
+    if not request.config.pluginmanager.hasplugin("django"):
+        yield
+        return
+    from .celery_broker import keyspace_of_this_run
+
+    with keyspace_of_this_run():
+        yield
+
+
 @pytest.fixture(autouse=True)
 def _security_settings_for_tests(request):
     """Let tests sign staff in without a second factor, and hash passwords quickly.
@@ -106,6 +118,48 @@ def _security_settings_for_tests(request):
     settings.FLEXION_REQUIRE_STAFF_MFA = False
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.AXES_ENABLED = False
+
+
+@pytest.fixture(autouse=True)
+def _rate_limits_fresh(request):
+    """Start each test with no rate-limit counters (they live in the shared default cache).
+
+    Only the keys of Flexion's default cache go: the Redis database may hold a broker's too.
+    """
+    if not request.config.pluginmanager.hasplugin("django"):
+        return
+    from django.core.cache import cache
+    from django.core.cache.backends.redis import RedisCache
+
+    if isinstance(cache, RedisCache):
+        client = cache._cache.get_client(write=True)
+        keys = list(client.scan_iter(match=cache.make_key("*")))
+        if keys:
+            client.delete(*keys)
+    else:
+        cache.clear()
+
+
+@pytest.fixture
+def celery_eager():
+    """Run tasks in the test's own process as they are enqueued (no broker, no worker)."""
+    from clinic.celery import app
+
+    # The app reads Django's settings with the CELERY_ namespace: keys carry the prefix.
+    previous = app.conf.CELERY_TASK_ALWAYS_EAGER
+    app.conf.CELERY_TASK_ALWAYS_EAGER = True
+    yield
+    app.conf.CELERY_TASK_ALWAYS_EAGER = previous
+
+
+@pytest.fixture
+def after_commit(django_capture_on_commit_callbacks, celery_eager):
+    """A block whose on-commit work (enqueued tasks) runs, tasks inline, when the block ends.
+
+    Account emails leave from Celery tasks enqueued once the request commits; inside a
+    test's transaction nothing commits, so the test says where the commit would be.
+    """
+    return lambda: django_capture_on_commit_callbacks(execute=True)
 
 
 @pytest.fixture
@@ -144,6 +198,10 @@ def _migration_rows_back_after_flush(request):
     )
 
 
+# Deadlines of a page's actions and assertions: generous, for a busy machine; a passing test
+# waits only as long as the page takes.
+BROWSER_TIMEOUT_MS = 30_000
+
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -159,7 +217,9 @@ def browser():
     """One headless Debian Chromium for the whole run, driven by Playwright."""
     import os
 
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
+
+    expect.set_options(timeout=BROWSER_TIMEOUT_MS)
 
     # Playwright's sync API runs an event loop in the test's thread; the tests still
     # query the database synchronously from it.
@@ -181,6 +241,7 @@ def browser_context(browser):
 
     def open_context(**options):
         context = browser.new_context(**options)
+        context.set_default_timeout(BROWSER_TIMEOUT_MS)
         contexts.append(context)
         return context
 

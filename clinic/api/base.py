@@ -19,6 +19,7 @@ from clinic.models import AuditAction
 from clinic.tenancy import staff_clinic_id
 
 from .errors import validation_error
+from .idempotency import idempotent
 from .permissions import is_patient
 
 
@@ -43,6 +44,12 @@ class ScopedViewSetMixin:
 
     select_related: tuple[str, ...] = ()
     prefetch_related: tuple = ()
+
+    def dispatch(self, request, *args, **kwargs):
+        # Every create honours an Idempotency-Key header: a retry replays the first answer.
+        if self.action_map.get("post") == "create":
+            self.post = idempotent(self.post)
+        return super().dispatch(request, *args, **kwargs)
 
     def get_queryset(self):
         model = self.queryset.model
@@ -77,10 +84,12 @@ class ScopedViewSetMixin:
     def list(self, request, *args, **kwargs):
         response = super().list(request, *args, **kwargs)
         if holds_patient_data(self.queryset.model):
+            # The filters' names, not their values: a value can be a name or an email.
+            filters = sorted(name[:50] for name in request.GET if name.isidentifier())[:20]
             audit_record(
                 action=AuditAction.VIEW,
                 request=request,
-                extra={"via": "api", "list": request.get_full_path()[:500]},
+                extra={"via": "api", "list": request.path[:500], "filters": filters},
             )
         return response
 

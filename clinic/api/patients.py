@@ -1,8 +1,9 @@
 """Patients, their assignments (with progress), sessions, check-ins and reminders."""
 
 import django_filters
+from django.db import transaction
 from drf_spectacular.utils import extend_schema, extend_schema_field
-from rest_framework import mixins, serializers, status
+from rest_framework import exceptions, mixins, serializers, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
@@ -20,13 +21,15 @@ from patients.models import (
     Session,
 )
 from patients.player import (
+    SessionAlreadyLogged,
     exercise_log_save,
     session_finish,
     session_log_past,
     session_start,
 )
 from patients.progress import assignment_progress, local_today
-from patients.services import assignment_create
+from patients.reevaluation import assignment_reevaluate
+from patients.services import assignment_create, patient_email_change
 from programs.models import Dosage, Program
 
 from .base import (
@@ -79,6 +82,15 @@ class PatientSerializer(ModelCleanSerializer):
 
     def owner_attrs(self):
         return {"clinic_id": self.clinic_id_of_user()}
+
+    @transaction.atomic
+    def update(self, instance, validated_data):
+        """A changed address goes through patient_email_change, which moves the login's too."""
+        email = validated_data.pop("email", None)
+        instance = super().update(instance, validated_data)
+        if email is not None:
+            patient_email_change(patient=instance, email=email)
+        return instance
 
 
 class PatientFilter(django_filters.FilterSet):
@@ -196,6 +208,11 @@ class AssignmentCreateSerializer(serializers.Serializer):
     preferred_weekdays = serializers.ListField(
         child=serializers.IntegerField(min_value=0, max_value=6), max_length=7, required=False
     )
+    starting_stage = serializers.CharField(
+        required=False,
+        max_length=30,
+        help_text="A stage code of the program's scheme; default: its first stage.",
+    )
 
 
 class AssignmentUpdateSerializer(ModelCleanSerializer):
@@ -274,6 +291,8 @@ class AssignmentViewSet(ScopedModelViewSet):
             timezone=data.get("timezone"),
             advanced=data["advanced"],
             preferred_weekdays=data.get("preferred_weekdays", ()),
+            starting_stage=data.get("starting_stage"),
+            by=request.user,
         )
         self.audit(AuditAction.ADD, assignment)
         assignment = self.get_queryset().select_related("scheme").get(pk=assignment.pk)
@@ -287,7 +306,9 @@ class AssignmentViewSet(ScopedModelViewSet):
         assignment = self.get_object()
         serializer = self.get_serializer(assignment, data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
-        self.perform_update(serializer)
+        with transaction.atomic():
+            self.perform_update(serializer)
+            assignment_reevaluate(assignment=serializer.instance)
         self.action = "retrieve"
         assignment = self.get_queryset().get(pk=assignment.pk)
         return Response(
@@ -355,6 +376,17 @@ class SessionCreateSerializer(serializers.Serializer):
     )
     effort = serializers.IntegerField(min_value=0, max_value=10, required=False, allow_null=True)
     note = serializers.CharField(required=False, allow_blank=True, max_length=2000)
+    another = serializers.BooleanField(
+        default=False,
+        help_text="With performed_on: log it even though a session of that day is recorded "
+        "(otherwise 409, code already_logged).",
+    )
+
+
+class AlreadyLogged(exceptions.APIException):
+    status_code = 409
+    default_detail = "A session is already logged for that day; send another=true to add one."
+    default_code = "already_logged"
 
 
 class ExerciseLogInputSerializer(serializers.Serializer):
@@ -410,12 +442,16 @@ class SessionViewSet(mixins.CreateModelMixin, ScopedReadOnlyViewSet):
         if performed_on is None or performed_on == local_today(assignment):
             session = session_start(assignment=assignment)
         else:
-            session = session_log_past(
-                assignment=assignment,
-                performed_on=performed_on,
-                effort=data.get("effort"),
-                note=data.get("note", ""),
-            )
+            try:
+                session = session_log_past(
+                    assignment=assignment,
+                    performed_on=performed_on,
+                    effort=data.get("effort"),
+                    note=data.get("note", ""),
+                    another=data["another"],
+                )
+            except SessionAlreadyLogged as error:
+                raise AlreadyLogged() from error
         self.audit(AuditAction.ADD, session)
         return self._session_response(session, status.HTTP_201_CREATED)
 

@@ -20,7 +20,7 @@ from patients.models import (
     Session,
     SessionStatus,
 )
-from patients.progress import program_weeks_refresh
+from patients.reevaluation import assignment_reevaluate
 from programs.models import BodyRegion, ProgressionScheme, SchemeStage
 
 from ..factories import (
@@ -106,7 +106,7 @@ def patient_rows(patient, *, exercise, program) -> dict:
         answer=Answer.FINE,
         answered_on=session.performed_on + DAY,
     )
-    program_weeks_refresh([assignment.pk])  # what the reports read
+    assignment_reevaluate(assignment=assignment)  # what the reports read
     reminder = Reminder.objects.create(
         patient=patient,
         local_date=session.performed_on,

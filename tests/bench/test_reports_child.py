@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from clinic.loaddata import load_data_generate
+from bench.dataset import load_data_generate
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -21,7 +21,6 @@ def new_page(browser_context):
         # The CSP is bypassed only so that the test can inject axe-core; the app's own pages
         # use no inline script.
         context = browser_context(viewport=viewport, bypass_csp=True, **options)
-        context.set_default_timeout(10_000)
         return context.new_page()
 
     return open_page

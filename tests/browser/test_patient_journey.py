@@ -49,7 +49,7 @@ def do_exercise(page, snap, name, *, sets, reps, steps, shot=None):
 
 
 def test_a_patient_is_invited_does_a_whole_session_and_answers_the_check_in_next_day(
-    live_server, new_page, shoot, clinic_a
+    live_server, new_page, shoot, clinic_a, celery_eager
 ):
     patient = PatientFactory(clinic=clinic_a, first_name="Fiona", email="fiona@a.example")
     assignment = back_pain_assignment(patient, timezone.localdate())

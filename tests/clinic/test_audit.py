@@ -2,6 +2,7 @@ import datetime
 
 import pytest
 from django.db import DatabaseError, connection, transaction
+from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
@@ -123,3 +124,33 @@ def test_deleting_a_login_leaves_its_events_in_place(alma, carol):
     user_pk = carol.user.pk
     carol.user.delete()
     assert AuditEvent.objects.filter(actor_id=user_pk).exists()
+
+
+def test_a_thousand_anonymous_posts_without_a_csrf_token_do_not_write_a_thousand_rows(settings):
+    # Let every post through the per-endpoint limit, to test the trail's own bound.
+    settings.FLEXION_RATES = {**settings.FLEXION_RATES, "anonymous_write": (10_000, 900)}
+    client = Client(enforce_csrf_checks=True)
+    for n in range(1000):
+        response = client.post(
+            reverse("patients:login"), {"username": f"x{n}@example.com", "password": "x"}
+        )
+        assert response.status_code == 403
+    written = AuditEvent.objects.filter(action=AuditAction.DENIED).count()
+    assert 1 <= written <= settings.FLEXION_RATES["anonymous_audit"][0]
+
+
+def test_anonymous_events_are_bounded_per_client_address_not_overall(settings):
+    client = Client(enforce_csrf_checks=True)
+    for ip in ("203.0.113.1", "203.0.113.2"):
+        for _ in range(25):
+            client.post(reverse("patients:login"), {}, REMOTE_ADDR=ip)
+    limit = settings.FLEXION_RATES["anonymous_audit"][0]
+    for ip in ("203.0.113.1", "203.0.113.2"):
+        assert AuditEvent.objects.filter(action=AuditAction.DENIED, ip=ip).count() == limit
+
+
+def test_a_signed_in_users_refusals_are_all_recorded(client, alice):
+    client.force_login(alice)
+    for _ in range(30):
+        assert client.get(AUDIT_LIST).status_code == 403
+    assert AuditEvent.objects.filter(actor=alice, action=AuditAction.DENIED).count() == 30

@@ -26,11 +26,10 @@ from patients.models import (
     SessionStatus,
     StageChange,
 )
-from patients.progress import (
-    assignment_progress,
-    program_weeks_refresh,
-    program_weeks_sync,
-    stage_changes_record,
+from patients.reevaluation import (
+    assignment_reevaluate,
+    assignments_due,
+    assignments_reevaluate,
 )
 from tests.factories import AssignmentFactory, PrescriptionItemFactory
 
@@ -198,10 +197,10 @@ def test_a_paused_assignment_counts_only_the_weeks_it_had_while_active(carol):
     with time_machine.travel(datetime.datetime(2026, 3, 10, 12, tzinfo=datetime.UTC)):
         done(assignment, day(0))
         done(assignment, day(3))
-        program_weeks_refresh()
+        assert assignments_reevaluate(assignments_due()) == 1
     Assignment.objects.filter(pk=assignment.pk).update(status=AssignmentStatus.PAUSED)
     with time_machine.travel(datetime.datetime(2026, 4, 20, 12, tzinfo=datetime.UTC)):
-        assert program_weeks_refresh() == 0  # active ones only
+        assert assignments_due() == []  # active ones only
     assert ProgramWeek.objects.filter(assignment=assignment).count() == 2
     (row,) = report(Assignment.objects.all(), day(0), day(60), today=day(49))
     # Week 1 (2 of 2) and the Build week that was running when it was paused (0 of 3).
@@ -215,7 +214,7 @@ def test_a_back_off_re_anchors_the_stored_weeks(carol):
     assignment = AssignmentFactory(patient=carol, start_date=MONDAY)
     for n in (0, 3, 7, 9):
         done(assignment, day(n))
-    program_weeks_sync(assignment=assignment, progress=assignment_progress(assignment, day(15)))
+    assignment_reevaluate(assignment=assignment, today=day(15))
     assert list(
         ProgramWeek.objects.filter(assignment=assignment).values_list("starts_on", flat=True)
     ) == [day(0), day(7), day(14)]
@@ -223,10 +222,7 @@ def test_a_back_off_re_anchors_the_stored_weeks(carol):
     # The check-in about day 9 arrives: sketchy or painful on day 10.
     session = Session.objects.get(assignment=assignment, performed_on=day(9))
     checkin_record(session=session, answer="painful", today=day(10))
-    assignment.refresh_from_db()  # the check-in gave it a new history version
-    progress = assignment_progress(assignment, day(15))
-    stage_changes_record(assignment=assignment, progress=progress)
-    program_weeks_sync(assignment=assignment, progress=progress)
+    assignment_reevaluate(assignment=assignment, today=day(15))
     weeks = list(
         ProgramWeek.objects.filter(assignment=assignment).values_list(
             "starts_on", "ends_on", "stage", "planned"
@@ -234,24 +230,30 @@ def test_a_back_off_re_anchors_the_stored_weeks(carol):
     )
     assert weeks == [
         (day(0), day(6), "start", 2),
-        (day(7), day(9), "build", 3),  # cut short by the back-off
+        # Cut short by the back-off after 3 days: reminded on days 7 and 9, and its share
+        # of 3 a week is 3 x 3/7, rounded down (docs/adherence.md).
+        (day(7), day(9), "build", 1),
         (day(10), day(16), "start", 2),  # the week starting on day 14 is gone
     ]
     (row,) = report(Assignment.objects.all(), day(0), day(13), today=day(15))
-    assert (row.planned, row.counted) == (5, 4)
+    assert (row.planned, row.counted) == (3, 3)
     assert row.stage_changes == 2  # promotion and back-off
     assert row.checkin_flags == 1
     assert (row.stage, row.current_planned, row.current_completed) == ("Start", 2, 0)
 
 
-def test_syncing_the_same_progress_twice_writes_nothing_the_second_time(
-    carol, django_assert_num_queries
+def test_re_evaluating_again_rewrites_no_week_in_a_constant_number_of_queries(
+    carol, django_assert_max_num_queries
 ):
     assignment = AssignmentFactory(patient=carol, start_date=MONDAY)
-    progress = assignment_progress(assignment, day(20))
-    program_weeks_sync(assignment=assignment, progress=progress)
-    with django_assert_num_queries(1):
-        program_weeks_sync(assignment=assignment, progress=progress)
+    assignment_reevaluate(assignment=assignment, today=day(20))
+    stored = list(ProgramWeek.objects.filter(assignment=assignment).values_list("pk", "ends_on"))
+    with django_assert_max_num_queries(12):
+        assignment_reevaluate(assignment=assignment, today=day(20))
+    assert (
+        list(ProgramWeek.objects.filter(assignment=assignment).values_list("pk", "ends_on"))
+        == stored
+    )
 
 
 def test_recording_a_check_in_stores_the_weeks(carol):

@@ -5,6 +5,7 @@ import sys
 from pathlib import Path
 
 import pytest
+import redis
 import yaml
 from django.db import connection
 
@@ -92,6 +93,29 @@ def test_make_test_stops_with_a_clear_message_when_the_services_are_down():
     assert "docker compose up -d db redis" in result.stderr
 
 
+def test_make_test_starts_a_private_redis_when_none_answers_and_stops_it_after():
+    seen = subprocess.run(
+        [
+            sys.executable, "scripts/check_services.py",
+            sys.executable, "-c",
+            "import os, redis; url = os.environ['REDIS_URL']; "
+            "redis.Redis.from_url(url).ping(); print(url)",
+        ],
+        cwd=ROOT,
+        env={**os.environ, "REDIS_URL": "redis://127.0.0.1:1/7"},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )  # fmt: skip
+    assert seen.returncode == 0, seen.stderr
+    private = seen.stdout.strip()
+    assert private.startswith("redis://127.0.0.1:") and private.endswith("/7")
+    assert private != "redis://127.0.0.1:1/7"
+    assert "started a private Redis" in seen.stderr
+    with pytest.raises(redis.ConnectionError):
+        redis.Redis.from_url(private, socket_connect_timeout=2).ping()
+
+
 def test_the_compose_file_describes_the_production_stack():
     compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
     services = compose["services"]
@@ -144,3 +168,19 @@ def test_a_query_run_again_on_a_connection_is_planned_once():
         cursor.execute("SELECT statement FROM pg_prepared_statements")
         prepared = [row[0] for row in cursor.fetchall()]
     assert any('FROM "clinic_clinic"' in statement for statement in prepared), prepared
+
+
+def test_the_embedded_broker_of_make_run_keeps_every_folder_under_the_var_dir(tmp_path):
+    # kombu's filesystem transport puts its control exchanges in ./control unless told.
+    result = run_manage(
+        "shell",
+        "-c",
+        "import json; from django.conf import settings; "
+        "print(json.dumps(settings.CELERY_BROKER_TRANSPORT_OPTIONS))",
+        env={"FLEXION_VAR_DIR": str(tmp_path)},
+    )
+    assert result.returncode == 0, result.stderr
+    options = json.loads(result.stdout.strip().splitlines()[-1])
+    folders = [value for key, value in options.items() if key.endswith("_folder")]
+    assert {"control_folder", "data_folder_in", "processed_folder"} <= set(options)
+    assert all(Path(folder).is_relative_to(tmp_path) for folder in folders)

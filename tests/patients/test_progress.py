@@ -1,15 +1,16 @@
 import datetime
 
 import pytest
+from django.core.exceptions import ValidationError
 
 from patients.models import Answer, ChangeKind, CheckIn, Session, SessionStatus, StageChange
 from patients.progress import (
     assignment_progress,
     scheme_of,
     schemes_of,
-    stage_changes_record,
-    stage_override,
 )
+from patients.reevaluation import assignment_reevaluate
+from patients.services import stage_override
 from tests.factories import AssignmentFactory
 
 pytestmark = pytest.mark.django_db
@@ -55,9 +56,8 @@ def test_recording_the_changes_twice_stores_each_once(carol):
     assignment = AssignmentFactory(patient=carol, start_date=MONDAY)
     completed_session(assignment, MONDAY, Answer.FINE)
     completed_session(assignment, MONDAY + datetime.timedelta(days=3), Answer.FINE)
-    progress = assignment_progress(assignment, MONDAY + datetime.timedelta(days=7))
-    first = stage_changes_record(assignment=assignment, progress=progress)
-    second = stage_changes_record(assignment=assignment, progress=progress)
+    first = assignment_reevaluate(assignment=assignment, today=MONDAY + datetime.timedelta(days=7))
+    second = assignment_reevaluate(assignment=assignment, today=MONDAY + datetime.timedelta(days=7))
     assert [change.kind for change in first] == [ChangeKind.PROMOTION]
     assert second == []
     assert "last week" in first[0].reason
@@ -66,8 +66,9 @@ def test_recording_the_changes_twice_stores_each_once(carol):
 def test_a_painful_check_in_is_recorded_as_an_alert_for_the_therapist(carol):
     assignment = AssignmentFactory(patient=carol, start_date=MONDAY)
     completed_session(assignment, MONDAY, Answer.PAINFUL)
-    progress = assignment_progress(assignment, MONDAY + datetime.timedelta(days=1))
-    (change,) = stage_changes_record(assignment=assignment, progress=progress)
+    (change,) = assignment_reevaluate(
+        assignment=assignment, today=MONDAY + datetime.timedelta(days=1)
+    )
     assert change.alert_therapist
     assert change.effective_on == MONDAY + datetime.timedelta(days=1)
 
@@ -86,7 +87,7 @@ def test_a_therapist_override_sets_the_stage_and_is_recorded(carol, alice):
 
 def test_an_override_to_an_unknown_stage_is_refused(carol, alice):
     assignment = AssignmentFactory(patient=carol, start_date=MONDAY)
-    with pytest.raises(ValueError):
+    with pytest.raises(ValidationError):
         stage_override(assignment=assignment, stage_code="olympic", by=alice, on=MONDAY)
     assert not StageChange.objects.exists()
 

@@ -11,7 +11,8 @@ from django.urls import reverse
 from patients.checkins import checkin_record
 from patients.models import Answer, Assignment
 from patients.player import session_log_past
-from patients.progress import assignment_progress, stage_override
+from patients.progress import assignment_progress
+from patients.services import stage_override
 from programs.models import SchemeStage
 
 from .back_pain import back_pain_assignment

@@ -208,10 +208,68 @@ def test_painful_check_in_at_start_alerts_the_therapist_and_restarts_the_week():
     ]
 
 
-def test_a_cut_week_plans_no_more_sessions_than_it_has_days():
+def test_a_cut_week_plans_only_its_share_of_the_week_and_keeps_its_reminded_days():
+    # Cut after one day: 2 x 1/7 rounds down to nothing asked; the session is welcome.
     progress = evaluate(SEED_SCHEME, make_history([day(0)], overrides=[(day(1), "build")]), day(1))
     cut = progress.weeks[0]
-    assert (cut.planned, cut.completed, cut.counted, cut.planned_days) == (1, 1, 1, (day(0),))
+    assert (cut.planned, cut.completed, cut.counted, cut.planned_days) == (0, 1, 0, (day(0),))
+    # Cut after five days of a 3-a-week Build week: reminded on days 1, 3 and 5, but
+    # 3 x 5/7 rounds down to 2 asked.
+    sessions = [*full_weeks(1, (0, 3)), day(7), day(9)]
+    progress = evaluate(
+        SEED_SCHEME, make_history(sessions, overrides=[(day(12), "start")]), day(12)
+    )
+    cut = progress.weeks[1]
+    assert (cut.start, cut.end, cut.stage.code) == (day(7), day(11), "build")
+    assert cut.planned_days == (day(7), day(9), day(11))
+    assert (cut.planned, cut.completed, cut.counted) == (2, 2, 2)
+
+
+# The two defects found after the first round, as the clinic met them.
+
+
+def test_after_a_back_off_the_restarted_week_is_judged_on_its_own_check_ins():
+    # Build from week 2; on Wednesday of week 2 a sketchy/painful answer backs off to Start.
+    # The restarted week (Wed-Tue) has both sessions and fine answers: Build again after it,
+    # not a week later.
+    sessions = [*full_weeks(1, (0, 3)), day(7), day(8), day(9), day(12)]
+    checkins = [(day(1), FINE), (day(4), FINE), (day(9), PAINFUL), (day(10), FINE)]
+    progress = evaluate(SEED_SCHEME, make_history(sessions, checkins), day(16))
+    restarted = progress.weeks[2]
+    assert (restarted.start, restarted.end, restarted.stage.code) == (day(9), day(15), "start")
+    assert restarted.tolerated is True
+    assert progress.current_stage.code == "build"
+    assert progress.changes[-1].kind is ChangeKind.PROMOTION
+    assert progress.changes[-1].evaluated_week_start == day(9)
+
+
+def test_after_a_back_off_from_daily_two_tolerated_build_weeks_lead_back_to_daily():
+    # Advanced: Start, Build, Build, then Daily from day 21; a painful answer on day 23
+    # backs off to Build from that day. Two tolerated Build weeks later: Daily again.
+    sessions = full_weeks(1, (0, 3)) + full_weeks(3, (0, 2, 4), first_week=1)
+    sessions += [day(21), day(22)] + [day(23 + n) for n in range(0, 14, 2)]
+    progress = evaluate(
+        SEED_SCHEME, make_history(sessions, [(day(23), PAINFUL)], advanced=True), day(37)
+    )
+    assert [(w.start, w.stage.code) for w in progress.weeks[3:]] == [
+        (day(21), "daily"),
+        (day(23), "build"),
+        (day(30), "build"),
+        (day(37), "daily"),
+    ]
+    assert [w.tolerated for w in progress.weeks[4:6]] == [True, True]
+
+
+def test_a_back_off_never_makes_a_fully_adherent_week_look_half_adherent():
+    # Start week from Monday: sessions Thursday and Friday; on Friday the patient answers
+    # Thursday's check-in "sketchy or painful". The week is cut on Friday, Friday's session
+    # moves into the new week, and the cut week (Mon-Thu) asked only 2 x 4/7 -> 1 session.
+    sessions, checkins = [day(3), day(4)], [(day(4), PAINFUL)]
+    progress = evaluate(SEED_SCHEME, make_history(sessions, checkins), day(4))
+    cut, restarted = progress.weeks
+    assert (cut.start, cut.end) == (day(0), day(3))
+    assert (cut.planned, cut.completed, cut.counted) == (1, 1, 1)
+    assert (restarted.start, restarted.completed, restarted.in_progress) == (day(4), 1, True)
 
 
 def test_therapist_override_takes_effect_on_its_day_and_restarts_the_week():
@@ -441,10 +499,77 @@ def test_no_promotion_follows_a_week_with_a_very_sore_or_painful_check_in(scenar
             assert evaluated.end == change.on - DAY
             assert evaluated.tolerated is True
             assert evaluated.completed >= evaluated.stage.planned_sessions
+            # A painful answer on the week's first day was acted on when the week began.
             assert not any(
-                evaluated.start <= d <= evaluated.end and answer in (VERY_SORE, PAINFUL)
+                (evaluated.start <= d <= evaluated.end and answer is VERY_SORE)
+                or (evaluated.start < d <= evaluated.end and answer is PAINFUL)
                 for d, answer in history.checkins
             )
+
+
+@PROPERTY
+@given(scenarios())
+def test_the_check_in_that_caused_a_back_off_never_counts_against_the_week_it_starts(scenario):
+    scheme, history, today = scenario
+    for week in evaluate(scheme, history, today).weeks:
+        if week.in_progress or week.end < week.start + 6 * DAY:
+            continue  # judged only when whole and ended
+        answers = [(d, a) for d, a in history.checkins if week.start <= d <= week.end]
+        expected = (
+            week.completed >= week.stage.planned_sessions
+            and not any(a is VERY_SORE for _, a in answers)
+            and not any(a is PAINFUL and d > week.start for d, a in answers)
+        )
+        assert week.tolerated is expected
+
+
+@st.composite
+def plan_followers(draw):
+    """A patient who keeps up with the plan their today page shows each morning.
+
+    They train on a planned day, and the next morning when a planned day went by without
+    a session (a back-off in the evening makes that day the first of a new week). Check-ins
+    come any day, before or after that day's session; the therapist overrides on some days.
+    Return the scheme, the history and the last day.
+    """
+    scheme = draw(st.sampled_from([SEED_SCHEME, FOUR_STAGES]))
+    codes = [stage.code for stage in scheme.stages]
+    start = draw(st.dates(date(2024, 1, 1), date(2028, 12, 31)))
+    length = draw(st.integers(1, 60))
+    answers = st.sampled_from([FINE, SORE, VERY_SORE, PAINFUL])
+    checkins = draw(st.dictionaries(st.integers(1, length), answers, max_size=12))
+    after_session = draw(st.sets(st.integers(1, length)))
+    overrides = draw(st.dictionaries(st.integers(1, length), st.sampled_from(codes), max_size=3))
+    history = History(
+        start_date=start,
+        advanced=draw(st.booleans()),
+        sessions=[],
+        checkins=[],
+        overrides=[(start + n * DAY, code) for n, code in overrides.items()],
+        initial_stage=draw(st.none() | st.sampled_from(codes)),
+        preferred_weekdays=draw(st.sets(st.integers(0, 6), max_size=3)),
+    )
+    for n in range(length + 1):
+        today = start + n * DAY
+        before = [(today, checkins[n])] if n in checkins and n not in after_session else []
+        morning = replace(history, checkins=[*history.checkins, *before])
+        week = evaluate(scheme, morning, today).current_week
+        due = sum(1 for d in week.planned_days if d <= today)
+        if today in week.planned_days or week.completed < due:
+            morning = replace(morning, sessions=[*morning.sessions, today])
+        if n in checkins and n in after_session:
+            morning = replace(morning, checkins=[*morning.checkins, (today, checkins[n])])
+        history = morning
+    return scheme, history, start + length * DAY
+
+
+@PROPERTY
+@given(plan_followers())
+def test_a_patient_who_did_every_planned_session_is_at_full_adherence(scenario):
+    # Whatever they answered and whenever they answered it, back-offs and overrides included.
+    scheme, history, today = scenario
+    ended = [week for week in evaluate(scheme, history, today).weeks if not week.in_progress]
+    assert sum(week.counted for week in ended) == sum(week.planned for week in ended)
 
 
 @PROPERTY
@@ -531,7 +656,13 @@ def test_each_week_counts_sessions_against_its_plan(scenario):
     for week in evaluate(scheme, history, today).weeks:
         length = (week.end - week.start).days + 1
         assert week.counted == min(week.completed, week.planned) <= week.planned
-        assert week.planned == min(week.stage.planned_sessions, length) == len(week.planned_days)
+        whole = planned_days(week.start, week.stage.planned_sessions, history.preferred_weekdays)
+        assert week.planned_days == tuple(d for d in whole if d <= week.end)
+        if length == 7 or week.in_progress:
+            assert week.planned == week.stage.planned_sessions == len(week.planned_days)
+        else:
+            share = week.stage.planned_sessions * length // 7
+            assert week.planned == min(share, len(week.planned_days))
         in_week = [d for d in history.sessions if week.start <= d <= min(week.end, today)]
         assert week.completed == len(in_week)
         assert week.reason

@@ -5,21 +5,28 @@ import datetime
 import pytest
 from django.utils import timezone
 
-from clinic.celery import app
+from tests.celery_broker import broker_used
 from tests.factories import AssignmentFactory
 
-from .realparts import PATIENTS, RedisServer, SMTPServer, use_broker
+from .realparts import PATIENTS, RedisServer, SMTPServer
 
 
 @pytest.fixture(scope="module")
 def broker():
+    """A Redis of the module's own, emptied before and after each test that uses it."""
     server = RedisServer()
     server.start()
-    previous = app.conf.CELERY_BROKER_URL
-    use_broker(app, server.url)
-    yield server
-    use_broker(app, previous)
+    with broker_used(server.url):
+        yield server
     server.close()
+
+
+@pytest.fixture
+def clean_broker(broker):
+    """The module's Redis, empty: no task of an earlier test is queued, none is left after."""
+    broker.flush()
+    yield broker
+    broker.flush()
 
 
 @pytest.fixture

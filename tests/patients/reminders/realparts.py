@@ -23,6 +23,8 @@ from pathlib import Path
 
 import redis
 from aiosmtpd.controller import Controller
+from celery.worker import state as worker_state
+from celery.worker.request import Request
 from django.utils import timezone
 
 from patients import tasks
@@ -38,7 +40,8 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def wait_for(predicate: Callable[[], object], timeout: float = 30, what: str = "condition"):
+def wait_for(predicate: Callable[[], object], timeout: float = 120, what: object = "condition"):
+    """Poll the condition until it holds; the deadline is generous, for a busy machine."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         result = predicate()
@@ -46,6 +49,36 @@ def wait_for(predicate: Callable[[], object], timeout: float = 30, what: str = "
             return result
         time.sleep(0.05)
     raise AssertionError(f"Timed out after {timeout}s waiting for {what}.")
+
+
+def steadily(condition: Callable[[], bool], *, seconds: float) -> Callable[[], bool]:
+    """A wait_for predicate: true once the condition has held for that long without a break."""
+    since: list[float | None] = [None]
+
+    def steady() -> bool:
+        if not condition():
+            since[0] = None
+            return False
+        since[0] = since[0] or time.monotonic()
+        return time.monotonic() - since[0] >= seconds
+
+    return steady
+
+
+def worker_holds_a_task(worker) -> bool:
+    """Whether a worker in this process has a task received and not yet done.
+
+    Received means reserved (waiting for the pool or running) or, with a countdown,
+    waiting in the worker's timer, where the broker only sees it as unacknowledged.
+    """
+    if worker_state.reserved_requests:
+        return True
+    return any(
+        isinstance(argument, Request)
+        for _, _, entry in worker.consumer.timer.queue
+        if not entry.canceled
+        for argument in entry.args
+    )
 
 
 class RedisServer:
@@ -92,6 +125,27 @@ class RedisServer:
 
     def queued(self, queue: str = "celery") -> int:
         return redis.Redis(port=self.port).llen(queue)
+
+    def unacknowledged(self) -> set[bytes]:
+        """The delivery tags of the tasks a worker took and has not acknowledged."""
+        return set(redis.Redis(port=self.port).hkeys("unacked"))
+
+    def idle(self, *, worker=None, dead: set[bytes] = frozenset()) -> bool:
+        """Whether no task is queued or in flight (but those a dead worker had taken)."""
+        if self.queued() or self.unacknowledged() - dead:
+            return False
+        return worker is None or not worker_holds_a_task(worker)
+
+    def idle_wait(self, *, worker=None, dead: set[bytes] = frozenset()) -> None:
+        """Return once no task is queued or in flight, steadily: none can still come."""
+        # Steadily: a task the worker has popped from the queue shows nowhere for an instant.
+        wait_for(
+            steadily(lambda: self.idle(worker=worker, dead=dead), seconds=0.5),
+            what="no task queued or in flight",
+        )
+
+    def flush(self) -> None:
+        redis.Redis(port=self.port).flushdb()
 
     def close(self) -> None:
         self.stop()
@@ -144,16 +198,6 @@ class SMTPServer:
         self.controller.stop()
 
 
-def use_broker(app, url: str) -> None:
-    """Point the Celery app (and its cached connection pools) at another broker."""
-    # Settings read with the CELERY_ namespace win over the plain key: set that one.
-    app.conf.CELERY_BROKER_URL = url
-    if app._pool is not None:
-        app._pool.force_close_all()
-        app._pool = None
-    app.amqp._producer_pool = None
-
-
 class WorkerProcess:
     """`celery -A clinic worker` as a subprocess in its own process group, so it can be killed."""
 
@@ -185,10 +229,29 @@ class WorkerProcess:
         )  # fmt: skip
 
     def kill(self) -> None:
-        """SIGKILL the worker and its pool processes: no shutdown, no acknowledgement."""
+        """SIGKILL the worker and its pool processes: no shutdown, no acknowledgement.
+
+        Return once none of them lives, so none can still write to the database.
+        """
         if self.process is not None and self.process.poll() is None:
             os.killpg(self.process.pid, signal.SIGKILL)
             self.process.wait(10)
+            group = self.process.pid
+            wait_for(lambda: not process_group_lives(group), what="the worker's processes to die")
+
+
+def process_group_lives(group: int) -> bool:
+    """Whether a process of this group still runs (zombies, already dead, do not count)."""
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            # After the command's closing parenthesis: state, parent, process group, ...
+            state, _, process_group = stat.read_text().rsplit(")", 1)[1].split()[:3]
+            process_group = int(process_group)
+        except (OSError, IndexError, ValueError):
+            continue  # it ended while we looked
+        if process_group == group and state not in ("Z", "X"):
+            return True
+    return False
 
 
 def beat_pass(now=None):

@@ -8,10 +8,8 @@ import datetime
 import subprocess
 import sys
 import threading
-import time
 
 import pytest
-import redis
 from django.db import connection
 from django.utils import timezone
 
@@ -47,10 +45,10 @@ def worker_process(broker, settings) -> WorkerProcess:
 
 
 def test_two_passes_in_two_processes_at_the_same_instant_send_each_reminder_once(
-    broker, smtp, due_patients, settings
+    clean_broker, smtp, due_patients, settings
 ):
     env = {
-        **worker_process(broker, settings).env,
+        **worker_process(clean_broker, settings).env,
         "DJANGO_SETTINGS_MODULE": "clinic.settings",
     }
     instant = timezone.now().isoformat()
@@ -74,21 +72,21 @@ def test_two_passes_in_two_processes_at_the_same_instant_send_each_reminder_once
 
 
 def test_a_worker_killed_mid_send_leaves_the_reminder_to_the_reconciler_and_it_is_sent_once(
-    broker, smtp, due_patients, settings, fast_retries
+    clean_broker, smtp, due_patients, settings, fast_retries
 ):
-    redis.Redis(port=broker.port).flushdb()
+    broker = clean_broker
     smtp.hold = threading.Event()
     victim = worker_process(broker, settings)
     victim.start()
     try:
         beat_pass()
-        assert smtp.holding.wait(60), "the worker subprocess never reached the SMTP server"
+        assert smtp.holding.wait(120), "the worker subprocess never reached the SMTP server"
         (sending,) = Reminder.objects.filter(status=ReminderStatus.SENDING)
     finally:
-        victim.kill()
+        victim.kill()  # returns once none of its processes lives
     smtp.hold.set()  # the server never said 250: that message was not delivered
     smtp.hold = None
-    time.sleep(0.5)
+    taken_by_the_dead = broker.unacknowledged()
     sending.refresh_from_db()
     assert sending.status == ReminderStatus.SENDING  # nobody marked it: the worker is dead
 
@@ -98,8 +96,9 @@ def test_a_worker_killed_mid_send_leaves_the_reminder_to_the_reconciler_and_it_i
         later = timezone.now() + datetime.timedelta(seconds=settings.REMINDER_STALE_AFTER + 1)
         # The killed one and the eleven still queued look lost at that instant: all go back.
         assert beat_pass(later)["reclaimed"] == len(due_patients)
-        wait_for(all_sent, timeout=60, what=all_sent)
-        time.sleep(1)  # room for a duplicate to show up, were there one
+        wait_for(all_sent, what=all_sent)
+        # A duplicate, were there one, would be sent by now.
+        broker.idle_wait(dead=taken_by_the_dead)
     finally:
         survivor.kill()
     assert_each_patient_got_exactly_one(smtp, due_patients)

@@ -5,9 +5,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from bench.management.commands.bench_dispatch import assignments_generate
 from clinic.celery import app
 from patients import tasks
-from patients.management.commands.bench_dispatch import assignments_generate
 from patients.models import Assignment, Reminder, ReminderStatus
 from patients.reminders import due_candidates, reminders_claim
 

@@ -17,7 +17,6 @@ from patients.links import session_id_from_checkin_token
 from patients.models import (
     Answer,
     AssignmentStatus,
-    ChangeKind,
     CheckIn,
     Reminder,
     ReminderStatus,
@@ -305,18 +304,8 @@ def test_two_patients_in_one_pass_each_get_their_own_message():
     )
 
 
-def test_the_pass_records_a_promotion_on_its_day_with_its_reason(assignment):
+def test_the_pass_records_no_stage_change_the_beat_task_at_midnight_does(assignment):
     completed(assignment, MONDAY, Answer.FINE)
     completed(assignment, MONDAY + 3 * DAY, Answer.SORE)
     run_pass("2026-03-09T08:00Z")
-    (change,) = StageChange.objects.all()
-    assert (change.effective_on, change.kind, change.to_stage) == (
-        MONDAY + 7 * DAY,
-        ChangeKind.PROMOTION,
-        "build",
-    )
-    assert change.reason == (
-        "3 sessions this week: last week you did both sessions and felt fine the next day."
-    )
-    run_pass("2026-03-10T08:00Z")
-    assert StageChange.objects.count() == 1
+    assert not StageChange.objects.exists()  # deciding a reminder only reads

@@ -3,7 +3,7 @@ import time
 
 from django.core.management.base import BaseCommand, CommandError
 
-from clinic.loaddata import SLUG_PREFIX, load_data_generate
+from bench.dataset import SLUG_PREFIX, load_data_generate
 from clinic.models import Clinic
 
 

@@ -20,6 +20,7 @@ from django.contrib.auth.hashers import make_password
 from django.db import connection, models, transaction
 from django.utils import timezone
 
+from clinic.models import Clinic, Role, StaffMember, User
 from patients.models import (
     Assignment,
     AssignmentStatus,
@@ -33,11 +34,10 @@ from patients.models import (
     SessionStatus,
     StageChange,
 )
-from patients.progress import scheme_of, stage_change_fields
+from patients.progress import scheme_of
+from patients.reevaluation import stage_change_fields, week_values
 from programs import progression
 from programs.models import Category, Exercise, Program, ProgramItem, ProgressionScheme
-
-from .models import Clinic, Role, StaffMember, User
 
 PATIENTS_PER_CLINIC = 2000
 PATIENTS_PER_THERAPIST = 100
@@ -371,6 +371,7 @@ def _batch_insert(
                 "status": status,
                 "timezone": clinic.timezone,
                 "advanced": advanced,
+                "evaluated_on": today,
             }
         )
         item_ids = inserter.ids(PrescriptionItem, len(exercises))
@@ -452,10 +453,7 @@ def _batch_insert(
                     "id": 0,
                     "assignment_id": assignment_id,
                     "starts_on": week.start,
-                    "ends_on": week.end,
-                    "stage": week.stage.code,
-                    "planned": week.planned,
-                    "planned_days": [day.isoformat() for day in week.planned_days],
+                    **week_values(week),
                 }
             )
             if status == AssignmentStatus.ACTIVE:

@@ -188,22 +188,25 @@ def redis_server():
 
 @contextmanager
 def broker_used(url: str):
-    """Publish, ping and listen through this broker in this process."""
-    previous = app.conf.CELERY_BROKER_URL
+    """Publish, ping and listen through this broker in this process, as the worker reads it."""
+    previous = app.conf.CELERY_BROKER_URL, app.conf.CELERY_BROKER_TRANSPORT_OPTIONS
 
-    def use(broker):
-        # The settings' CELERY_ key wins over broker_url; cached pools keep the old one.
+    def use(broker, options):
+        # The settings' CELERY_ keys win over broker_url; cached pools keep the old broker.
         app.conf.CELERY_BROKER_URL = broker
+        app.conf.CELERY_BROKER_TRANSPORT_OPTIONS = options
         if app._pool is not None:
             app._pool.force_close_all()
             app._pool = None
         app.amqp._producer_pool = None
 
-    use(url)
+    # The worker started on it has only the settings' transport options (no key prefix a
+    # caller of this process may have set).
+    use(url, settings.CELERY_BROKER_TRANSPORT_OPTIONS)
     try:
         yield
     finally:
-        use(previous)
+        use(*previous)
 
 
 @contextmanager

@@ -9,7 +9,12 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from . import mfa
 from .audit import audit_record
 from .models import ApiToken, AuditAction, AuditEvent, Clinic, Role, StaffMember, User
-from .scoped_admin import ClinicScopedAdmin, ReadOnlyScopedAdmin
+from .scoped_admin import (
+    ClinicScopedAdmin,
+    InvalidFilterMixin,
+    ReadOnlyScopedAdmin,
+    invalid_filters_refused_everywhere,
+)
 from .security import user_sessions_end
 from .tenancy import staff_clinic_id
 from .tokens import api_token_issue
@@ -22,6 +27,9 @@ admin.site.index_title = _("Your clinic")
 # action on staff members; their own admins would show secrets and recovery codes.
 admin.site.unregister(TOTPDevice)
 admin.site.unregister(StaticDevice)
+# The admins of Django and django-axes (registered before this module) get the same answer
+# to a filter value the database refuses as Flexion's own.
+invalid_filters_refused_everywhere(admin.site)
 
 
 @admin.register(Clinic)
@@ -33,6 +41,10 @@ class ClinicAdmin(ClinicScopedAdmin):
     def get_readonly_fields(self, request, obj=None):
         return [] if request.user.is_superuser else ["slug"]
 
+    def get_prepopulated_fields(self, request, obj=None):
+        # A read-only slug is not a form field: prepopulating it broke the clinic admin's page.
+        return super().get_prepopulated_fields(request, obj) if request.user.is_superuser else {}
+
 
 class StaffMemberInline(admin.StackedInline):
     model = StaffMember
@@ -43,7 +55,7 @@ class StaffMemberInline(admin.StackedInline):
 
 
 @admin.register(User)
-class UserAdmin(BaseUserAdmin):
+class UserAdmin(InvalidFilterMixin, BaseUserAdmin):
     """Platform operators only: clinic admins manage their staff through Staff members."""
 
     ordering = ["email"]

@@ -14,6 +14,7 @@ from django.conf import settings
 from django.contrib.auth.forms import PasswordResetForm
 from django.db import transaction
 
+from . import mail
 from .throttles import account_email_allowed
 
 EMAIL_TEMPLATES = {
@@ -36,7 +37,8 @@ class QueuedPasswordResetForm(PasswordResetForm):
 def password_reset_email_send(*, email: str) -> None:
     """Email a reset link to every active login with a usable password at this address."""
     site = urlsplit(settings.SITE_URL)
-    form = PasswordResetForm({"email": email})
+    # Rendered like every other email: a plain, one-line subject (clinic.mail).
+    form = mail.PasswordResetForm({"email": email})
     if form.is_valid():
         form.save(
             domain_override=site.netloc,

@@ -1,12 +1,16 @@
 """The base of every clinic-data admin: rows limited by ``visible_to``, shared rows read-only."""
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.admin import helpers
-from django.core.exceptions import FieldDoesNotExist
+from django.contrib.admin.options import IncorrectLookupParameters
+from django.core.exceptions import FieldDoesNotExist, ValidationError
+from django.db import DataError
+from django.http import HttpResponseRedirect
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
-from .audit import AuditedAdminMixin
+from .audit import AuditedAdminMixin, audit_hidden_object
 from .tenancy import staff_clinic_id
 
 
@@ -58,7 +62,48 @@ class StaffFilter(ScopedRelatedFilter):
     select_related = ("user",)
 
 
-class ClinicScopedAdmin(AuditedAdminMixin, ScopedChoicesMixin, admin.ModelAdmin):
+class InvalidFilterMixin:
+    """Answer a filter value the database refuses as an invalid filter, not a server error.
+
+    Every admin of the site has it: ``ClinicScopedAdmin`` by inheritance, the others
+    (Django's and django-axes') through ``invalid_filters_refused_everywhere``.
+    """
+
+    def get_changelist_instance(self, request):
+        """Build the list; a filter value the database cannot take is an invalid filter.
+
+        Django turns filters it cannot parse into its "invalid lookup" redirect (without a
+        word to the user), but passes other values on: a NUL byte, which PostgreSQL refuses
+        in any text, and a year of twenty digits, which overflows when the query is built.
+        NUL is refused before any query (no savepoint needed, which would cost every list
+        a round trip); the rest fail before the database is asked, or, in autocommit,
+        without harm to the connection.
+        """
+        try:
+            if any("\x00" in key + "".join(values) for key, values in request.GET.lists()):
+                raise IncorrectLookupParameters("A NUL character in the query string.")
+            return super().get_changelist_instance(request)
+        except (IncorrectLookupParameters, DataError, OverflowError) as error:
+            # Django then redirects to the whole list ("?e=1"): say why.
+            self.message_user(
+                request, _("That filter is not valid: the whole list is shown."), messages.WARNING
+            )
+            raise IncorrectLookupParameters(error) from error
+
+
+def invalid_filters_refused_everywhere(site: admin.AdminSite) -> None:
+    """Give every admin registered so far that lacks ``InvalidFilterMixin`` a subclass with it."""
+    for model, model_admin in list(site._registry.items()):
+        if isinstance(model_admin, InvalidFilterMixin):
+            continue
+        base = type(model_admin)
+        site.unregister(model)
+        site.register(model, type(base.__name__, (InvalidFilterMixin, base), {}))
+
+
+class ClinicScopedAdmin(
+    InvalidFilterMixin, AuditedAdminMixin, ScopedChoicesMixin, admin.ModelAdmin
+):
     def get_queryset(self, request):
         return super().get_queryset(request).visible_to(request.user)
 
@@ -74,6 +119,33 @@ class ClinicScopedAdmin(AuditedAdminMixin, ScopedChoicesMixin, admin.ModelAdmin)
             obj.pk,
             format_html(_("Select this object for an action - {}"), str(obj)),
         )
+
+    def response_action(self, request, queryset):
+        """Run an action only on a selection the user sees in full; otherwise refuse it whole.
+
+        Django would act on the part of the selection in the list and silently drop the
+        rest: another clinic's id slipped into the POST would go unnoticed while the
+        action ran on the others (an export would even be recorded, of what was left).
+        """
+        selected = request.POST.getlist(helpers.ACTION_CHECKBOX_NAME)
+        unseen = selection_not_in(queryset, selected)
+        if unseen:
+            for object_id in unseen:
+                audit_hidden_object(request, self.model, object_id)
+            self.message_user(
+                request,
+                ngettext(
+                    "Nothing was done: %(count)d selected item is not in your list "
+                    "(deleted, or not yours to see).",
+                    "Nothing was done: %(count)d selected items are not in your list "
+                    "(deleted, or not yours to see).",
+                    len(unseen),
+                )
+                % {"count": len(unseen)},
+                messages.ERROR,
+            )
+            return HttpResponseRedirect(request.get_full_path())
+        return super().response_action(request, queryset)
 
     def is_owned_by_user_clinic(self, request, obj) -> bool:
         """Whether the user's clinic owns obj (shared library rows are read-only).
@@ -141,6 +213,20 @@ class ReadOnlyScopedAdmin(ClinicScopedAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+def selection_not_in(queryset, selected: list[str]) -> list[str]:
+    """Return the selected ids (as sent) that are not rows of queryset: bad, gone or hidden."""
+    pk_field = queryset.model._meta.pk
+    ids: dict = {}
+    malformed = []
+    for value in selected:
+        try:
+            ids[pk_field.to_python(value)] = value
+        except ValidationError:
+            malformed.append(value)
+    found = set(queryset.filter(pk__in=list(ids)).values_list("pk", flat=True)) if ids else set()
+    return malformed + [value for key, value in ids.items() if key not in found]
 
 
 def is_related_to_tenant_rows(model, name: str) -> bool:

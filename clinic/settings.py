@@ -20,16 +20,38 @@ def env(name: str, default: str = "") -> str:
     return os.getenv(name, default)
 
 
+TRUE_VALUES = {"1", "true", "yes", "on"}
+FALSE_VALUES = {"0", "false", "no", "off"}
+
+
 def envbool(name: str, default: bool) -> bool:
+    """Read a yes/no variable; anything but the known spellings stops the start.
+
+    A typo ("ture") must never silently mean "off" (staff two-factor, say).
+    """
     value = os.getenv(name)
-    if value is None or value == "":
+    if value is None or value.strip() == "":
         return default
-    return value.strip().lower() in {"1", "true", "yes", "on"}
+    word = value.strip().lower()
+    if word in TRUE_VALUES:
+        return True
+    if word in FALSE_VALUES:
+        return False
+    raise ImproperlyConfigured(
+        f"{name}={value!r} is not a boolean: use one of "
+        f"{', '.join(sorted(TRUE_VALUES))} or {', '.join(sorted(FALSE_VALUES))}."
+    )
 
 
 def envint(name: str, default: int) -> int:
+    """Read a whole-number variable; anything else stops the start, naming the variable."""
     value = os.getenv(name)
-    return int(value) if value else default
+    if value is None or value.strip() == "":
+        return default
+    try:
+        return int(value.strip())
+    except ValueError:
+        raise ImproperlyConfigured(f"{name}={value!r} is not a whole number.") from None
 
 
 def envlist(name: str, default: str = "") -> list[str]:
@@ -403,6 +425,12 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["clinic.api.permissions.RolePermission"],
+    # DRF's own parsers, held to DATA_UPLOAD_MAX_MEMORY_SIZE and a JSON nesting depth.
+    "DEFAULT_PARSER_CLASSES": [
+        "clinic.api.parsers.JSONParser",
+        "clinic.api.parsers.FormParser",
+        "clinic.api.parsers.MultiPartParser",
+    ],
     "DEFAULT_PAGINATION_CLASS": "clinic.api.pagination.PageNumberPagination",
     "PAGE_SIZE": envint("API_PAGE_SIZE", 25),
     "DEFAULT_FILTER_BACKENDS": [
@@ -422,6 +450,8 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "clinic.api.schema.AutoSchema",
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
+# Whether anyone may read the API's schema and docs; by default only signed-in staff.
+FLEXION_API_DOCS_PUBLIC = envbool("FLEXION_API_DOCS_PUBLIC", False)
 SPECTACULAR_SETTINGS = {
     "TITLE": "Flexion API",
     "DESCRIPTION": (
@@ -431,6 +461,9 @@ SPECTACULAR_SETTINGS = {
     ),
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
+    # The schema and the docs need a staff sign-in (session or API token) unless
+    # FLEXION_API_DOCS_PUBLIC opens them.
+    "SERVE_PERMISSIONS": ["clinic.api.permissions.ApiDocsPermission"],
     "SCHEMA_PATH_PREFIX": "/api/v1",
     "COMPONENT_SPLIT_REQUEST": True,
     "ENUM_NAME_OVERRIDES": {
@@ -443,6 +476,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
 }
+
+# Exercise imports (programs/importexport.py): a file is refused before it is parsed when
+# it is larger than this many bytes or holds more exercises than this.
+FLEXION_IMPORT_MAX_BYTES = envint("FLEXION_IMPORT_MAX_BYTES", 2 * 1024 * 1024)
+FLEXION_IMPORT_MAX_ROWS = envint("FLEXION_IMPORT_MAX_ROWS", 2000)
 
 LOGGING = {
     "version": 1,

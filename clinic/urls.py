@@ -1,9 +1,10 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
+from drf_spectacular.views import SpectacularAPIView
 
 from . import views
+from .api.docs import ApiDocsView
 from .password_reset import QueuedPasswordResetForm
 
 password_reset_urls = [
@@ -47,7 +48,7 @@ urlpatterns = [
     # The split view serves its script as a file: no inline script for the CSP to refuse.
     path(
         "api/docs/",
-        SpectacularSwaggerSplitView.as_view(url_name="api-schema", template_name="api/docs.html"),
+        ApiDocsView.as_view(url_name="api-schema", template_name="api/docs.html"),
         name="api-docs",
     ),
     path("", include("patients.urls")),

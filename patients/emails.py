@@ -10,6 +10,8 @@ from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.urls import reverse
 
+from clinic.mail import header_text, render_subject, render_text
+
 from .links import absolute_url, checkin_url, today_url, unsubscribe_token
 from .models import Reminder, Session, StageChange
 
@@ -17,14 +19,14 @@ from .models import Reminder, Session, StageChange
 def _from_clinic(clinic_name: str) -> str:
     """Send from the configured address under the clinic's name, so patients know who writes."""
     _name, address = parseaddr(settings.DEFAULT_FROM_EMAIL)
-    return formataddr((clinic_name, address))
+    return formataddr((header_text(clinic_name), address))
 
 
 def _render(name: str, context: dict) -> tuple[str, str, str]:
-    subject = render_to_string(f"emails/{name}_subject.txt", context)
-    text = render_to_string(f"emails/{name}_body.txt", context)
+    subject = render_subject(f"emails/{name}_subject.txt", context)
+    text = render_text(f"emails/{name}_body.txt", context)
     html = render_to_string(f"emails/{name}_body.html", context)
-    return " ".join(subject.split()), text, html
+    return subject, text, html
 
 
 def reminder_message_id(reminder: Reminder) -> str:

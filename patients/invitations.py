@@ -23,6 +23,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from clinic.mail import render_subject, render_text
 from clinic.models import User
 from clinic.throttles import account_email_allowed
 
@@ -196,8 +197,8 @@ def email_change_notices_send(*, patient_id: int, old: str, new: str) -> None:
 
 
 def _send(name: str, *, to: str, context: dict) -> None:
-    subject = render_to_string(f"emails/{name}_subject.txt", context).strip()
-    text = render_to_string(f"emails/{name}.txt", context)
+    subject = render_subject(f"emails/{name}_subject.txt", context)
+    text = render_text(f"emails/{name}.txt", context)
     html = render_to_string(f"emails/{name}.html", context)
     message = EmailMultiAlternatives(subject, text, settings.DEFAULT_FROM_EMAIL, [to])
     message.attach_alternative(html, "text/html")

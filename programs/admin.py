@@ -29,7 +29,13 @@ from .adminforms import (
     WideChangeFormMixin,
 )
 from .display import dosage_text
-from .importexport import ImportRejected, exercises_export, exercises_import, rows_from_file
+from .importexport import (
+    ImportRejected,
+    exercises_export,
+    exercises_import,
+    file_size_check,
+    rows_from_bytes,
+)
 from .models import (
     Exercise,
     ExerciseVariation,
@@ -293,12 +299,9 @@ class ExerciseAdmin(LibraryAdmin):
             upload = form.cleaned_data["file"]
             file_format = upload.name.rsplit(".", 1)[-1].lower()
             try:
-                text = upload.read().decode("utf-8-sig")
-                result = exercises_import(
-                    clinic=user_clinic(request), rows=rows_from_file(text, file_format)
-                )
-            except UnicodeDecodeError:
-                errors = [_("The file is not UTF-8 text.")]
+                file_size_check(upload.size)  # before reading it
+                rows = rows_from_bytes(upload.read(), file_format)
+                result = exercises_import(clinic=user_clinic(request), rows=rows)
             except ImportRejected as rejected:
                 errors = rejected.errors
             else:

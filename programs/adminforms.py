@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib.admin.widgets import AutocompleteSelect, RelatedFieldWidgetWrapper
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from .models import Exercise, Program
@@ -130,6 +131,9 @@ class KnownLabelsAutocompleteSelect(AutocompleteSelect):
     known_labels: dict[str, str] | None = None
 
     def optgroups(self, name, value, attr=None):
+        # A submitted value that is no key at all (a hand-made POST shown again with its
+        # errors) cannot be a selected row; Django's widget would query with it and fail.
+        value = [v for v in value if self._is_key(v)]
         selected = [str(v) for v in value if str(v) not in self.choices.field.empty_values]
         known = self.known_labels
         if known is None or not set(selected) <= known.keys():
@@ -140,6 +144,15 @@ class KnownLabelsAutocompleteSelect(AutocompleteSelect):
         for pk in selected:
             options.append(self.create_option(name, pk, known[pk], True, len(options)))
         return [(None, options, 0)]
+
+    def _is_key(self, value) -> bool:
+        if str(value) in self.choices.field.empty_values:
+            return True
+        try:
+            self.field.target_field.to_python(value)
+        except ValidationError:
+            return False
+        return True
 
 
 def _autocomplete_widget(field) -> KnownLabelsAutocompleteSelect | None:

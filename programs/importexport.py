@@ -3,7 +3,10 @@
 The JSON format is the one of the starter library (``programs/starter/exercises.json``): a
 list of objects whose lists stay lists. CSV has the same columns, with list cells written
 as text: body regions and equipment as comma-separated codes, one step per line, and one
-variation per line as ``direction:key`` or ``direction:key:note``.
+variation per line as ``direction:key`` or ``direction:key:note``. A CSV cell that a
+spreadsheet would run as a formula (it starts with ``=``, ``+``, ``-``, ``@``, a tab or a
+carriage return) is written with a leading quote (``clinic.spreadsheets``); the import
+takes that quote off again.
 
 An import is all or nothing: every row is checked first, and a single bad row rejects the
 whole file with one message per problem ("Row 3, reps: cannot be negative."). In CSV the
@@ -19,9 +22,13 @@ import io
 import json
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.text import slugify
+
+from clinic.jsonlimits import json_nesting_exceeds
+from clinic.spreadsheets import cell_from_spreadsheet, csv_writer
 
 from .models import (
     MAX_HOLD_SECONDS,
@@ -83,6 +90,10 @@ NUMBERS = {
     "contraction_seconds_max": (0, 60, False),
 }
 FORMATS = ("csv", "json")
+# An exercise is a list of objects holding lists of objects (variations): 4 levels.
+MAX_JSON_DEPTH = 6
+# The longest text a cell may hold (all the steps of an exercise are one CSV cell).
+MAX_CELL_CHARS = 20_000
 
 
 class ImportRejected(Exception):
@@ -111,51 +122,144 @@ class _Row:
 # Reading ---------------------------------------------------------------------------------------
 
 
+def file_size_check(size: int) -> None:
+    """Refuse a file larger than ``FLEXION_IMPORT_MAX_BYTES`` (before reading it)."""
+    limit = settings.FLEXION_IMPORT_MAX_BYTES
+    if size > limit:
+        raise ImportRejected(
+            [
+                f"The file is {size / 1_000_000:.1f} MB; an import takes at most "
+                f"{limit / 1_000_000:.1f} MB. Split it into smaller files."
+            ]
+        )
+
+
+def text_from_bytes(data: bytes) -> str:
+    """Return the text of an uploaded file, refusing what no parser should see."""
+    file_size_check(len(data))
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise ImportRejected(["The file is not UTF-8 text."]) from None
+    if "\x00" in text:
+        raise ImportRejected(["The file holds a NUL character: it is not a CSV or JSON text."])
+    return text
+
+
+def _rows_limit_check(count: int) -> None:
+    limit = settings.FLEXION_IMPORT_MAX_ROWS
+    if count > limit:
+        raise ImportRejected(
+            [f"The file holds more than {limit:,} exercises. Split it into smaller files."]
+        )
+
+
+def _cell_check(value: str, prefix: str) -> None:
+    if "\x00" in value:
+        raise ImportRejected([f"{prefix}: a cell holds a NUL character."])
+    if len(value) > MAX_CELL_CHARS:
+        raise ImportRejected(
+            [f"{prefix}: a cell holds {len(value):,} characters, more than {MAX_CELL_CHARS:,}."]
+        )
+
+
+def _json_depth_check(text: str) -> None:
+    """Refuse JSON nested deeper than MAX_JSON_DEPTH before the (recursive) parser sees it."""
+    if json_nesting_exceeds(text, MAX_JSON_DEPTH):
+        raise ImportRejected(
+            [f"The JSON is nested more than {MAX_JSON_DEPTH} levels deep: not an export."]
+        )
+
+
 def rows_from_csv(text: str) -> list[dict]:
     """Return the rows of a CSV file as dicts, with their spreadsheet row number as ``_row``.
 
     A missing required column rejects the file at once.
     """
     reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
-    header = [name.strip() for name in reader.fieldnames or []]
-    missing = [name for name in REQUIRED_COLUMNS if name not in header]
-    if missing:
-        raise ImportRejected([f"Row 1: missing column “{name}”." for name in missing])
-    reader.fieldnames = header
-    rows = []
-    for number, raw in enumerate(reader, start=2):
-        if not any((value or "").strip() for value in raw.values() if isinstance(value, str)):
-            continue
-        row = {name: (value or "").strip() for name, value in raw.items() if name in COLUMNS}
-        row["body_regions"] = _split(row.get("body_regions", ""), ",")
-        row["equipment"] = _split(row.get("equipment", ""), ",")
-        row["steps"] = _split(row.get("steps", ""), "\n")
-        row["variations"] = [
-            _variation_from_text(line) for line in _split(row.get("variations", ""), "\n")
-        ]
-        row["_row"] = number
-        rows.append(row)
+    try:
+        header = [name.strip() for name in reader.fieldnames or []]
+        missing = [name for name in REQUIRED_COLUMNS if name not in header]
+        if missing:
+            raise ImportRejected([f"Row 1: missing column “{name}”." for name in missing])
+        reader.fieldnames = header
+        rows = []
+        for number, raw in enumerate(reader, start=2):
+            _rows_limit_check(number - 1)
+            row = _row_from_csv(raw, number)
+            if row is not None:
+                rows.append(row)
+    except csv.Error as error:
+        if "field limit" in str(error):  # the csv module's own limit, far above ours
+            too_long = f"a cell holds more than {MAX_CELL_CHARS:,} characters."
+            raise ImportRejected([f"Line {reader.line_num + 1}: {too_long}"]) from None
+        raise ImportRejected(
+            [f"Line {reader.line_num}: this is not valid CSV ({error})."]
+        ) from None
     return rows
+
+
+def _row_from_csv(raw: dict, number: int) -> dict | None:
+    """Return a CSV record as an import row (None for a blank line)."""
+    cells = [value for value in raw.values() if isinstance(value, str)]
+    for value in cells:
+        _cell_check(value, f"Row {number}")
+    if not any(value.strip() for value in cells):
+        return None
+    row = {
+        name: cell_from_spreadsheet(value or "").strip()
+        for name, value in raw.items()
+        if name in COLUMNS
+    }
+    row["body_regions"] = _split(row.get("body_regions", ""), ",")
+    row["equipment"] = _split(row.get("equipment", ""), ",")
+    row["steps"] = _split(row.get("steps", ""), "\n")
+    row["variations"] = [
+        _variation_from_text(line) for line in _split(row.get("variations", ""), "\n")
+    ]
+    row["_row"] = number
+    return row
 
 
 def rows_from_json(text: str) -> list[dict]:
     """Return the objects of a JSON file (a list of exercises), numbered from 1 as ``_row``."""
+    _json_depth_check(text)
     try:
         data = json.loads(text)
     except json.JSONDecodeError as error:
         raise ImportRejected(
             [f"This is not valid JSON: {error.msg} (line {error.lineno})."]
         ) from None
+    except ValueError as error:  # e.g. a number of more than 4,300 digits
+        raise ImportRejected([f"This is not valid JSON: {error}."]) from None
     if not isinstance(data, list):
         raise ImportRejected(["The JSON file must hold a list of exercises."])
+    _rows_limit_check(len(data))
     rows = []
     for number, raw in enumerate(data, start=1):
         if not isinstance(raw, dict):
             raise ImportRejected([f"Row {number}: each exercise must be a JSON object."])
+        for value in _strings_in(raw):
+            _cell_check(value, f"Row {number}")
         row = dict(raw)
         row["_row"] = number
         rows.append(row)
     return rows
+
+
+def _strings_in(value) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, dict):
+        value = [*value.keys(), *value.values()]
+    if isinstance(value, list):
+        return [text for item in value for text in _strings_in(item)]
+    return []
+
+
+def rows_from_bytes(data: bytes, file_format: str) -> list[dict]:
+    """Return the rows of an uploaded file, after checking it against the import's limits."""
+    return rows_from_file(text_from_bytes(data), file_format)
 
 
 def rows_from_file(text: str, file_format: str) -> list[dict]:
@@ -437,8 +541,8 @@ def exercises_to_json(exercises) -> str:
 
 def exercises_to_csv(exercises) -> str:
     output = io.StringIO()
-    writer = csv.DictWriter(output, fieldnames=COLUMNS)
-    writer.writeheader()
+    writer = csv_writer(output)
+    writer.writerow(COLUMNS)
     for record in exercise_records(exercises):
         record["body_regions"] = ", ".join(record["body_regions"])
         record["equipment"] = ", ".join(record["equipment"])
@@ -447,7 +551,7 @@ def exercises_to_csv(exercises) -> str:
             ":".join(filter(None, [link["direction"], link["key"], link["note"]]))
             for link in record["variations"]
         )
-        writer.writerow({name: "" if value is None else value for name, value in record.items()})
+        writer.writerow(["" if record[name] is None else record[name] for name in COLUMNS])
     return output.getvalue()
 
 

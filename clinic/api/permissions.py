@@ -1,6 +1,7 @@
+from django.conf import settings
 from rest_framework import permissions
 
-from clinic.tenancy import patient_id
+from clinic.tenancy import patient_id, staff_clinic_id
 
 METHOD_ACTIONS = {
     "GET": "view",
@@ -41,3 +42,18 @@ class RolePermission(permissions.BasePermission):
             opts = view.queryset.model._meta
             permission = f"{opts.app_label}.{action}_{opts.model_name}"
         return user.has_perm(permission)
+
+
+class ApiDocsPermission(permissions.BasePermission):
+    """The OpenAPI schema and the docs: for staff signed in (browser session or API token).
+
+    ``FLEXION_API_DOCS_PUBLIC`` opens them to anyone.
+    """
+
+    def has_permission(self, request, view):
+        if settings.FLEXION_API_DOCS_PUBLIC:
+            return True
+        user = request.user
+        if not (user and user.is_authenticated and user.is_active):
+            return False
+        return user.is_superuser or staff_clinic_id(user) is not None

@@ -15,6 +15,8 @@ class AutoSchema(openapi.AutoSchema):
             codes.append("400")  # invalid input, or invalid filters of a list or report
         if self._is_list_view() or "{" in self.path:
             codes.append("404")  # an object not visible to the caller, or a page past the end
+        if self.method in ("POST", "PUT", "PATCH"):
+            codes.append("413")  # a body over DATA_UPLOAD_MAX_MEMORY_SIZE
         if self.method == "DELETE":
             codes.append("409")  # still used by other rows
         for code in codes:

@@ -1,13 +1,16 @@
-"""Adherence exports: CSV streamed from a server-side cursor, XLSX in openpyxl's write-only mode."""
+"""Adherence exports: CSV streamed from a server-side cursor, XLSX in openpyxl's write-only mode.
+
+Both write through ``clinic.spreadsheets``, which makes every text cell inert.
+"""
 
 from __future__ import annotations
 
-import csv
 import io
+import itertools
 from collections.abc import Iterator
 from typing import IO
 
-from openpyxl import Workbook
+from clinic import spreadsheets
 
 from . import adherence
 from .adherence import PatientRow, ReportScope, WeekRow
@@ -102,7 +105,7 @@ def csv_chunks(scope: ReportScope, rows: str, rows_per_chunk: int = 500) -> Iter
     """Yield the CSV text a few hundred rows at a time (dates in ISO 8601: str(date))."""
     header, values = export_rows(scope, rows)
     buffer = io.StringIO()
-    writer = csv.writer(buffer)
+    writer = spreadsheets.csv_writer(buffer)
     writer.writerow(header)
     for count, row in enumerate(values, start=1):
         writer.writerow(row)
@@ -116,12 +119,7 @@ def csv_chunks(scope: ReportScope, rows: str, rows_per_chunk: int = 500) -> Iter
 def xlsx_write(scope: ReportScope, rows: str, output: IO[bytes]) -> None:
     """Write the export as an XLSX workbook; write-only mode keeps memory flat."""
     header, values = export_rows(scope, rows)
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet("Adherence")
-    sheet.append(header)
-    for row in values:
-        sheet.append(row)
-    workbook.save(output)
+    spreadsheets.xlsx_write(output, "Adherence", itertools.chain([header], values))
 
 
 def csv_write(scope: ReportScope, rows: str, output: IO[str]) -> None:

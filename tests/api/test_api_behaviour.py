@@ -125,12 +125,34 @@ def test_requests_are_throttled_per_token_and_per_user(scope, clinic_a_api, alic
     cache.clear()
 
 
-def test_the_docs_are_served_without_outside_network(client):
+def test_the_docs_are_served_without_outside_network(client, alice):
+    client.force_login(alice)
     page = client.get("/api/docs/").content.decode()
     assert "drf_spectacular_sidecar/swagger-ui-dist/swagger-ui-bundle.js" in page
     assert "https://" not in page.replace("https://swagger.io", "")
     assert finders.find("drf_spectacular_sidecar/swagger-ui-dist/swagger-ui-bundle.js")
     assert client.get("/api/schema/").status_code == 200
+
+
+def test_the_schema_and_docs_are_not_public(client, carol):
+    assert client.get("/api/schema/").status_code == 401
+    docs = client.get("/api/docs/")
+    assert (docs.status_code, docs["Location"]) == (302, "/admin/login/?next=/api/docs/")
+    client.force_login(carol.user)  # a patient is signed in, but not staff
+    assert client.get("/api/schema/").status_code == 403
+    assert client.get("/api/docs/").status_code == 403
+
+
+def test_staff_read_the_schema_with_a_session_or_a_token(alice_api, clinic_a_api):
+    assert alice_api.get("/api/schema/").status_code == 200
+    assert clinic_a_api.get("/api/schema/").status_code == 200
+    assert clinic_a_api.get("/api/docs/").status_code == 200
+
+
+def test_a_setting_opens_the_schema_and_docs_to_anyone(client, settings):
+    settings.FLEXION_API_DOCS_PUBLIC = True
+    assert client.get("/api/schema/").status_code == 200
+    assert client.get("/api/docs/").status_code == 200
 
 
 @pytest.fixture

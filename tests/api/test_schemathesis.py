@@ -15,10 +15,11 @@ import datetime
 
 import pytest
 import schemathesis
+from django.apps import apps
 from django.conf import settings as django_settings
 from django.core.signals import request_finished, request_started
 from django.db import close_old_connections, transaction
-from django.test import Client
+from django.test import Client, override_settings
 from hypothesis import HealthCheck, Phase, settings
 from hypothesis import strategies as st
 from schemathesis.checks import not_a_server_error
@@ -107,12 +108,18 @@ def with_world_hooks(schema):
     return schema
 
 
-clinic_schema = with_world_hooks(schemathesis.openapi.from_wsgi("/api/schema/", application))
-patient_schema = with_world_hooks(
-    schemathesis.openapi.from_wsgi("/api/schema/", application).include(
-        operation_id=PATIENT_OPERATIONS
-    )
-)
+def served_schema():
+    """Load the schema as /api/schema/ serves it (to staff only; the loader signs in as nobody)."""
+    with override_settings(FLEXION_API_DOCS_PUBLIC=True):
+        return schemathesis.openapi.from_wsgi("/api/schema/", application)
+
+
+clinic_schema = with_world_hooks(served_schema())
+patient_schema = with_world_hooks(served_schema().include(operation_id=PATIENT_OPERATIONS))
+# Negative testing: requests that break the schema (wrong types, missing fields, values
+# out of bounds, unknown enum values) must be refused with a 4xx that saves nothing.
+negative_schema = with_world_hooks(served_schema().include(method=["POST", "PUT", "PATCH"]))
+negative_schema.config.generation.update(modes=[schemathesis.GenerationMode.NEGATIVE])
 
 
 @clinic_schema.auth()
@@ -122,6 +129,9 @@ class ClinicToken:
 
     def set(self, case, data, ctx):
         case.headers = {**(case.headers or {}), "Authorization": f"Bearer {data}"}
+
+
+negative_schema.auth()(ClinicToken)
 
 
 @patient_schema.auth(refresh_interval=None)
@@ -184,6 +194,25 @@ def call_and_roll_back(case):
         transaction.set_rollback(True)
 
 
+def api_rows() -> dict:
+    """Every row of the tables the API writes (the token's last-used time aside)."""
+    return {
+        model._meta.label_lower: list(model._base_manager.order_by("pk").values_list())
+        for model in apps.get_models()
+        if model._meta.app_label in ("programs", "patients")
+    }
+
+
+def call_refused_and_roll_back(case):
+    with transaction.atomic():
+        before = api_rows()
+        response = case.call()
+        case.validate_response(response, checks=[not_a_server_error])
+        if 400 <= response.status_code < 500:
+            assert api_rows() == before, f"{case.method} {case.path} saved rows on a 4xx"
+        transaction.set_rollback(True)
+
+
 @clinic_schema.parametrize()
 @SETTINGS
 def test_the_api_keeps_to_its_schema_for_a_clinic_token(case, clinic_world):
@@ -194,3 +223,9 @@ def test_the_api_keeps_to_its_schema_for_a_clinic_token(case, clinic_world):
 @SETTINGS
 def test_the_api_keeps_to_its_schema_for_a_patient(case, patient_world):
     call_and_roll_back(case)
+
+
+@negative_schema.parametrize()
+@settings(SETTINGS, max_examples=25)
+def test_every_write_refuses_what_breaks_the_schema_and_saves_nothing(case, clinic_world):
+    call_refused_and_roll_back(case)

@@ -47,6 +47,33 @@ def test_production_refuses_to_start_without_a_secret_key():
     assert "SECRET_KEY must be set" in result.stderr
 
 
+def test_a_misspelt_boolean_stops_the_start_instead_of_turning_staff_mfa_off():
+    result = run_manage("check", env={**PRODUCTION_ENV, "FLEXION_REQUIRE_STAFF_MFA": "ture"})
+    assert result.returncode != 0
+    assert "ImproperlyConfigured" in result.stderr
+    assert "FLEXION_REQUIRE_STAFF_MFA='ture' is not a boolean" in result.stderr
+
+
+def test_a_number_that_is_not_a_number_stops_the_start_naming_the_variable():
+    result = run_manage("check", env={**PRODUCTION_ENV, "FLEXION_STAFF_IDLE_MINUTES": "15m"})
+    assert result.returncode != 0
+    assert "FLEXION_STAFF_IDLE_MINUTES='15m' is not a whole number" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        *[("1", True), ("TRUE", True), (" yes ", True), ("on", True)],
+        *[("0", False), ("False", False), ("no", False), ("off", False), ("", None)],
+    ],
+)
+def test_booleans_accept_only_the_known_spellings(monkeypatch, value, expected):
+    from clinic.settings import envbool
+
+    monkeypatch.setenv("FLEXION_SOMETHING", value)
+    assert envbool("FLEXION_SOMETHING", None) is expected
+
+
 def test_make_test_stops_with_a_clear_message_when_the_services_are_down():
     result = subprocess.run(
         [sys.executable, "scripts/check_services.py"],

@@ -14,11 +14,12 @@ from dataclasses import dataclass, field
 
 import pytest
 from django.apps import apps
+from django.contrib import admin
 from django.contrib.auth.models import Group
 from django.contrib.auth.tokens import default_token_generator
 from django.contrib.contenttypes.models import ContentType
 from django.test import Client
-from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.urls import URLPattern, URLResolver, get_resolver, resolve, reverse
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
@@ -364,3 +365,154 @@ def test_the_other_side_does_see_its_own_data_so_the_sweep_can_tell(world):
     assert MARKER in page.text
     client.force_login(world.dave.user)
     assert "Dave" in client.get(reverse("patients:home")).text
+
+
+# The hostile-input crawl -----------------------------------------------------------------------
+#
+# Every URL pattern with query strings a careless or hostile client sends; every admin
+# changelist and API list also with each of its filters, lookups and date drill-downs set to
+# hostile values. No answer may be a server error, and no GET may change a row. A new
+# pattern, list, filter or filterset field is crawled without a line added here.
+
+HUGE = "99999999999999999999"
+HOSTILE_VALUES = [
+    "%00",
+    HUGE,
+    f"-{HUGE}",
+    "2026-13-45",
+    "%E2%80%AE%F0%9D%94%98%EF%BB%BF",  # right-to-left override, a math letter, a BOM
+    "%ED%A0%80",  # a lone surrogate, not UTF-8
+    "1,x",
+]
+# name + lookup = value, tried on each filter of a list besides the plain name.
+LOOKUPS = [("__year", HUGE), ("__gte", "%00"), ("__in", "1,x,%00"), ("__isnull", "maybe")]
+# Tried on every pattern.
+GENERIC_QUERIES = ["q=%00", f"page={HUGE}", "next=%00", "nonexistent__lookup=1"]
+# Tried on every list too: search, paging, ordering, popups.
+LIST_QUERIES = [
+    f"q={'x' * 3000}",
+    "q=%ED%A0%80",
+    f"p={HUGE}",
+    "o=99.-x",
+    "page=0",
+    f"page_size={HUGE}",
+    "page_size=-1",
+    "ordering=%00,-nonexistent",
+    f"id__gt={HUGE}",
+    "_changelist_filters=%00",
+    "_to_field=password&_popup=1",
+    "format=%00",
+]
+
+
+def admin_for(pattern: Pattern):
+    match = re.fullmatch(r"admin:(\w+?)_(\w+)_changelist", pattern.name or "")
+    if match is None:
+        return None
+    model = apps.get_model(match[1], match[2])
+    return admin.site._registry[model]
+
+
+def filter_parameters(pattern: Pattern) -> list[str]:
+    """The query parameters a list pattern filters by: its list filters or its filterset."""
+    model_admin = admin_for(pattern)
+    if model_admin is not None:
+        names = [model_admin.date_hierarchy] if model_admin.date_hierarchy else []
+        for entry in model_admin.list_filter:
+            if isinstance(entry, str | tuple):
+                names.append(entry if isinstance(entry, str) else entry[0])
+            else:
+                names.append(entry.parameter_name)
+        return [name for name in names if name]
+    if is_list(pattern):
+        view = resolve(reverse(pattern.name)).func
+        cls = getattr(view, "cls", None)
+        filterset = getattr(cls, "filterset_class", None)
+        fields = list(filterset.base_filters) if filterset else []
+        return fields + list(getattr(cls, "filterset_fields", []) or [])
+    return []
+
+
+def is_list(pattern: Pattern) -> bool:
+    name = pattern.name or ""
+    return name.endswith(("_changelist", "-list")) or name == "api:adherence-report"
+
+
+def hostile_queries(pattern: Pattern) -> list[str]:
+    if not is_list(pattern):
+        return GENERIC_QUERIES
+    queries = GENERIC_QUERIES + LIST_QUERIES
+    for name in filter_parameters(pattern):
+        queries += [f"{name}={value}" for value in HOSTILE_VALUES]
+        queries += [f"{name}{lookup}={value}" for lookup, value in LOOKUPS]
+    return queries
+
+
+def test_the_crawl_reaches_every_list_filter():
+    by_name = {pattern.name: pattern for pattern in project_patterns()}
+    assert "status" in filter_parameters(by_name["admin:patients_assignment_changelist"])
+    assert "local_date" in filter_parameters(by_name["admin:patients_reminder_changelist"])
+    assert "status" in filter_parameters(by_name["api:reminder-list"])
+
+
+def crawled_by(who: str, pattern: Pattern) -> bool:
+    """alma crawls everything; carol the patient site; a superuser the admins alma cannot open."""
+    admin_page = pattern.key.startswith("admin")
+    if who == "carol":
+        return not admin_page
+    if who == "superuser":
+        return admin_page and is_list(pattern)
+    return pattern.name not in ("admin:logout", "patients:logout")  # a GET ends the session
+
+
+@pytest.mark.parametrize("who", ["alma", "carol", "superuser"])
+def test_no_url_breaks_on_hostile_query_strings(request, who, world, carol, django_user_model):
+    if who == "superuser":
+        user = django_user_model.objects.create_superuser(email="root@x.example", password="x")
+    else:
+        user = carol.user if who == "carol" else request.getfixturevalue(who)
+    client = Client()
+    client.force_login(user)
+    failures = []
+    for pattern in project_patterns():
+        if not crawled_by(who, pattern):
+            continue
+        case = ALL_CASES[pattern.key]
+        url = url_for(pattern, case, world).split("?")[0]
+        before = database_snapshot()
+        for query in hostile_queries(pattern):
+            full = f"{url}?{'&'.join(filter(None, [case.query, query]))}"
+            try:
+                response = client.get(full)
+            except Exception as error:  # the test client re-raises a server error's cause
+                failures.append(f"{full}: {type(error).__name__}: {error}"[:300])
+                continue
+            if response.status_code >= 500:
+                failures.append(f"{full}: {response.status_code}")
+        if database_snapshot() != before:
+            failures.append(f"{url}: a GET changed the database")
+    assert not failures, f"{who}: {len(failures)} failures:\n" + "\n".join(failures[:60])
+
+
+def test_every_admin_answers_a_refused_filter_value_as_an_invalid_filter():
+    from clinic.scoped_admin import InvalidFilterMixin
+
+    plain = [
+        model._meta.label_lower
+        for model, model_admin in admin.site._registry.items()
+        if not isinstance(model_admin, InvalidFilterMixin)
+    ]
+    assert plain == []
+
+
+@pytest.mark.parametrize("query", ["status=%00", f"local_date__year={HUGE}", "status__in=sent,%00"])
+def test_a_filter_value_the_database_refuses_shows_the_whole_list_with_a_message(
+    client, alma, query
+):
+    client.force_login(alma)
+    for name in ("admin:patients_assignment_changelist", "admin:patients_reminder_changelist"):
+        response = client.get(f"{reverse(name)}?{query}", follow=True)
+        assert response.status_code == 200
+        assert response.redirect_chain[-1][0].endswith("?e=1")
+        messages = [str(m) for m in response.context["messages"]]
+        assert "That filter is not valid: the whole list is shown." in messages

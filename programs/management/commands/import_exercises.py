@@ -3,7 +3,12 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from clinic.models import Clinic
-from programs.importexport import ImportRejected, exercises_import, rows_from_file
+from programs.importexport import (
+    ImportRejected,
+    exercises_import,
+    file_size_check,
+    rows_from_bytes,
+)
 
 
 class Command(BaseCommand):
@@ -24,11 +29,14 @@ class Command(BaseCommand):
             raise CommandError(f"No clinic with the slug “{clinic}”.") from None
         file_format = options["format"] or file.suffix.lstrip(".").lower()
         try:
-            text = file.read_text(encoding="utf-8-sig")
-        except (OSError, UnicodeDecodeError) as error:
+            file_size_check(file.stat().st_size)  # before reading it
+            data = file.read_bytes()
+        except OSError as error:
             raise CommandError(f"Cannot read {file}: {error}") from None
+        except ImportRejected as rejected:
+            raise CommandError("Nothing was imported:\n" + "\n".join(rejected.errors)) from None
         try:
-            result = exercises_import(clinic=target, rows=rows_from_file(text, file_format))
+            result = exercises_import(clinic=target, rows=rows_from_bytes(data, file_format))
         except ImportRejected as rejected:
             raise CommandError("Nothing was imported:\n" + "\n".join(rejected.errors)) from None
         self.stdout.write(

@@ -67,13 +67,10 @@ def test_acknowledging_clears_the_flag_of_alices_own_assignments_only(
     painful_checkin(carols_program)
     painful_checkin(daves_program)
     client.force_login(alice)
-    client.post(
-        reverse("admin:patients_assignment_changelist"),
-        {
-            "action": "acknowledge_alerts",
-            "_selected_action": [carols_program.pk, daves_program.pk],
-        },
-    )
+    changelist = reverse("admin:patients_assignment_changelist")
+    # A selection holding dave's assignment is refused whole (tests/clinic/test_admin_actions.py).
+    for selection in ([carols_program.pk, daves_program.pk], [carols_program.pk]):
+        client.post(changelist, {"action": "acknowledge_alerts", "_selected_action": selection})
     assert StageChange.objects.get(assignment=carols_program).acknowledged_at is not None
     assert StageChange.objects.get(assignment=daves_program).acknowledged_at is None
 

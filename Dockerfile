@@ -16,4 +16,4 @@ RUN DEBUG=false SECRET_KEY=build-only python manage.py collectstatic --noinput
 USER flexion
 EXPOSE 8000
 # Workers and time-outs: gunicorn.conf.py (WEB_CONCURRENCY).
-CMD ["gunicorn", "clinic.wsgi", "--bind", "0.0.0.0:8000"]
+CMD ["gunicorn", "flexion.wsgi", "--bind", "0.0.0.0:8000"]

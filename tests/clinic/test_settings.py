@@ -110,7 +110,7 @@ def database_options(**env) -> dict:
             "print(json.dumps(settings.DATABASES['default']['OPTIONS']))",
         ],
         cwd=ROOT,
-        env={"PATH": os.environ["PATH"], "DJANGO_SETTINGS_MODULE": "clinic.settings", **env},
+        env={"PATH": os.environ["PATH"], "DJANGO_SETTINGS_MODULE": "flexion.settings", **env},
         capture_output=True,
         text=True,
         timeout=60,

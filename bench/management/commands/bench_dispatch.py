@@ -30,8 +30,8 @@ from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from clinic.celery import app
 from clinic.models import Clinic
+from flexion.celery import app
 from patients import tasks
 from patients.models import Assignment, Patient, Reminder, Session, SessionStatus, StageChange
 from patients.reminders import (
@@ -114,7 +114,7 @@ def celery_pass_measure(count: int, *, sessions: int, processes: int) -> dict:
     """Time one pass as production runs it; return the figures.
 
     Beat's part is done here (the dispatch task is enqueued), the rest by a Celery worker
-    (`celery -A clinic worker`, prefork, `processes` processes) with a Redis of its own:
+    (`celery -A flexion worker`, prefork, `processes` processes) with a Redis of its own:
     the dispatch task finds who is due and enqueues the claim batches, the worker's
     processes share the batches. The time runs until the worker reports the last batch
     done, that is committed and its send tasks enqueued. The sends are not timed: the
@@ -211,7 +211,7 @@ def broker_used(url: str):
 
 @contextmanager
 def celery_worker(processes: int):
-    """Run `celery -A clinic worker` on this process's broker; yield its node name."""
+    """Run `celery -A flexion worker` on this process's broker; yield its node name."""
     name = f"bench-dispatch-{os.getpid()}@{socket.gethostname()}"
     environment = os.environ | {
         "DATABASE_URL": database_url(),

@@ -2,7 +2,7 @@
 
 from celery.schedules import schedule
 
-from clinic.celery import app
+from flexion.celery import app
 from patients import tasks
 
 

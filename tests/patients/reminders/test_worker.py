@@ -13,7 +13,7 @@ from celery.signals import task_postrun
 from django.db import connection, connections
 from django.utils import timezone
 
-from clinic.celery import app
+from flexion.celery import app
 from patients import tasks
 from patients.models import Reminder, ReminderStatus
 

@@ -2,7 +2,7 @@ import os
 
 from celery import Celery
 
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "clinic.settings")
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "flexion.settings")
 
 app = Celery("flexion")
 app.config_from_object("django.conf:settings", namespace="CELERY")

@@ -7,45 +7,21 @@ from __future__ import annotations
 
 import datetime
 import logging
-import smtplib
-from functools import partial
 
 from celery import shared_task
-from celery.utils.time import get_exponential_backoff_interval
 from django.conf import settings
 from django.db import InterfaceError, OperationalError, transaction
 from django.utils import timezone
 
-# Modules, not names: reevaluation enqueues the alert task from here in turn.
 from . import reevaluation, reminders
-from .emails import therapist_alert_message
-from .models import StageChange
+from .queue import TRANSIENT, enqueue, enqueue_on_commit, retry_delay
 
 log = logging.getLogger(__name__)
 
-# What a retry can fix: the mail server or the network failing, the database going away.
-TRANSIENT = (smtplib.SMTPException, OSError, OperationalError, InterfaceError)
 # Claimed reminders per send task. One task per reminder cost a broker message each (about
 # 0.6 ms of Celery, kombu and Redis per message: a minute for 100,000); a few dozen per
 # task keeps that small and still spreads the sending over the workers.
 SEND_BATCH = 50
-
-
-def _enqueue(task, arguments: list[tuple]) -> None:
-    """Publish many tasks over one broker connection."""
-    with task.app.producer_or_acquire() as producer:
-        for args in arguments:
-            task.apply_async(args, producer=producer)
-
-
-def enqueue_on_commit(task, arguments: list[tuple]) -> None:
-    """Enqueue after the current transaction commits.
-
-    If the broker is down the error is logged and not raised: the rows are committed, so
-    the reconciler of a later pass enqueues them again.
-    """
-    if arguments:
-        transaction.on_commit(partial(_enqueue, task, arguments), robust=True)
 
 
 @shared_task(ignore_result=True)
@@ -58,7 +34,7 @@ def reminders_dispatch(now: str | None = None) -> dict[str, int]:
     candidates = reminders.due_candidates(at)
     batches = [(batch, at.isoformat()) for batch in reminders.claim_batches(candidates)]
     # No transaction to wait for; if the broker is down, the next pass finds them again.
-    _enqueue(reminders_claim, batches)
+    enqueue(reminders_claim, batches)
     return {"reclaimed": len(stale), "candidates": len(candidates), "batches": len(batches)}
 
 
@@ -109,20 +85,6 @@ def reminders_send(reminder_ids: list[int]) -> int:
     return sent
 
 
-def retry_delay(retries: int) -> int:
-    """Return the countdown before retry number `retries` + 1: exponential, capped, jittered.
-
-    Read from the settings at each retry (not frozen when the task is declared), so an
-    operator's change applies to tasks already waiting.
-    """
-    return get_exponential_backoff_interval(
-        factor=settings.REMINDER_RETRY_BACKOFF,
-        retries=retries,
-        maximum=settings.REMINDER_RETRY_BACKOFF_MAX,
-        full_jitter=True,
-    )
-
-
 @shared_task(bind=True, ignore_result=True, max_retries=settings.REMINDER_MAX_ATTEMPTS - 1)
 def reminder_send(self, reminder_id: int) -> str:
     """Send one claimed reminder; a failed SMTP send is retried with backoff and jitter."""
@@ -130,31 +92,6 @@ def reminder_send(self, reminder_id: int) -> str:
         return reminders.reminder_send(reminder_id)
     except TRANSIENT as error:
         raise self.retry(exc=error, countdown=retry_delay(self.request.retries)) from error
-
-
-@shared_task(bind=True, ignore_result=True, max_retries=settings.REMINDER_MAX_ATTEMPTS - 1)
-def therapist_alert_send(self, stage_change_id: int) -> bool:
-    """Email the therapist about a painful check-in, once."""
-    won = StageChange.objects.filter(
-        pk=stage_change_id, alert_therapist=True, alert_emailed_at__isnull=True
-    ).update(alert_emailed_at=timezone.now())
-    if not won:
-        return False  # already emailed
-    change = StageChange.objects.select_related(
-        "assignment__patient__therapist__user",
-        "assignment__therapist__user",
-        "assignment__clinic",
-    ).get(pk=stage_change_id)
-    message = therapist_alert_message(change)
-    if message is None:
-        log.warning("Pain alert %s has no therapist with an email to tell.", stage_change_id)
-        return False
-    try:
-        message.send()
-    except TRANSIENT as error:
-        StageChange.objects.filter(pk=stage_change_id).update(alert_emailed_at=None)
-        raise self.retry(exc=error, countdown=retry_delay(self.request.retries)) from error
-    return True
 
 
 @shared_task(ignore_result=True)

@@ -7,9 +7,9 @@ import time_machine
 from django.core import mail
 from django.urls import reverse
 
+from patients.alerts import therapist_alert_send
 from patients.checkins import checkin_record
 from patients.models import Answer, ChangeKind, Reminder, ReminderStatus, Session, StageChange
-from patients.tasks import therapist_alert_send
 from tests.factories import AssignmentFactory
 
 pytestmark = pytest.mark.django_db

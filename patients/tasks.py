@@ -30,11 +30,11 @@ def reminders_dispatch(now: str | None = None) -> dict[str, int]:
     at = datetime.datetime.fromisoformat(now) if now else timezone.now()
     with transaction.atomic():
         stale = reminders.reminders_reclaim_stale(at)
-        enqueue_on_commit(reminders_send, _send_batches(stale))
+        enqueue_on_commit(reminders_send_batch, _send_batches(stale))
     candidates = reminders.due_candidates(at)
     batches = [(batch, at.isoformat()) for batch in reminders.claim_batches(candidates)]
     # No transaction to wait for; if the broker is down, the next pass finds them again.
-    enqueue(reminders_claim, batches)
+    enqueue(reminders_claim_batch, batches)
     return {"reclaimed": len(stale), "candidates": len(candidates), "batches": len(batches)}
 
 
@@ -44,7 +44,7 @@ def reminders_dispatch(now: str | None = None) -> dict[str, int]:
     retry_backoff=True,
     max_retries=5,
 )
-def reminders_claim(candidates: list[list], now: str) -> int:
+def reminders_claim_batch(candidates: list[list], now: str) -> int:
     """Decide and claim one batch of candidates; send what this batch claimed."""
     batch = [
         reminders.Candidate(patient_id, datetime.date.fromisoformat(day))
@@ -52,7 +52,7 @@ def reminders_claim(candidates: list[list], now: str) -> int:
     ]
     with transaction.atomic():
         claimed = reminders.reminders_claim(batch, datetime.datetime.fromisoformat(now))
-        enqueue_on_commit(reminders_send, _send_batches(claimed))
+        enqueue_on_commit(reminders_send_batch, _send_batches(claimed))
     return len(claimed)
 
 
@@ -61,7 +61,7 @@ def _send_batches(reminder_ids: list[int]) -> list[tuple]:
 
 
 @shared_task(ignore_result=True)
-def reminders_send(reminder_ids: list[int]) -> int:
+def reminders_send_batch(reminder_ids: list[int]) -> int:
     """Send claimed reminders in turn; one that fails goes on alone, with its retries.
 
     A worker lost mid-batch has the task delivered again (acks late): the reminders it
@@ -74,7 +74,7 @@ def reminders_send(reminder_ids: list[int]) -> int:
             outcome = reminders.reminder_send(reminder_id)
         except TRANSIENT:
             # The first retry of this reminder, from now on as a task of its own.
-            reminder_send.apply_async((reminder_id,), countdown=retry_delay(0), retries=1)
+            reminder_send_one.apply_async((reminder_id,), countdown=retry_delay(0), retries=1)
             continue
         except Exception:
             # Not worth a retry (the row keeps the error); the next pass's reconciler finds
@@ -86,7 +86,7 @@ def reminders_send(reminder_ids: list[int]) -> int:
 
 
 @shared_task(bind=True, ignore_result=True, max_retries=settings.REMINDER_MAX_ATTEMPTS - 1)
-def reminder_send(self, reminder_id: int) -> str:
+def reminder_send_one(self, reminder_id: int) -> str:
     """Send one claimed reminder; a failed SMTP send is retried with backoff and jitter."""
     try:
         return reminders.reminder_send(reminder_id)

@@ -289,7 +289,10 @@ class TaskWatch:
                 self.online.add(event["hostname"])
             elif kind == "task-received":
                 self.names[uuid] = event["name"]
-            elif kind == "task-succeeded" and self.names.get(uuid) == tasks.reminders_claim.name:
+            elif (
+                kind == "task-succeeded"
+                and self.names.get(uuid) == tasks.reminders_claim_batch.name
+            ):
                 self.claims_done.append(event["timestamp"])
                 self.claim_runtimes.append(event["runtime"])
             elif kind == "task-succeeded" and self.names.get(uuid) == tasks.reminders_dispatch.name:
@@ -298,7 +301,7 @@ class TaskWatch:
                     "runtime": event["runtime"],
                 }
             elif kind in ("task-failed", "task-retried") and self.names.get(uuid) in (
-                tasks.reminders_claim.name,
+                tasks.reminders_claim_batch.name,
                 tasks.reminders_dispatch.name,
             ):
                 self.failed.append(f"{self.names[uuid]}: {event.get('exception')}")

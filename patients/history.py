@@ -10,11 +10,11 @@ import datetime
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from clinic.charts import Frame
 from programs.progression import Week
 
-CHART_WIDTH = 320
-CHART_HEIGHT = 140
-CHART_PAD = 24
+# The same frame as the reports' charts (clinic.charts), at the size of a phone's card.
+FRAME = Frame(width=320, height=140, left=24, right=4, top=24, bottom=24)
 MAX_CHART_POINTS = 30
 
 
@@ -43,9 +43,19 @@ class PainChart:
     """An SVG line chart in plain coordinates, drawn by the template."""
 
     points: tuple[ChartPoint, ...]
-    width: int = CHART_WIDTH
-    height: int = CHART_HEIGHT
-    pad: int = CHART_PAD
+    frame: Frame = FRAME
+
+    @property
+    def width(self) -> int:
+        return self.frame.width
+
+    @property
+    def height(self) -> int:
+        return self.frame.height
+
+    @property
+    def pad(self) -> int:
+        return self.frame.left
 
     @property
     def polyline(self) -> str:
@@ -56,15 +66,15 @@ class PainChart:
         return [(level, self.y_of(level)) for level in (0, 5, 10)]
 
     @property
-    def bottom(self) -> int:
-        return self.height - self.pad
+    def bottom(self) -> float:
+        return self.frame.baseline
 
     @property
-    def right(self) -> int:
-        return self.width - 4
+    def right(self) -> float:
+        return self.frame.right_edge
 
     def y_of(self, pain: float) -> float:
-        return self.height - self.pad - pain / 10 * (self.height - 2 * self.pad)
+        return self.frame.y(pain, 10)
 
 
 def pain_chart(sessions: Sequence[tuple[datetime.date, float]]) -> PainChart | None:
@@ -72,16 +82,8 @@ def pain_chart(sessions: Sequence[tuple[datetime.date, float]]) -> PainChart | N
     recent = list(sessions)[-MAX_CHART_POINTS:]
     if not recent:
         return None
-    chart = PainChart(points=())
-    left, right = chart.pad + 8, chart.width - 8
-    step = (right - left) / (len(recent) - 1) if len(recent) > 1 else 0
     points = tuple(
-        ChartPoint(
-            x=left + index * step if step else (left + right) / 2,
-            y=chart.y_of(pain),
-            day=day,
-            pain=round(pain, 1),
-        )
+        ChartPoint(x=FRAME.x(index, len(recent)), y=FRAME.y(pain, 10), day=day, pain=round(pain, 1))
         for index, (day, pain) in enumerate(recent)
     )
     return PainChart(points=points)

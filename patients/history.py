@@ -1,6 +1,6 @@
-"""What the history page shows: the adherence streak and the pain trend chart.
+"""What the history page shows beside the weeks: the pain trend chart.
 
-Both are pure functions of data already loaded, so the page costs the same
+A pure function of data already loaded, so the page costs the same
 number of queries however long the history is.
 """
 
@@ -11,23 +11,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from clinic.charts import Frame
-from programs.progression import Week
 
 # The same frame as the reports' charts (clinic.charts), at the size of a phone's card.
 FRAME = Frame(width=320, height=140, left=24, right=4, top=24, bottom=24)
 MAX_CHART_POINTS = 30
-
-
-def adherence_streak(weeks: Sequence[Week]) -> int:
-    """Count the program weeks in a row, back from the last ended one, with every plan met."""
-    streak = 0
-    for week in reversed(weeks):
-        if week.in_progress:
-            continue
-        if week.counted < week.planned:
-            break
-        streak += 1
-    return streak
 
 
 @dataclass(frozen=True)

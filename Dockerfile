@@ -4,9 +4,12 @@ ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 FLEXION_VAR_DIR=/var/lib/flexio
 WORKDIR /app
 
 COPY pyproject.toml constraints.txt README.md ./
-COPY clinic ./clinic
-COPY programs ./programs
+COPY flexion ./flexion
+COPY api ./api
+COPY reports ./reports
 COPY patients ./patients
+COPY programs ./programs
+COPY clinic ./clinic
 RUN pip install --no-cache-dir -c constraints.txt . \
     && useradd --system --home /app flexion \
     && mkdir -p /var/lib/flexion && chown flexion /var/lib/flexion

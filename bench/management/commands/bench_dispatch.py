@@ -223,7 +223,7 @@ def celery_worker(processes: int):
     with tempfile.TemporaryFile(mode="w+") as log:
         process = subprocess.Popen(
             [
-                sys.executable, "-m", "celery", "-A", "clinic", "worker", "--pool", "prefork",
+                sys.executable, "-m", "celery", "-A", "flexion", "worker", "--pool", "prefork",
                 "--concurrency", str(processes), "--events", "--hostname", name,
                 "--loglevel", "WARNING",
             ],

@@ -217,7 +217,7 @@ class WorkerProcess:
     def start(self) -> None:
         self.process = subprocess.Popen(
             [
-                sys.executable, "-m", "celery", "-A", "clinic", "worker",
+                sys.executable, "-m", "celery", "-A", "flexion", "worker",
                 "--pool", "prefork", "--concurrency", "1", "--loglevel", "WARNING",
                 "--without-mingle", "--without-gossip", "--without-heartbeat",
             ],

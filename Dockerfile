@@ -4,9 +4,12 @@ ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 FLEXION_VAR_DIR=/var/lib/flexio
 WORKDIR /app
 
 COPY pyproject.toml constraints.txt README.md ./
-COPY clinic ./clinic
-COPY programs ./programs
+COPY flexion ./flexion
+COPY api ./api
+COPY reports ./reports
 COPY patients ./patients
+COPY programs ./programs
+COPY clinic ./clinic
 RUN pip install --no-cache-dir -c constraints.txt . \
     && useradd --system --home /app flexion \
     && mkdir -p /var/lib/flexion && chown flexion /var/lib/flexion
@@ -16,4 +19,4 @@ RUN DEBUG=false SECRET_KEY=build-only python manage.py collectstatic --noinput
 USER flexion
 EXPOSE 8000
 # Workers and time-outs: gunicorn.conf.py (WEB_CONCURRENCY).
-CMD ["gunicorn", "clinic.wsgi", "--bind", "0.0.0.0:8000"]
+CMD ["gunicorn", "flexion.wsgi", "--bind", "0.0.0.0:8000"]

@@ -1,4 +1,4 @@
-"""gunicorn's settings for Flexion, read from the working directory by ``gunicorn clinic.wsgi``.
+"""gunicorn's settings for Flexion, read from the working directory by ``gunicorn flexion.wsgi``.
 
 The same file serves docker-compose, the Dockerfile and ``make bench``, so the benchmark
 measures the server as it is deployed. WEB_CONCURRENCY sets the number of workers.

@@ -57,7 +57,7 @@ def database_ensure(url: str) -> bool:
 
 def django_setup(url: str) -> None:
     os.environ["DATABASE_URL"] = url
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "clinic.settings")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "flexion.settings")
     os.environ["FLEXION_BENCH_APPS"] = "true"  # generate_load_data
     os.environ.setdefault("LOG_LEVEL", "WARNING")
     import django
@@ -70,8 +70,8 @@ def scope_of(kind: str):
     import datetime
 
     from clinic.models import Clinic
-    from clinic.reports.adherence import ReportScope, clinic_today
     from patients.models import Assignment
+    from reports.adherence import ReportScope, clinic_today
 
     clinic = Clinic.objects.filter(slug="load-1").get()
     today = clinic_today(clinic.timezone)
@@ -117,7 +117,7 @@ def child(mode: str, rows: str, kind: str) -> dict:
     import psycopg
     from django.db import connection
 
-    from clinic.reports import adherence, exports
+    from reports import adherence, exports
 
     scope = scope_of(kind)
     sql, params = (
@@ -183,7 +183,7 @@ def report_timings(repeat: int) -> dict:
     from django.test.utils import CaptureQueriesContext
 
     from clinic.models import User
-    from clinic.reports import adherence
+    from reports import adherence
 
     results = {}
     for kind in ("clinic", "all"):

@@ -95,7 +95,7 @@ def server_env(url: str) -> dict[str, str]:
     """Production settings for the bench server (see the module docstring for what differs)."""
     return os.environ | {
         "DATABASE_URL": url,
-        "DJANGO_SETTINGS_MODULE": "clinic.settings",
+        "DJANGO_SETTINGS_MODULE": "flexion.settings",
         # The benchmark's own commands (generate_load_data, bench_dispatch): bench/.
         "FLEXION_BENCH_APPS": "true",
         "DEBUG": "false",
@@ -300,7 +300,7 @@ class Server:
         self.process = subprocess.Popen(
             [
                 gunicorn,
-                "clinic.wsgi",
+                "flexion.wsgi",
                 "-b",
                 f"127.0.0.1:{PORT}",
                 "--log-level",
@@ -875,7 +875,7 @@ def render_markdown(results: dict) -> str:
         "In production the pass enqueues the claim batches (1,000 candidates each) as Celery "
         "tasks, so workers share that part; the whole pass here is one process doing all. "
         "`--celery` runs the same pass as production does: beat's dispatch task and the claim "
-        "batches on `celery -A clinic worker` (prefork, one process per CPU) with its own "
+        "batches on `celery -A flexion worker` (prefork, one process per CPU) with its own "
         "Redis, timed until the last claim task is done (its batch committed and its send "
         "tasks, one per 50 claimed reminders, enqueued).",
         "",

@@ -258,7 +258,7 @@ class IdempotencyKey(models.Model):
     """The first answer to an API create sent with an ``Idempotency-Key`` header, per login.
 
     A retry with the same key gets this answer again instead of creating a second row
-    (clinic.api.idempotency). Kept for a day.
+    (api.idempotency). Kept for a day.
     """
 
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+")

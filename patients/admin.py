@@ -12,11 +12,13 @@ from django.utils.translation import ngettext
 
 from clinic.scoped_admin import ClinicScopedAdmin, StaffFilter
 from programs.admin import ADMIN_CSS, DosageItemInline
+from programs.admin import ProgramAdmin as LibraryProgramAdmin
 from programs.adminforms import (
     KnownLabelsFormSetMixin,
     WideChangeFormMixin,
 )
 from programs.display import dosage_text
+from programs.models import Program
 
 from .admin_progress import AssignmentProgressMixin, PatientAlertMixin
 from .adminforms import AssignmentForm, PatientAssignForm, ProgramAssignForm
@@ -215,6 +217,45 @@ def program_assign_view(model_admin, request, program):
         "media": model_admin.media + form.media,
     }
     return TemplateResponse(request, "admin/programs/program/assign.html", context)
+
+
+admin.site.unregister(Program)
+
+
+@admin.register(Program)
+class ProgramAdmin(LibraryProgramAdmin):
+    """The library's program admin with the patients' side of the workflow: assigning it.
+
+    Registered here, not in programs/, so that programs never imports patients.
+    """
+
+    actions = ["assign_to_patients", *LibraryProgramAdmin.actions]
+
+    def get_urls(self):
+        return [
+            path(
+                "<path:object_id>/assign/",
+                self.admin_site.admin_view(self.assign_view),
+                name="programs_program_assign",
+            ),
+            *super().get_urls(),
+        ]
+
+    def assign_view(self, request, object_id):
+        program = get_object_or_404(self.get_queryset(request), pk=object_id)
+        return program_assign_view(self, request, program)
+
+    def has_assign_permission(self, request):
+        return can_assign(request)
+
+    @admin.action(description=_("Assign to patients…"), permissions=["assign"])
+    def assign_to_patients(self, request, queryset):
+        if queryset.count() != 1:
+            self.message_user(request, _("Select exactly one program to assign."), messages.WARNING)
+            return None
+        return HttpResponseRedirect(
+            reverse("admin:programs_program_assign", args=[queryset.get().pk])
+        )
 
 
 class PrescriptionItemFormSet(KnownLabelsFormSetMixin, CustomInlineFormSet):

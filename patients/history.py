@@ -1,6 +1,6 @@
-"""What the history page shows: the adherence streak and the pain trend chart.
+"""What the history page shows beside the weeks: the pain trend chart.
 
-Both are pure functions of data already loaded, so the page costs the same
+A pure function of data already loaded, so the page costs the same
 number of queries however long the history is.
 """
 
@@ -10,24 +10,11 @@ import datetime
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from programs.progression import Week
+from clinic.charts import Frame
 
-CHART_WIDTH = 320
-CHART_HEIGHT = 140
-CHART_PAD = 24
+# The same frame as the reports' charts (clinic.charts), at the size of a phone's card.
+FRAME = Frame(width=320, height=140, left=24, right=4, top=24, bottom=24)
 MAX_CHART_POINTS = 30
-
-
-def adherence_streak(weeks: Sequence[Week]) -> int:
-    """Count the program weeks in a row, back from the last ended one, with every plan met."""
-    streak = 0
-    for week in reversed(weeks):
-        if week.in_progress:
-            continue
-        if week.counted < week.planned:
-            break
-        streak += 1
-    return streak
 
 
 @dataclass(frozen=True)
@@ -43,9 +30,19 @@ class PainChart:
     """An SVG line chart in plain coordinates, drawn by the template."""
 
     points: tuple[ChartPoint, ...]
-    width: int = CHART_WIDTH
-    height: int = CHART_HEIGHT
-    pad: int = CHART_PAD
+    frame: Frame = FRAME
+
+    @property
+    def width(self) -> int:
+        return self.frame.width
+
+    @property
+    def height(self) -> int:
+        return self.frame.height
+
+    @property
+    def pad(self) -> int:
+        return self.frame.left
 
     @property
     def polyline(self) -> str:
@@ -56,15 +53,15 @@ class PainChart:
         return [(level, self.y_of(level)) for level in (0, 5, 10)]
 
     @property
-    def bottom(self) -> int:
-        return self.height - self.pad
+    def bottom(self) -> float:
+        return self.frame.baseline
 
     @property
-    def right(self) -> int:
-        return self.width - 4
+    def right(self) -> float:
+        return self.frame.right_edge
 
     def y_of(self, pain: float) -> float:
-        return self.height - self.pad - pain / 10 * (self.height - 2 * self.pad)
+        return self.frame.y(pain, 10)
 
 
 def pain_chart(sessions: Sequence[tuple[datetime.date, float]]) -> PainChart | None:
@@ -72,16 +69,8 @@ def pain_chart(sessions: Sequence[tuple[datetime.date, float]]) -> PainChart | N
     recent = list(sessions)[-MAX_CHART_POINTS:]
     if not recent:
         return None
-    chart = PainChart(points=())
-    left, right = chart.pad + 8, chart.width - 8
-    step = (right - left) / (len(recent) - 1) if len(recent) > 1 else 0
     points = tuple(
-        ChartPoint(
-            x=left + index * step if step else (left + right) / 2,
-            y=chart.y_of(pain),
-            day=day,
-            pain=round(pain, 1),
-        )
+        ChartPoint(x=FRAME.x(index, len(recent)), y=FRAME.y(pain, 10), day=day, pain=round(pain, 1))
         for index, (day, pain) in enumerate(recent)
     )
     return PainChart(points=points)

@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from clinic.models import Clinic, StaffMember, validate_timezone
 from clinic.tenancy import ScopedQuerySet, Tenancy
+from programs import progression
 from programs.models import Dosage, Exercise, Program, ProgressionScheme
 
 MAX_PAIN = 10
@@ -274,10 +275,12 @@ class ExerciseLog(models.Model):
 
 
 class Answer(models.TextChoices):
-    FINE = "fine", _("Fine")
-    SORE = "sore", _("A bit sore (normal)")
-    VERY_SORE = "very_sore", _("Very sore")
-    PAINFUL = "painful", _("Sketchy or painful")
+    """The engine's check-in answers (``progression.Answer``) with their labels."""
+
+    FINE = progression.Answer.FINE.value, _("Fine")
+    SORE = progression.Answer.SORE.value, _("A bit sore (normal)")
+    VERY_SORE = progression.Answer.VERY_SORE.value, _("Very sore")
+    PAINFUL = progression.Answer.PAINFUL.value, _("Sketchy or painful")
 
 
 class CheckIn(models.Model):
@@ -311,10 +314,12 @@ class CheckIn(models.Model):
 
 
 class ChangeKind(models.TextChoices):
-    PROMOTION = "promotion", _("Moved up")
-    BACK_OFF = "back_off", _("Backed off")
-    OVERRIDE = "override", _("Set by therapist")
-    ALERT = "alert", _("Pain alert")
+    """The engine's kinds of stage change (``progression.ChangeKind``) with their labels."""
+
+    PROMOTION = progression.ChangeKind.PROMOTION.value, _("Moved up")
+    BACK_OFF = progression.ChangeKind.BACK_OFF.value, _("Backed off")
+    OVERRIDE = progression.ChangeKind.OVERRIDE.value, _("Set by therapist")
+    ALERT = progression.ChangeKind.ALERT_ONLY.value, _("Pain alert")
 
 
 class StageChange(models.Model):

@@ -29,9 +29,10 @@ from django.utils import timezone
 from clinic.bulk import rows_insert_new
 from programs import progression
 
-from . import tasks
+from .alerts import therapist_alert_send
 from .models import Assignment, AssignmentStatus, ChangeKind, ProgramWeek, StageChange
 from .progress import histories_of, local_today, schemes_of
+from .queue import enqueue_on_commit
 
 log = logging.getLogger(__name__)
 
@@ -159,7 +160,7 @@ def _reevaluate(
     created = changes_store(progresses)
     weeks_store(progresses)
     alerts = [(change.pk,) for change in created if change.alert_therapist]
-    tasks.enqueue_on_commit(tasks.therapist_alert_send, alerts)
+    enqueue_on_commit(therapist_alert_send, alerts)
     return progresses, created
 
 

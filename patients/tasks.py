@@ -7,50 +7,21 @@ from __future__ import annotations
 
 import datetime
 import logging
-import smtplib
 
 from celery import shared_task
-from celery.utils.time import get_exponential_backoff_interval
 from django.conf import settings
 from django.db import InterfaceError, OperationalError, transaction
 from django.utils import timezone
 
-# Modules, not names: reevaluation enqueues the alert task from here in turn.
 from . import invitations, reevaluation, reminders
-from .emails import therapist_alert_message
-from .models import StageChange
+from .queue import TRANSIENT, enqueue, enqueue_on_commit, retry_delay
 
 log = logging.getLogger(__name__)
 
-# What a retry can fix: the mail server or the network failing, the database going away.
-TRANSIENT = (smtplib.SMTPException, OSError, OperationalError, InterfaceError)
 # Claimed reminders per send task. One task per reminder cost a broker message each (about
 # 0.6 ms of Celery, kombu and Redis per message: a minute for 100,000); a few dozen per
 # task keeps that small and still spreads the sending over the workers.
 SEND_BATCH = 50
-
-
-def _enqueue(task, arguments: list[tuple]) -> None:
-    """Publish many tasks over one broker connection."""
-    with task.app.producer_or_acquire() as producer:
-        for args in arguments:
-            task.apply_async(args, producer=producer)
-
-
-def enqueue_on_commit(task, arguments: list[tuple]) -> None:
-    """Enqueue after the current transaction commits.
-
-    If the broker is down the error is logged and not raised: the rows are committed, so
-    the reconciler of a later pass enqueues them again.
-    """
-    if not arguments:
-        return
-
-    # A named function, not a partial: Django names the callback when it logs its error.
-    def enqueue() -> None:
-        _enqueue(task, arguments)
-
-    transaction.on_commit(enqueue, robust=True)
 
 
 @shared_task(ignore_result=True)
@@ -59,11 +30,11 @@ def reminders_dispatch(now: str | None = None) -> dict[str, int]:
     at = datetime.datetime.fromisoformat(now) if now else timezone.now()
     with transaction.atomic():
         stale = reminders.reminders_reclaim_stale(at)
-        enqueue_on_commit(reminders_send, _send_batches(stale))
+        enqueue_on_commit(reminders_send_batch, _send_batches(stale))
     candidates = reminders.due_candidates(at)
     batches = [(batch, at.isoformat()) for batch in reminders.claim_batches(candidates)]
     # No transaction to wait for; if the broker is down, the next pass finds them again.
-    _enqueue(reminders_claim, batches)
+    enqueue(reminders_claim_batch, batches)
     return {"reclaimed": len(stale), "candidates": len(candidates), "batches": len(batches)}
 
 
@@ -73,7 +44,7 @@ def reminders_dispatch(now: str | None = None) -> dict[str, int]:
     retry_backoff=True,
     max_retries=5,
 )
-def reminders_claim(candidates: list[list], now: str) -> int:
+def reminders_claim_batch(candidates: list[list], now: str) -> int:
     """Decide and claim one batch of candidates; send what this batch claimed."""
     batch = [
         reminders.Candidate(patient_id, datetime.date.fromisoformat(day))
@@ -81,7 +52,7 @@ def reminders_claim(candidates: list[list], now: str) -> int:
     ]
     with transaction.atomic():
         claimed = reminders.reminders_claim(batch, datetime.datetime.fromisoformat(now))
-        enqueue_on_commit(reminders_send, _send_batches(claimed))
+        enqueue_on_commit(reminders_send_batch, _send_batches(claimed))
     return len(claimed)
 
 
@@ -90,7 +61,7 @@ def _send_batches(reminder_ids: list[int]) -> list[tuple]:
 
 
 @shared_task(ignore_result=True)
-def reminders_send(reminder_ids: list[int]) -> int:
+def reminders_send_batch(reminder_ids: list[int]) -> int:
     """Send claimed reminders in turn; one that fails goes on alone, with its retries.
 
     A worker lost mid-batch has the task delivered again (acks late): the reminders it
@@ -103,7 +74,7 @@ def reminders_send(reminder_ids: list[int]) -> int:
             outcome = reminders.reminder_send(reminder_id)
         except TRANSIENT:
             # The first retry of this reminder, from now on as a task of its own.
-            reminder_send.apply_async((reminder_id,), countdown=retry_delay(0), retries=1)
+            reminder_send_one.apply_async((reminder_id,), countdown=retry_delay(0), retries=1)
             continue
         except Exception:
             # Not worth a retry (the row keeps the error); the next pass's reconciler finds
@@ -114,52 +85,13 @@ def reminders_send(reminder_ids: list[int]) -> int:
     return sent
 
 
-def retry_delay(retries: int) -> int:
-    """Return the countdown before retry number `retries` + 1: exponential, capped, jittered.
-
-    Read from the settings at each retry (not frozen when the task is declared), so an
-    operator's change applies to tasks already waiting.
-    """
-    return get_exponential_backoff_interval(
-        factor=settings.REMINDER_RETRY_BACKOFF,
-        retries=retries,
-        maximum=settings.REMINDER_RETRY_BACKOFF_MAX,
-        full_jitter=True,
-    )
-
-
 @shared_task(bind=True, ignore_result=True, max_retries=settings.REMINDER_MAX_ATTEMPTS - 1)
-def reminder_send(self, reminder_id: int) -> str:
+def reminder_send_one(self, reminder_id: int) -> str:
     """Send one claimed reminder; a failed SMTP send is retried with backoff and jitter."""
     try:
         return reminders.reminder_send(reminder_id)
     except TRANSIENT as error:
         raise self.retry(exc=error, countdown=retry_delay(self.request.retries)) from error
-
-
-@shared_task(bind=True, ignore_result=True, max_retries=settings.REMINDER_MAX_ATTEMPTS - 1)
-def therapist_alert_send(self, stage_change_id: int) -> bool:
-    """Email the therapist about a painful check-in, once."""
-    won = StageChange.objects.filter(
-        pk=stage_change_id, alert_therapist=True, alert_emailed_at__isnull=True
-    ).update(alert_emailed_at=timezone.now())
-    if not won:
-        return False  # already emailed
-    change = StageChange.objects.select_related(
-        "assignment__patient__therapist__user",
-        "assignment__therapist__user",
-        "assignment__clinic",
-    ).get(pk=stage_change_id)
-    message = therapist_alert_message(change)
-    if message is None:
-        log.warning("Pain alert %s has no therapist with an email to tell.", stage_change_id)
-        return False
-    try:
-        message.send()
-    except TRANSIENT as error:
-        StageChange.objects.filter(pk=stage_change_id).update(alert_emailed_at=None)
-        raise self.retry(exc=error, countdown=retry_delay(self.request.retries)) from error
-    return True
 
 
 @shared_task(ignore_result=True)

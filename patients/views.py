@@ -12,6 +12,8 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from programs.progression import adherence_streak
+
 from . import player
 from .access import patient_required
 from .checkins import checkin_record
@@ -23,7 +25,7 @@ from .forms import (
     PatientLoginForm,
     SignInLinkForm,
 )
-from .history import adherence_streak, pain_chart
+from .history import pain_chart
 from .invitations import SIGN_IN_LINK_VALID_FOR, login_link_check, sign_in_link_request
 from .links import session_id_from_checkin_token
 from .models import (

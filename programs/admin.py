@@ -436,7 +436,8 @@ class ProgramAdmin(WideChangeFormMixin, SortableAdminBase, LibraryAdmin):
     list_filter = [LibraryFilter, "scheme"]
     search_fields = ["name", "goal", "items__exercise__name"]
     inlines = [ProgramItemInline]
-    actions = ["assign_to_patients", "duplicate_programs", "copy_to_my_clinic"]
+    # patients/admin.py registers this admin's subclass with "Assign to patients" first.
+    actions = ["duplicate_programs", "copy_to_my_clinic"]
     fieldsets = [
         (None, {"fields": ["name", "goal", "scheme"]}),
         (_("Education text for the patient"), {"fields": ["education"]}),
@@ -515,11 +516,6 @@ class ProgramAdmin(WideChangeFormMixin, SortableAdminBase, LibraryAdmin):
                 name="programs_program_preview",
             ),
             path(
-                "<path:object_id>/assign/",
-                self.admin_site.admin_view(self.assign_view),
-                name="programs_program_assign",
-            ),
-            path(
                 "<path:object_id>/copy/",
                 self.admin_site.admin_view(self.copy_view),
                 name="programs_program_copy",
@@ -563,25 +559,6 @@ class ProgramAdmin(WideChangeFormMixin, SortableAdminBase, LibraryAdmin):
             "stages": SchemeStage.objects.filter(scheme_id=program.scheme_id),
         }
         return TemplateResponse(request, "admin/programs/program/preview.html", context)
-
-    def assign_view(self, request, object_id):
-        # Lives with the patients app: it is the patients' side of the workflow.
-        from patients.admin import program_assign_view
-
-        program = get_object_or_404(self.get_queryset(request), pk=object_id)
-        return program_assign_view(self, request, program)
-
-    def has_assign_permission(self, request):
-        return request.user.has_perm("patients.add_assignment")
-
-    @admin.action(description=_("Assign to patients…"), permissions=["assign"])
-    def assign_to_patients(self, request, queryset):
-        if queryset.count() != 1:
-            self.message_user(request, _("Select exactly one program to assign."), messages.WARNING)
-            return None
-        return HttpResponseRedirect(
-            reverse("admin:programs_program_assign", args=[queryset.get().pk])
-        )
 
     @admin.action(description=_("Duplicate"), permissions=["add"])
     def duplicate_programs(self, request, queryset):

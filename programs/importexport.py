@@ -46,31 +46,7 @@ from .models import (
 )
 from .video import InvalidVideoURL, Video, parse_video_url
 
-COLUMNS = [
-    "key",
-    "name",
-    "category",
-    "body_regions",
-    "starting_position",
-    "equipment",
-    "summary",
-    "steps",
-    "cues",
-    "cautions",
-    "stop_rule",
-    "sets",
-    "reps",
-    "hold_seconds",
-    "hold_seconds_max",
-    "rest_seconds",
-    "contraction_seconds",
-    "contraction_seconds_max",
-    "side",
-    "intensity",
-    "video_url",
-    "source",
-    "variations",
-]
+COLUMNS = [*Exercise.FIELDS, "variations"]
 REQUIRED_COLUMNS = ["name", "category", "starting_position", "steps", "sets", "reps"]
 TEXT_FIELDS = ["summary", "cues", "cautions", "stop_rule", "source"]
 CHOICES = {
@@ -510,22 +486,18 @@ def exercise_records(exercises) -> list[dict]:
     records = []
     for exercise in exercises:
         video = exercise.video
+        written = {
+            "body_regions": [region.code for region in exercise.body_regions.all()],
+            "equipment": [item.code for item in exercise.equipment.all()],
+            "steps": list(exercise.steps),
+            "video_url": Video.watch_url(video) if video else "",
+        }
         records.append(
             {
-                "key": exercise.key,
-                "name": exercise.name,
-                "category": exercise.category,
-                "body_regions": [region.code for region in exercise.body_regions.all()],
-                "starting_position": exercise.starting_position,
-                "equipment": [item.code for item in exercise.equipment.all()],
-                "summary": exercise.summary,
-                "steps": list(exercise.steps),
-                "cues": exercise.cues,
-                "cautions": exercise.cautions,
-                "stop_rule": exercise.stop_rule,
-                **exercise.dosage(),
-                "video_url": Video.watch_url(video) if video else "",
-                "source": exercise.source,
+                **{
+                    name: written[name] if name in written else getattr(exercise, name)
+                    for name in Exercise.FIELDS
+                },
                 "variations": [
                     {"key": link.variation.key, "direction": link.direction, "note": link.note}
                     for link in exercise.variations.all()

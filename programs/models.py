@@ -243,6 +243,31 @@ class Exercise(Dosage):
     objects = ScopedQuerySet.as_manager()
     tenancy = Tenancy(clinic="clinic", shared_when_clinic_is_null=True)
 
+    # The exercise as the library describes it, in the order of the import format: the
+    # import and export, the API, the starter library and a clinic's copy all read this list.
+    # Relations are written by their codes; the video by its link (``video_url``).
+    FIELDS = (
+        "key",
+        "name",
+        "category",
+        "body_regions",
+        "starting_position",
+        "equipment",
+        "summary",
+        "steps",
+        "cues",
+        "cautions",
+        "stop_rule",
+        *Dosage.DOSAGE_FIELDS,
+        "video_url",
+        "source",
+    )
+    RELATED_FIELDS = ("body_regions", "equipment")
+    # What is stored as written: without the key (unique per clinic), relations and link.
+    VALUE_FIELDS = tuple(
+        name for name in FIELDS if name not in {"key", "body_regions", "equipment", "video_url"}
+    )
+
     class Meta:
         ordering = ["name"]
         verbose_name = _("exercise")

@@ -8,7 +8,7 @@ storing derived state that could drift from what the patient actually did.
 from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
-from collections.abc import Callable, Collection, Iterator
+from collections.abc import Callable, Collection, Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
@@ -145,6 +145,23 @@ class Progress:
 # engine stays free of Django: these hooks are the identity until the programs app
 # installs Django's gettext (``translations_use``), and makemessages finds the strings
 # by the usual names ``_`` and ``ngettext``.
+def adherence_streak(weeks: Sequence[Week]) -> int:
+    """Count the ended weeks in a row, back from the last ended one, with completed >= planned.
+
+    The week in progress is left aside; a week cut before it asked anything (planned 0) is
+    met. The reports compute the same rule in SQL (reports/adherence.py, `streak`);
+    tests/reports/test_streak.py holds the two together.
+    """
+    streak = 0
+    for week in reversed(weeks):
+        if week.in_progress:
+            continue
+        if week.completed < week.planned:
+            break
+        streak += 1
+    return streak
+
+
 def _english_plural(singular: str, plural: str, count: int) -> str:
     return singular if count == 1 else plural
 

@@ -23,18 +23,6 @@ from .models import (
 from .video import parse_video_url
 
 STARTER_DIR = Path(__file__).resolve().parent / "starter"
-EXERCISE_FIELDS = [
-    "name",
-    "category",
-    "starting_position",
-    "summary",
-    "steps",
-    "cues",
-    "cautions",
-    "stop_rule",
-    "source",
-    *Dosage.DOSAGE_FIELDS,
-]
 OVERRIDE_FIELDS = list(Dosage.DOSAGE_FIELDS)
 
 
@@ -54,7 +42,7 @@ def starter_library_load() -> tuple[int, int]:
     equipment = {item.code: item for item in Equipment.objects.all()}
     by_key: dict[str, Exercise] = {}
     for data in exercises:
-        defaults = {name: data[name] for name in EXERCISE_FIELDS}
+        defaults = {name: data[name] for name in Exercise.VALUE_FIELDS}
         video = parse_video_url(data["video_url"]) if data["video_url"] else None
         defaults["video_provider"] = video.provider.value if video else ""
         defaults["video_id"] = video.id if video else ""
@@ -146,7 +134,7 @@ def exercise_copy_to_clinic(*, exercise: Exercise, clinic: Clinic) -> tuple[Exer
         key=_free_key(clinic, exercise.key),
         video_provider=exercise.video_provider,
         video_id=exercise.video_id,
-        **{name: getattr(exercise, name) for name in EXERCISE_FIELDS},
+        **{name: getattr(exercise, name) for name in Exercise.VALUE_FIELDS},
     )
     copy.name = _free_name(Exercise, clinic, exercise.name)
     copy.save()

@@ -22,7 +22,7 @@ COMMANDS = [
         "-m",
         "celery",
         "-A",
-        "clinic",
+        "flexion",
         "worker",
         "-B",
         "--loglevel=INFO",

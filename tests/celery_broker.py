@@ -10,7 +10,7 @@ import kombu.pools
 import redis
 from django.conf import settings
 
-from clinic.celery import app
+from flexion.celery import app
 
 
 def broker_use(url: str, transport_options: dict) -> None:

@@ -143,7 +143,7 @@ def _rate_limits_fresh(request):
 @pytest.fixture
 def celery_eager():
     """Run tasks in the test's own process as they are enqueued (no broker, no worker)."""
-    from clinic.celery import app
+    from flexion.celery import app
 
     # The app reads Django's settings with the CELERY_ namespace: keys carry the prefix.
     previous = app.conf.CELERY_TASK_ALWAYS_EAGER

@@ -8,9 +8,9 @@ from django.contrib.staticfiles import finders
 from django.core.cache import cache
 
 from clinic.models import AuditEvent
-from clinic.reports.models import ReportExport
 from patients.progress import local_today
 from programs.models import Exercise
+from reports.models import ReportExport
 
 from ..factories import ExerciseFactory
 

@@ -27,7 +27,7 @@ from schemathesis.specs.openapi.checks import ignored_auth, response_schema_conf
 
 from clinic.models import ApiToken
 from clinic.tokens import key_hash
-from clinic.wsgi import application
+from flexion.wsgi import application
 from patients.models import Session, SessionStatus
 from patients.progress import local_today
 

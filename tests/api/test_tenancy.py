@@ -230,7 +230,7 @@ def test_a_patient_reaches_nothing_of_another_patient(
 def test_the_walk_finds_a_leak_when_a_view_forgets_its_tenancy(
     clinic_a_api, rows_of_clinic_a, rows_of_clinic_b, monkeypatch
 ):
-    from clinic.api.patients import ReminderViewSet
+    from api.patients import ReminderViewSet
     from patients.models import Reminder
 
     monkeypatch.setattr(ReminderViewSet, "get_queryset", lambda self: Reminder.objects.all())

@@ -4,7 +4,6 @@ import datetime
 
 from django.utils import timezone
 
-from clinic.reports.models import AttentionReview
 from patients.invitations import login_link_create
 from patients.models import (
     Answer,
@@ -18,6 +17,7 @@ from patients.models import (
     SessionStatus,
     StageChange,
 )
+from reports.models import AttentionReview
 from tests.factories import AssignmentFactory, PrescriptionItemFactory
 
 

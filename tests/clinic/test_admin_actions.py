@@ -12,7 +12,7 @@ from django.contrib.messages import get_messages
 from django.test import Client
 
 from clinic.models import AuditAction, AuditEvent
-from clinic.reports.models import ReportExport
+from reports.models import ReportExport
 from tests.clinic.test_reports_exports import REPORT, history
 
 from .admin_actions import admin_actions

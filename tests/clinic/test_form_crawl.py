@@ -108,7 +108,7 @@ def own_world(alice, alma, carol, clinic_a, bob, dave, clinic_b):
 
     from clinic.audit import audit_record
     from clinic.models import AuditAction
-    from clinic.reports.models import ExportFormat, ReportExport
+    from reports.models import ExportFormat, ReportExport
 
     lockout = {"username": "carol@a.example", "ip_address": "203.0.113.9", "user_agent": ""}
     return World(

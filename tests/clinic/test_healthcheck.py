@@ -27,7 +27,7 @@ def production_server():
     port = free_port()
     env = {"PATH": os.environ["PATH"], **PRODUCTION_ENV, "DATABASE_URL": database}
     server = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "clinic.wsgi", "--bind", f"127.0.0.1:{port}"],
+        [sys.executable, "-m", "gunicorn", "flexion.wsgi", "--bind", f"127.0.0.1:{port}"],
         cwd=ROOT,
         env=env,
         stdout=subprocess.DEVNULL,

@@ -8,7 +8,7 @@ from django.contrib.auth.hashers import identify_hasher
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
-import clinic.settings as production_settings
+import flexion.settings as production_settings
 from clinic.models import AuditAction, AuditEvent
 from tests.factories import PASSWORD
 

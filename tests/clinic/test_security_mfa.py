@@ -10,7 +10,7 @@ from django_otp.oath import totp
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-import clinic.settings as production_settings
+import flexion.settings as production_settings
 from clinic import mfa
 from clinic.models import AuditAction, AuditEvent
 from clinic.views import SETUP_KEY_SESSION

@@ -68,7 +68,7 @@ def test_a_number_that_is_not_a_number_stops_the_start_naming_the_variable():
     ],
 )
 def test_booleans_accept_only_the_known_spellings(monkeypatch, value, expected):
-    from clinic.settings import envbool
+    from flexion.settings import envbool
 
     monkeypatch.setenv("FLEXION_SOMETHING", value)
     assert envbool("FLEXION_SOMETHING", None) is expected
@@ -137,7 +137,7 @@ def database_options(**env) -> dict:
             "print(json.dumps(settings.DATABASES['default']['OPTIONS']))",
         ],
         cwd=ROOT,
-        env={"PATH": os.environ["PATH"], "DJANGO_SETTINGS_MODULE": "clinic.settings", **env},
+        env={"PATH": os.environ["PATH"], "DJANGO_SETTINGS_MODULE": "flexion.settings", **env},
         capture_output=True,
         text=True,
         timeout=60,

@@ -61,11 +61,11 @@ def test_one_email_address_gets_at_most_five_account_emails_an_hour_whoever_asks
 def test_a_known_and_an_unknown_address_get_the_same_answer_and_the_same_task(
     client, carol, django_capture_on_commit_callbacks, monkeypatch
 ):
-    from patients import tasks as patient_tasks
+    from patients import queue as patient_queue
 
     answers, tasks = [], []
     monkeypatch.setattr(
-        patient_tasks, "_enqueue", lambda task, arguments: tasks.append((task.name, arguments))
+        patient_queue, "enqueue", lambda task, arguments: tasks.append((task.name, arguments))
     )
     for email in ("carol@a.example", "nobody@a.example"):
         with django_capture_on_commit_callbacks(execute=True):
@@ -168,7 +168,7 @@ def test_the_apis_throttles_count_in_the_shared_cache_too():
     from django.core.cache import cache
     from rest_framework.throttling import SimpleRateThrottle
 
-    from clinic.api.throttling import AnonThrottle, UserOrTokenThrottle
+    from api.throttling import AnonThrottle, UserOrTokenThrottle
 
     for throttle in (AnonThrottle, UserOrTokenThrottle):
         assert issubclass(throttle, SimpleRateThrottle)

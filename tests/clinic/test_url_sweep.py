@@ -25,11 +25,11 @@ from django.utils.http import urlsafe_base64_encode
 
 from clinic.audit import audit_record
 from clinic.models import ApiToken, AuditAction, AuditEvent
-from clinic.reports.models import ExportFormat, ReportExport
 from clinic.tokens import api_token_issue
 from patients.invitations import login_link_create
 from patients.links import checkin_token, unsubscribe_token
 from patients.models import LoginLinkPurpose, Patient
+from reports.models import ExportFormat, ReportExport
 from tests.factories import ExerciseFactory, ProgramFactory, ProgramItemFactory
 
 from .patient_records import patient_records

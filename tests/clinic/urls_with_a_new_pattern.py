@@ -3,7 +3,7 @@
 from django.http import HttpResponse
 from django.urls import path
 
-from clinic.urls import urlpatterns as project_urlpatterns
+from flexion.urls import urlpatterns as project_urlpatterns
 
 urlpatterns = [
     *project_urlpatterns,

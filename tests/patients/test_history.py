@@ -4,9 +4,9 @@ import pytest
 import time_machine
 from django.urls import reverse
 
-from patients.history import adherence_streak, pain_chart
+from patients.history import pain_chart
 from patients.models import Answer, CheckIn, ExerciseLog, Session, SessionStatus
-from programs.progression import SEED_SCHEME, Week
+from programs.progression import SEED_SCHEME, Week, adherence_streak
 
 from .back_pain import back_pain_assignment
 

@@ -28,7 +28,7 @@ from rest_framework.test import APIClient
 
 from clinic.models import Role
 from clinic.tokens import api_token_issue
-from patients import tasks
+from patients import alerts, tasks
 from patients.models import (
     Assignment,
     AssignmentStatus,
@@ -109,7 +109,7 @@ def test_a_new_pain_alert_is_queued_once_after_the_commit_and_emailed_once(
 ):
     queued = []
     monkeypatch.setattr(
-        tasks.therapist_alert_send, "apply_async", lambda args, **kw: queued.append(args)
+        alerts.therapist_alert_send, "apply_async", lambda args, **kw: queued.append(args)
     )
     assignment = AssignmentFactory(patient=carol, start_date=MONDAY, therapist=alice.staff)
     completed(assignment, MONDAY, "painful")
@@ -118,7 +118,7 @@ def test_a_new_pain_alert_is_queued_once_after_the_commit_and_emailed_once(
         assert assignment_reevaluate(assignment=assignment, today=MONDAY + DAY) == []
         assert queued == []  # not before the commit
     assert queued == [(alert.pk,)]
-    assert [tasks.therapist_alert_send(*args) for args in queued * 2] == [True, False]
+    assert [alerts.therapist_alert_send(*args) for args in queued * 2] == [True, False]
     assert [message.to for message in mail.outbox] == [[alice.email]]
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from django.core.management import call_command
 
-from clinic.demo import DEMO_PASSWORD
+from patients.demo import DEMO_PASSWORD
 from programs.models import Exercise, Program
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"

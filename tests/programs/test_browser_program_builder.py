@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from django.core.management import call_command
 
-from clinic.demo import DEMO_PASSWORD
+from patients.demo import DEMO_PASSWORD
 from patients.models import Assignment
 from programs.models import Program
 

@@ -31,8 +31,8 @@ from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from clinic.celery import app
 from clinic.models import Clinic
+from flexion.celery import app
 from patients import tasks
 from patients.models import Assignment, Patient, Reminder, Session, SessionStatus, StageChange
 from patients.reminders import (
@@ -115,7 +115,7 @@ def celery_pass_measure(count: int, *, sessions: int, processes: int) -> dict:
     """Time one pass as production runs it; return the figures.
 
     Beat's part is done here (the dispatch task is enqueued), the rest by a Celery worker
-    (`celery -A clinic worker`, prefork, `processes` processes) with a Redis of its own:
+    (`celery -A flexion worker`, prefork, `processes` processes) with a Redis of its own:
     the dispatch task finds who is due and enqueues the claim batches, the worker's
     processes share the batches. The time runs until the worker reports the last batch
     done, that is committed and its send tasks enqueued. The sends are not timed: the
@@ -212,7 +212,7 @@ def broker_used(url: str):
 
 @contextmanager
 def celery_worker(processes: int):
-    """Run `celery -A clinic worker` on this process's broker; yield its node name."""
+    """Run `celery -A flexion worker` on this process's broker; yield its node name."""
     name = f"bench-dispatch-{os.getpid()}@{socket.gethostname()}"
     environment = os.environ | {
         "DATABASE_URL": database_url(),
@@ -224,7 +224,7 @@ def celery_worker(processes: int):
     with tempfile.TemporaryFile(mode="w+") as log:
         process = subprocess.Popen(
             [
-                sys.executable, "-m", "celery", "-A", "clinic", "worker", "--pool", "prefork",
+                sys.executable, "-m", "celery", "-A", "flexion", "worker", "--pool", "prefork",
                 "--concurrency", str(processes), "--events", "--hostname", name,
                 "--loglevel", "WARNING",
             ],
@@ -290,7 +290,10 @@ class TaskWatch:
                 self.online.add(event["hostname"])
             elif kind == "task-received":
                 self.names[uuid] = event["name"]
-            elif kind == "task-succeeded" and self.names.get(uuid) == tasks.reminders_claim.name:
+            elif (
+                kind == "task-succeeded"
+                and self.names.get(uuid) == tasks.reminders_claim_batch.name
+            ):
                 self.claims_done.append(event["timestamp"])
                 self.claim_runtimes.append(event["runtime"])
             elif kind == "task-succeeded" and self.names.get(uuid) == tasks.reminders_dispatch.name:
@@ -299,7 +302,7 @@ class TaskWatch:
                     "runtime": event["runtime"],
                 }
             elif kind in ("task-failed", "task-retried") and self.names.get(uuid) in (
-                tasks.reminders_claim.name,
+                tasks.reminders_claim_batch.name,
                 tasks.reminders_dispatch.name,
             ):
                 self.failed.append(f"{self.names[uuid]}: {event.get('exception')}")

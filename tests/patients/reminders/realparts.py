@@ -199,7 +199,7 @@ class SMTPServer:
 
 
 class WorkerProcess:
-    """`celery -A clinic worker` as a subprocess in its own process group, so it can be killed."""
+    """`celery -A flexion worker` as a subprocess in its own process group, so it can be killed."""
 
     def __init__(self, *, database_url: str, broker_url: str, smtp_port: int) -> None:
         self.env = {
@@ -217,7 +217,7 @@ class WorkerProcess:
     def start(self) -> None:
         self.process = subprocess.Popen(
             [
-                sys.executable, "-m", "celery", "-A", "clinic", "worker",
+                sys.executable, "-m", "celery", "-A", "flexion", "worker",
                 "--pool", "prefork", "--concurrency", "1", "--loglevel", "WARNING",
                 "--without-mingle", "--without-gossip", "--without-heartbeat",
             ],

@@ -7,6 +7,7 @@ import time_machine
 from django.core import mail
 from django.urls import reverse
 
+from patients.alerts import therapist_alert_send
 from patients.checkins import checkin_record
 from patients.models import (
     Answer,
@@ -17,7 +18,6 @@ from patients.models import (
     Session,
     StageChange,
 )
-from patients.tasks import therapist_alert_send
 from tests.factories import AssignmentFactory
 
 pytestmark = pytest.mark.django_db
@@ -169,14 +169,14 @@ def test_a_painful_check_in_enqueues_the_therapist_alert_after_commit(
 def test_a_broker_that_fails_after_the_commit_is_logged_and_the_commit_stands(
     carol, caplog, monkeypatch, django_capture_on_commit_callbacks
 ):
-    from patients import tasks
+    from patients.queue import enqueue_on_commit
 
     def broker_down():
         raise OSError("Connection refused")
 
-    monkeypatch.setattr(tasks.therapist_alert_send.app, "producer_or_acquire", broker_down)
+    monkeypatch.setattr(therapist_alert_send.app, "producer_or_acquire", broker_down)
     with django_capture_on_commit_callbacks(execute=True):
         assignment = AssignmentFactory(patient=carol)
-        tasks.enqueue_on_commit(tasks.therapist_alert_send, [(1,)])
+        enqueue_on_commit(therapist_alert_send, [(1,)])
     assert "Connection refused" in caplog.text
     assert Assignment.objects.filter(pk=assignment.pk).exists()

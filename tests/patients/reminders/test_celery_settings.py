@@ -2,8 +2,8 @@
 
 from celery.schedules import schedule
 
-from clinic.celery import app
-from patients import tasks
+from flexion.celery import app
+from patients import queue, tasks
 
 
 def test_beat_runs_one_dispatch_pass_every_five_minutes_in_utc():
@@ -28,7 +28,7 @@ def test_the_broker_keeps_an_unacknowledged_task_longer_than_the_longest_retry_d
 
 def test_retry_delays_grow_exponentially_up_to_the_maximum_with_jitter(settings):
     settings.REMINDER_RETRY_BACKOFF, settings.REMINDER_RETRY_BACKOFF_MAX = 30, 600
-    delays = {retries: {tasks.retry_delay(retries) for _ in range(200)} for retries in range(8)}
+    delays = {retries: {queue.retry_delay(retries) for _ in range(200)} for retries in range(8)}
     assert max(delays[0]) <= 30
     assert max(delays[2]) <= 120
     assert max(delays[7]) <= 600

@@ -1,6 +1,6 @@
 """Faults with real processes: two passes at once, a worker killed with SIGKILL mid-send.
 
-Workers here are subprocesses (`celery -A clinic worker`, prefork) on the test database,
+Workers here are subprocesses (`celery -A flexion worker`, prefork) on the test database,
 so they can be killed like a crashed machine would kill them.
 """
 
@@ -49,7 +49,7 @@ def test_two_passes_in_two_processes_at_the_same_instant_send_each_reminder_once
 ):
     env = {
         **worker_process(clean_broker, settings).env,
-        "DJANGO_SETTINGS_MODULE": "clinic.settings",
+        "DJANGO_SETTINGS_MODULE": "flexion.settings",
     }
     instant = timezone.now().isoformat()
     passes = [

@@ -6,7 +6,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from bench.management.commands.bench_dispatch import assignments_generate
-from clinic.celery import app
+from flexion.celery import app
 from patients import tasks
 from patients.models import Assignment, Reminder, ReminderStatus
 from patients.reminders import due_candidates, reminders_claim

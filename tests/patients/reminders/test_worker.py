@@ -13,7 +13,7 @@ from celery.signals import task_postrun
 from django.db import connection, connections
 from django.utils import timezone
 
-from clinic.celery import app
+from flexion.celery import app
 from patients import tasks
 from patients.models import Reminder, ReminderStatus
 
@@ -87,8 +87,8 @@ def test_a_send_task_carries_a_batch_of_reminders(worker, broker, smtp, due_pati
     finally:
         task_postrun.disconnect(count)
     # 12 reminders in tasks of 5: three send tasks, none for a single reminder.
-    assert ran.count("patients.tasks.reminders_send") == 3
-    assert "patients.tasks.reminder_send" not in ran
+    assert ran.count("patients.tasks.reminders_send_batch") == 3
+    assert "patients.tasks.reminder_send_one" not in ran
     assert_each_patient_got_exactly_one(smtp, due_patients)
 
 

@@ -2,9 +2,9 @@ import pytest
 from django.core.management import call_command
 from django_otp.plugins.otp_static.models import StaticDevice
 
-from clinic.demo import DEMO_PASSWORD
 from clinic.mfa import recovery_codes_new
 from clinic.models import Clinic, StaffMember, User
+from patients.demo import DEMO_PASSWORD
 from patients.models import Patient
 
 pytestmark = pytest.mark.django_db

@@ -7,8 +7,8 @@ import pytest
 import time_machine
 from django.urls import reverse
 
-from clinic.reports.models import AttentionReview
 from patients.models import CheckIn, ProgramWeek, Session, SessionStatus, StageChange
+from reports.models import AttentionReview
 from tests.factories import PASSWORD, AssignmentFactory, PatientFactory, StaffFactory
 
 pytestmark = pytest.mark.django_db
@@ -112,7 +112,7 @@ def test_the_report_needs_the_same_number_of_queries_for_any_number_of_patients(
 
 
 def test_the_table_is_paged_while_the_totals_cover_every_patient(client, alice, monkeypatch):
-    from clinic.reports import views
+    from reports import views
 
     monkeypatch.setattr(views, "PAGE_SIZE", 2)
     for _ in range(3):

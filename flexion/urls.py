@@ -3,9 +3,9 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView
 
-from . import views
-from .api.docs import ApiDocsView
-from .password_reset import QueuedPasswordResetForm
+from api.docs import ApiDocsView
+from clinic import views
+from clinic.password_reset import QueuedPasswordResetForm
 
 password_reset_urls = [
     path(
@@ -43,7 +43,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("healthz", views.healthz, name="healthz"),
     *password_reset_urls,
-    path("api/v1/", include("clinic.api.urls")),
+    path("api/v1/", include("api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     # The split view serves its script as a file: no inline script for the CSP to refuse.
     path(

@@ -8,13 +8,12 @@ from axes.utils import reset as lockout_reset
 from django.db import transaction
 from django.utils import timezone
 
+from clinic.mfa import mfa_reset
+from clinic.models import Clinic, Role, StaffMember, User
 from patients.models import Assignment, AssignmentStatus, Patient
 from patients.services import assignment_create
 from programs.models import Program
 from programs.services import starter_library_load
-
-from .mfa import mfa_reset
-from .models import Clinic, Role, StaffMember, User
 
 DEMO_PASSWORD = "flexion-demo"
 DEMO_CLINIC_SLUG = "demo"

@@ -12,10 +12,10 @@ from django.db import connection
 from django.http import StreamingHttpResponse
 from django.urls import reverse
 
-from clinic.reports.adherence import ReportScope, patient_rows_stream
-from clinic.reports.exports import PATIENT_HEADER, WEEK_HEADER
-from clinic.reports.models import ReportExport
 from patients.models import Assignment, ProgramWeek, Session, SessionStatus
+from reports.adherence import ReportScope, patient_rows_stream
+from reports.exports import PATIENT_HEADER, WEEK_HEADER
+from reports.models import ReportExport
 from tests.factories import PASSWORD, AssignmentFactory, PatientFactory, ProgramFactory
 
 pytestmark = pytest.mark.django_db

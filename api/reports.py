@@ -1,4 +1,4 @@
-"""The adherence report of ``clinic.reports``: JSON, or CSV by content negotiation."""
+"""The adherence report of ``reports``: JSON, or CSV by content negotiation."""
 
 from django.http import StreamingHttpResponse
 from drf_spectacular.types import OpenApiTypes
@@ -7,11 +7,11 @@ from rest_framework import exceptions, generics, renderers, serializers
 from rest_framework.settings import api_settings
 
 from clinic.models import Clinic
-from clinic.reports import adherence, exports, services
-from clinic.reports.forms import ReportFilterForm
-from clinic.reports.models import AdherenceReport, ExportFormat, ExportRows
 from clinic.tenancy import staff_clinic_id
 from patients.models import AssignmentStatus
+from reports import adherence, exports, services
+from reports.forms import ReportFilterForm
+from reports.models import AdherenceReport, ExportFormat, ExportRows
 
 
 class CSVRenderer(renderers.BaseRenderer):

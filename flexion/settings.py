@@ -106,7 +106,7 @@ INSTALLED_APPS = [
     "clinic",
     "programs",
     "patients",
-    "clinic.reports",
+    "reports",
 ]
 # The benchmark's commands (bench/: generate_load_data, bench_dispatch) are a development-only
 # app, installed for `make bench` and for their tests; never in production.
@@ -135,8 +135,8 @@ MIDDLEWARE = [
     "axes.middleware.AxesMiddleware",
 ]
 
-ROOT_URLCONF = "clinic.urls"
-WSGI_APPLICATION = "clinic.wsgi.application"
+ROOT_URLCONF = "flexion.urls"
+WSGI_APPLICATION = "flexion.wsgi.application"
 
 TEMPLATES = [
     {
@@ -421,33 +421,33 @@ CONTENT_SECURITY_POLICY = {
 # answers 401 with a WWW-Authenticate header; the browser uses its session.
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "clinic.api.authentication.ApiTokenAuthentication",
+        "api.authentication.ApiTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["clinic.api.permissions.RolePermission"],
+    "DEFAULT_PERMISSION_CLASSES": ["api.permissions.RolePermission"],
     # DRF's own parsers, held to DATA_UPLOAD_MAX_MEMORY_SIZE and a JSON nesting depth.
     "DEFAULT_PARSER_CLASSES": [
-        "clinic.api.parsers.JSONParser",
-        "clinic.api.parsers.FormParser",
-        "clinic.api.parsers.MultiPartParser",
+        "api.parsers.JSONParser",
+        "api.parsers.FormParser",
+        "api.parsers.MultiPartParser",
     ],
-    "DEFAULT_PAGINATION_CLASS": "clinic.api.pagination.PageNumberPagination",
+    "DEFAULT_PAGINATION_CLASS": "api.pagination.PageNumberPagination",
     "PAGE_SIZE": envint("API_PAGE_SIZE", 25),
     "DEFAULT_FILTER_BACKENDS": [
         "django_filters.rest_framework.DjangoFilterBackend",
         "rest_framework.filters.OrderingFilter",
     ],
     "DEFAULT_THROTTLE_CLASSES": [
-        "clinic.api.throttling.AnonThrottle",
-        "clinic.api.throttling.UserOrTokenThrottle",
+        "api.throttling.AnonThrottle",
+        "api.throttling.UserOrTokenThrottle",
     ],
     "DEFAULT_THROTTLE_RATES": {
         "anon": env("API_THROTTLE_ANON", "30/min"),
         "user": env("API_THROTTLE_USER", "300/min"),
         "token": env("API_THROTTLE_TOKEN", "600/min"),
     },
-    "EXCEPTION_HANDLER": "clinic.api.errors.exception_handler",
-    "DEFAULT_SCHEMA_CLASS": "clinic.api.schema.AutoSchema",
+    "EXCEPTION_HANDLER": "api.errors.exception_handler",
+    "DEFAULT_SCHEMA_CLASS": "api.schema.AutoSchema",
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
 # Whether anyone may read the API's schema and docs; by default only signed-in staff.
@@ -463,7 +463,7 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     # The schema and the docs need a staff sign-in (session or API token) unless
     # FLEXION_API_DOCS_PUBLIC opens them.
-    "SERVE_PERMISSIONS": ["clinic.api.permissions.ApiDocsPermission"],
+    "SERVE_PERMISSIONS": ["api.permissions.ApiDocsPermission"],
     "SCHEMA_PATH_PREFIX": "/api/v1",
     "COMPONENT_SPLIT_REQUEST": True,
     "ENUM_NAME_OVERRIDES": {

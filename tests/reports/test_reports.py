@@ -1,19 +1,10 @@
-"""Adherence numbers on hand-made histories (clinic/reports/adherence.py)."""
+"""Adherence numbers on hand-made histories (reports/adherence.py)."""
 
 import datetime
 
 import pytest
 import time_machine
 
-from clinic.reports.adherence import (
-    ReportScope,
-    assignment_weeks,
-    needs_attention,
-    patient_rows,
-    weekly_adherence,
-)
-from clinic.reports.models import AttentionReview
-from clinic.reports.services import attention_review
 from patients.checkins import checkin_record
 from patients.models import (
     Answer,
@@ -31,6 +22,15 @@ from patients.reevaluation import (
     assignments_due,
     assignments_reevaluate,
 )
+from reports.adherence import (
+    ReportScope,
+    assignment_weeks,
+    needs_attention,
+    patient_rows,
+    weekly_adherence,
+)
+from reports.models import AttentionReview
+from reports.services import attention_review
 from tests.factories import AssignmentFactory, PrescriptionItemFactory
 
 pytestmark = pytest.mark.django_db

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from clinic.demo import demo_seed
+from patients.demo import demo_seed
 
 
 class Command(BaseCommand):

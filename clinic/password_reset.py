@@ -7,14 +7,14 @@ address against its rate limit and enqueues; the task looks it up and sends.
 
 from __future__ import annotations
 
-from functools import partial
 from urllib.parse import urlsplit
 
+from celery import shared_task
 from django.conf import settings
 from django.contrib.auth.forms import PasswordResetForm
-from django.db import transaction
 
 from . import mail
+from .queue import enqueue_on_commit
 from .throttles import account_email_allowed
 
 EMAIL_TEMPLATES = {
@@ -27,11 +27,10 @@ EMAIL_TEMPLATES = {
 class QueuedPasswordResetForm(PasswordResetForm):
     def save(self, *args, **kwargs) -> None:
         """Enqueue the email once the request's transaction commits; send nothing here."""
-        from .tasks import password_reset_email  # the task module imports this one
 
         email = self.cleaned_data["email"]
         if account_email_allowed(email):
-            transaction.on_commit(partial(password_reset_email.delay, email), robust=True)
+            enqueue_on_commit(password_reset_email, [(email,)])
 
 
 def password_reset_email_send(*, email: str) -> None:
@@ -46,3 +45,9 @@ def password_reset_email_send(*, email: str) -> None:
             from_email=settings.DEFAULT_FROM_EMAIL,
             **EMAIL_TEMPLATES,
         )
+
+
+@shared_task(ignore_result=True, autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
+def password_reset_email(email: str) -> None:
+    """Send the password reset asked for on the sign-in page, once that request committed."""
+    password_reset_email_send(email=email)

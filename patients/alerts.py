@@ -11,9 +11,10 @@ from celery import shared_task
 from django.conf import settings
 from django.utils import timezone
 
+from clinic.queue import TRANSIENT, retry_delay
+
 from .emails import therapist_alert_message
 from .models import StageChange
-from .queue import TRANSIENT, retry_delay
 
 log = logging.getLogger(__name__)
 

@@ -14,6 +14,7 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 
+from celery import shared_task
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.mail import EmailMultiAlternatives
@@ -25,6 +26,7 @@ from django.utils.translation import gettext as _
 
 from clinic.mail import render_subject, render_text
 from clinic.models import User
+from clinic.queue import TRANSIENT, enqueue_on_commit
 from clinic.throttles import account_email_allowed
 
 from .links import absolute_url
@@ -104,8 +106,6 @@ def invitation_send(*, patient: Patient) -> None:
     The email leaves from a Celery task once this transaction commits; the link is made
     there, so no token ever sits in the broker.
     """
-    from .tasks import enqueue_on_commit, invitation_email  # the task module imports this one
-
     with transaction.atomic():
         user = patient_login_ensure(patient=patient)
         if not account_email_allowed(user.email):
@@ -143,8 +143,6 @@ def sign_in_link_request(*, email: str) -> None:
     The lookup and the email happen in a Celery task after the request, so the answer
     takes as long for an unknown address as for a patient's.
     """
-    from .tasks import enqueue_on_commit, sign_in_link_email  # the task module imports this one
-
     email = email.strip().lower()
     if account_email_allowed(email):
         enqueue_on_commit(sign_in_link_email, [(email,)])
@@ -203,3 +201,24 @@ def _send(name: str, *, to: str, context: dict) -> None:
     message = EmailMultiAlternatives(subject, text, settings.DEFAULT_FROM_EMAIL, [to])
     message.attach_alternative(html, "text/html")
     message.send()
+
+
+# The Celery tasks that send these emails once the request that asked for them committed.
+
+
+@shared_task(ignore_result=True, autoretry_for=TRANSIENT, retry_backoff=True, max_retries=5)
+def sign_in_link_email(email: str) -> int:
+    """Email the sign-in links asked for on the sign-in page (after that request committed)."""
+    return sign_in_link_send(email=email)
+
+
+@shared_task(ignore_result=True, autoretry_for=TRANSIENT, retry_backoff=True, max_retries=5)
+def invitation_email(patient_id: int) -> bool:
+    """Email a patient the invitation a therapist sent from the admin."""
+    return invitation_email_send(patient_id=patient_id)
+
+
+@shared_task(ignore_result=True, autoretry_for=TRANSIENT, retry_backoff=True, max_retries=5)
+def email_change_notices(patient_id: int, old: str, new: str) -> None:
+    """Tell the old and the new address that a patient's email address changed."""
+    email_change_notices_send(patient_id=patient_id, old=old, new=new)

@@ -27,12 +27,12 @@ from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from clinic.bulk import rows_insert_new
+from clinic.queue import enqueue_on_commit
 from programs import progression
 
 from .alerts import therapist_alert_send
 from .models import Assignment, AssignmentStatus, ChangeKind, ProgramWeek, StageChange
 from .progress import histories_of, local_today, schemes_of
-from .queue import enqueue_on_commit
 
 log = logging.getLogger(__name__)
 

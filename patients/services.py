@@ -11,10 +11,12 @@ from django.utils.timezone import now
 from django.utils.translation import gettext as _
 
 from clinic.models import StaffMember, User
+from clinic.queue import enqueue_on_commit
 from clinic.security import user_sessions_end
 from programs import progression
 from programs.models import Program
 
+from .invitations import email_change_notices
 from .models import (
     Assignment,
     AssignmentStatus,
@@ -27,7 +29,6 @@ from .models import (
 )
 from .progress import history_of, local_today, scheme_of
 from .reevaluation import assignment_reevaluate
-from .tasks import email_change_notices, enqueue_on_commit
 
 
 @transaction.atomic

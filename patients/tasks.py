@@ -13,8 +13,9 @@ from django.conf import settings
 from django.db import InterfaceError, OperationalError, transaction
 from django.utils import timezone
 
-from . import invitations, reevaluation, reminders
-from .queue import TRANSIENT, enqueue, enqueue_on_commit, retry_delay
+from clinic.queue import TRANSIENT, enqueue, enqueue_on_commit, retry_delay
+
+from . import reevaluation, reminders
 
 log = logging.getLogger(__name__)
 
@@ -102,21 +103,3 @@ def assignments_reevaluate_due() -> int:
     every time zone; one that was missed is caught up at the next run.
     """
     return reevaluation.assignments_reevaluate(reevaluation.assignments_due())
-
-
-@shared_task(ignore_result=True, autoretry_for=TRANSIENT, retry_backoff=True, max_retries=5)
-def sign_in_link_email(email: str) -> int:
-    """Email the sign-in links asked for on the sign-in page (after that request committed)."""
-    return invitations.sign_in_link_send(email=email)
-
-
-@shared_task(ignore_result=True, autoretry_for=TRANSIENT, retry_backoff=True, max_retries=5)
-def invitation_email(patient_id: int) -> bool:
-    """Email a patient the invitation a therapist sent from the admin."""
-    return invitations.invitation_email_send(patient_id=patient_id)
-
-
-@shared_task(ignore_result=True, autoretry_for=TRANSIENT, retry_backoff=True, max_retries=5)
-def email_change_notices(patient_id: int, old: str, new: str) -> None:
-    """Tell the old and the new address that a patient's email address changed."""
-    invitations.email_change_notices_send(patient_id=patient_id, old=old, new=new)

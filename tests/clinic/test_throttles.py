@@ -61,7 +61,7 @@ def test_one_email_address_gets_at_most_five_account_emails_an_hour_whoever_asks
 def test_a_known_and_an_unknown_address_get_the_same_answer_and_the_same_task(
     client, carol, django_capture_on_commit_callbacks, monkeypatch
 ):
-    from patients import queue as patient_queue
+    from clinic import queue as patient_queue
 
     answers, tasks = [], []
     monkeypatch.setattr(
@@ -73,8 +73,8 @@ def test_a_known_and_an_unknown_address_get_the_same_answer_and_the_same_task(
         answers.append((response.status_code, response.text))
     assert answers[0] == answers[1]
     assert tasks == [
-        ("patients.tasks.sign_in_link_email", [("carol@a.example",)]),
-        ("patients.tasks.sign_in_link_email", [("nobody@a.example",)]),
+        ("patients.invitations.sign_in_link_email", [("carol@a.example",)]),
+        ("patients.invitations.sign_in_link_email", [("nobody@a.example",)]),
     ]
     # Nothing is looked up or sent inside the request.
     assert mail.outbox == []

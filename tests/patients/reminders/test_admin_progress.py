@@ -169,7 +169,7 @@ def test_a_painful_check_in_enqueues_the_therapist_alert_after_commit(
 def test_a_broker_that_fails_after_the_commit_is_logged_and_the_commit_stands(
     carol, caplog, monkeypatch, django_capture_on_commit_callbacks
 ):
-    from patients.queue import enqueue_on_commit
+    from clinic.queue import enqueue_on_commit
 
     def broker_down():
         raise OSError("Connection refused")

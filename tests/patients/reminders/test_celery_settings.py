@@ -2,8 +2,9 @@
 
 from celery.schedules import schedule
 
+from clinic import queue
 from flexion.celery import app
-from patients import queue, tasks
+from patients import tasks
 
 
 def test_beat_runs_one_dispatch_pass_every_five_minutes_in_utc():

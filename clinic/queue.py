@@ -1,4 +1,4 @@
-"""Enqueueing after commit, and retrying what a retry can fix: shared by the patients' tasks."""
+"""Enqueueing after commit, and retrying what a retry can fix: shared by every app's tasks."""
 
 from __future__ import annotations
 

@@ -56,6 +56,7 @@ from tests.factories import (
     UserFactory,
 )
 from tests.patients.test_admin_assignments import assignment_form, item_data
+from tests.patients.test_progress import completed_session as completed
 
 pytestmark = pytest.mark.django_db
 
@@ -65,23 +66,6 @@ DAY = datetime.timedelta(days=1)
 
 def noon(day: datetime.date) -> datetime.datetime:
     return datetime.datetime.combine(day, datetime.time(12), tzinfo=datetime.UTC)
-
-
-def completed(assignment, on: datetime.date, answer: str | None = None, answered_on=None):
-    session = Session.objects.create(
-        assignment=assignment,
-        patient=assignment.patient,
-        performed_on=on,
-        status=SessionStatus.COMPLETED,
-    )
-    if answer:
-        CheckIn.objects.create(
-            session=session,
-            patient=assignment.patient,
-            answer=answer,
-            answered_on=answered_on or on + DAY,
-        )
-    return session
 
 
 def stored_changes(assignment):
@@ -214,10 +198,14 @@ def frozen_today(time_machine):
 
 
 @pytest.fixture
-def token_of_clinic_a(alma):
-    return api_token_issue(
+def api(alma):
+    """Clinic A's integration, with a clinic admin's token."""
+    _token, key = api_token_issue(
         clinic=alma.staff.clinic, name="EHR", role=Role.CLINIC_ADMIN, created_by=alma
     )
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {key}")
+    return client
 
 
 @pytest.fixture
@@ -241,7 +229,7 @@ def assign_data(program, start: datetime.date, **changes) -> dict:
 @pytest.mark.usefixtures("frozen_today")
 @pytest.mark.parametrize("start", ["9999-12-31", "0001-01-01", "2025-12-03", "2027-12-07"])
 def test_a_start_date_more_than_a_year_away_is_refused_on_every_way_of_assigning(
-    client, alice, carol, program_of_a, token_of_clinic_a, start
+    client, alice, carol, program_of_a, api, start
 ):
     client.force_login(alice)
     page = client.post(
@@ -254,8 +242,6 @@ def test_a_start_date_more_than_a_year_away_is_refused_on_every_way_of_assigning
         assign_data(program_of_a, datetime.date.fromisoformat(start), patients=[carol.pk]),
     )
     assert "start_date" in bulk.context["form"].errors
-    api = APIClient()
-    api.credentials(HTTP_AUTHORIZATION=f"Bearer {token_of_clinic_a[1]}")
     response = api.post(
         "/api/v1/assignments/",
         {"patient": carol.pk, "program": program_of_a.pk, "start_date": start},
@@ -269,15 +255,13 @@ def test_a_start_date_more_than_a_year_away_is_refused_on_every_way_of_assigning
 
 @pytest.mark.usefixtures("frozen_today")
 def test_a_start_date_a_year_away_is_still_taken_and_stores_its_weeks(
-    client, alice, carol, erin, program_of_a, token_of_clinic_a
+    client, alice, carol, erin, program_of_a, api
 ):
     client.force_login(alice)
     client.post(
         reverse("admin:patients_patient_assign", args=[carol.pk]),
         assign_data(program_of_a, TODAY - 366 * DAY),
     )
-    api = APIClient()
-    api.credentials(HTTP_AUTHORIZATION=f"Bearer {token_of_clinic_a[1]}")
     response = api.post(
         "/api/v1/assignments/",
         {"patient": erin.pk, "program": program_of_a.pk, "start_date": "2027-12-06"},
@@ -319,7 +303,7 @@ def test_an_override_dated_more_than_a_year_away_is_a_field_error(client, alice,
 
 @pytest.mark.usefixtures("frozen_today")
 def test_the_therapist_chooses_the_starting_stage_recorded_as_their_override(
-    client, alice, carol, erin, program_of_a, token_of_clinic_a
+    client, alice, carol, erin, program_of_a, api
 ):
     client.force_login(alice)
     client.post(
@@ -330,8 +314,6 @@ def test_the_therapist_chooses_the_starting_stage_recorded_as_their_override(
     assert (change.effective_on, change.kind, change.to_stage) == (TODAY, "override", "build")
     assert change.created_by == alice
     assert ProgramWeek.objects.get(assignment__patient=carol).stage == "build"
-    api = APIClient()
-    api.credentials(HTTP_AUTHORIZATION=f"Bearer {token_of_clinic_a[1]}")
     response = api.post(
         "/api/v1/assignments/",
         {

@@ -13,7 +13,7 @@ from django.test import Client
 
 from clinic.models import AuditAction, AuditEvent
 from reports.models import ReportExport
-from tests.clinic.test_reports_exports import REPORT, history
+from tests.reports.test_reports_exports import REPORT, history
 
 from .admin_actions import admin_actions
 from .test_url_sweep import (

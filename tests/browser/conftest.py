@@ -31,6 +31,8 @@ def shoot():
     ARTIFACTS.mkdir(exist_ok=True)
 
     def screenshot(page, name, full_page=True):
+        # A shot taken while a click's navigation is still under way fails on a busy machine.
+        page.wait_for_load_state()
         page.screenshot(path=ARTIFACTS / f"{name}.png", full_page=full_page)
 
     return screenshot

@@ -159,6 +159,7 @@ def test_a_patient_is_invited_does_a_whole_session_and_answers_the_check_in_next
         page.get_by_label("Email").fill(patient.email)
         page.get_by_label("Password").fill(NEW_PASSWORD)
         page.get_by_role("button", name="Sign in").click()
+        expect(page.get_by_role("link", name=re.compile("^Answer about"))).to_be_visible()
         snap("10-next-day-today")
         page.get_by_role("link", name=re.compile("^Answer about")).click()
         expect(page.get_by_role("heading", level=1)).to_have_text("How do you feel today?")

@@ -201,6 +201,12 @@ CACHES = {
         "TIMEOUT": 60 * 60 * 24,
         "OPTIONS": {"MAX_ENTRIES": 5000},
     },
+    # Template fragments that depend only on the language (the player's timer words): per
+    # process, so a warm player makes no round trip to the shared cache for them.
+    "fragments": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "flexion-fragments",
+    },
     # The prescribed exercises per assignment as the session player shows them
     # (patients.player.session_items), keyed by the assignment's items version: likewise
     # never stale, per process.

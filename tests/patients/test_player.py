@@ -259,6 +259,21 @@ def test_the_warm_player_reads_no_items(player):
     assert not [q for q in queries.captured_queries if "programs_exercise" in q["sql"]]
 
 
+def test_the_warm_player_asks_the_shared_cache_nothing(player, monkeypatch):
+    # The shared cache is Redis in production: a round trip per page for words that only
+    # depend on the language would cost the player more than the rest of its caches save.
+    from django.core.cache import caches
+
+    player()
+    shared = caches["default"]
+    asked = []
+    for name in ("get", "get_many", "set", "add", "has_key"):
+        monkeypatch.setattr(shared, name, lambda *args, _name=name, **kw: asked.append(_name))
+    page = player()
+    assert 'data-t-hold="Hold"' in page
+    assert asked == []
+
+
 def test_a_changed_dosage_shows_at_once(player, assignment):
     assert "2 reps each side, hold 20 s, light" in player()
     item = assignment.items.order_by("order").first()

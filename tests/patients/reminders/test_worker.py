@@ -109,7 +109,9 @@ def test_two_beats_dispatching_at_the_same_instant_send_each_reminder_once(
         thread.start()
     for thread in beats:
         thread.join()
-    assert [r["candidates"] for r in results] == [PATIENTS, PATIENTS]
+    # Both passes race for the same candidates; on a busy machine the worker may claim them
+    # all before the slower pass looks, and that pass then finds none. Either way: once each.
+    assert sorted(r["candidates"] for r in results) in ([0, PATIENTS], [PATIENTS, PATIENTS])
     wait_for(all_sent, what="all reminders sent")
     broker.idle_wait(worker=worker)  # a duplicate, were there one, would be sent by now
     assert_each_patient_got_exactly_one(smtp, due_patients)

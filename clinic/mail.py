@@ -1,11 +1,14 @@
-"""The one way Flexion renders the plain-text parts of an email: subjects and text bodies.
+"""The one way Flexion renders an email: a function per email, three templates each.
+
+Every email ``name`` has ``emails/<name>_subject.txt``, ``emails/<name>_body.txt`` and
+``emails/<name>_body.html`` (as healthchecks does), rendered by ``email_render`` and built
+into a message by ``email_message``.
 
 Templates escape HTML by default, which is right for the HTML part and wrong for the
 others: a clinic named "Smith & O'Brien" would write "Smith &amp; O&#x27;Brien" in a
 subject. A subject is also a mail header, where a line break in a clinic's name would
 make Django refuse the whole message (``BadHeaderError``), so it is folded to one line.
-Every email function renders its subject with ``render_subject`` and its text body with
-``render_text``; the password-reset email does too, through ``PasswordResetForm``.
+The password-reset email is rendered the same way, through ``PasswordResetForm``.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ from __future__ import annotations
 import logging
 import unicodedata
 
+from django.conf import settings
 from django.contrib.auth import forms as auth_forms
 from django.core.mail import EmailMultiAlternatives
 from django.template import Context
@@ -42,8 +46,38 @@ def render_subject(template_name: str, context: dict) -> str:
     return header_text(render_text(template_name, context))
 
 
+def email_render(name: str, context: dict) -> tuple[str, str, str]:
+    """Return the subject, text body and HTML body of the email ``name``."""
+    return (
+        render_subject(f"emails/{name}_subject.txt", context),
+        render_text(f"emails/{name}_body.txt", context),
+        render_to_string(f"emails/{name}_body.html", context),
+    )
+
+
+def email_message(
+    name: str,
+    *,
+    to: str,
+    context: dict,
+    from_email: str | None = None,
+    headers: dict[str, str] | None = None,
+) -> EmailMultiAlternatives:
+    """Build the email ``name`` to one address, with its text and HTML bodies."""
+    subject, text, html = email_render(name, context)
+    message = EmailMultiAlternatives(
+        subject=subject,
+        body=text,
+        from_email=from_email or settings.DEFAULT_FROM_EMAIL,
+        to=[to],
+        headers=headers,
+    )
+    message.attach_alternative(html, "text/html")
+    return message
+
+
 class PasswordResetForm(auth_forms.PasswordResetForm):
-    """Django's form, with its email's subject and text rendered like every other email's."""
+    """Django's form, sending its email as Flexion's ``password_reset`` email."""
 
     def send_mail(
         self,
@@ -54,16 +88,9 @@ class PasswordResetForm(auth_forms.PasswordResetForm):
         to_email,
         html_email_template_name=None,
     ):
-        message = EmailMultiAlternatives(
-            render_subject(subject_template_name, context),
-            render_text(email_template_name, context),
-            from_email,
-            [to_email],
+        message = email_message(
+            "password_reset", to=to_email, context=context, from_email=from_email
         )
-        if html_email_template_name is not None:
-            message.attach_alternative(
-                render_to_string(html_email_template_name, context), "text/html"
-            )
         try:
             message.send()
         except Exception:

@@ -17,12 +17,6 @@ from . import mail
 from .queue import enqueue_on_commit
 from .throttles import account_email_allowed
 
-EMAIL_TEMPLATES = {
-    "subject_template_name": "registration/password_reset_subject.txt",
-    "email_template_name": "registration/password_reset_email.txt",
-    "html_email_template_name": "registration/password_reset_email.html",
-}
-
 
 class QueuedPasswordResetForm(PasswordResetForm):
     def save(self, *args, **kwargs) -> None:
@@ -36,14 +30,13 @@ class QueuedPasswordResetForm(PasswordResetForm):
 def password_reset_email_send(*, email: str) -> None:
     """Email a reset link to every active login with a usable password at this address."""
     site = urlsplit(settings.SITE_URL)
-    # Rendered like every other email: a plain, one-line subject (clinic.mail).
+    # Rendered like every other email (clinic.mail), from emails/password_reset_*.
     form = mail.PasswordResetForm({"email": email})
     if form.is_valid():
         form.save(
             domain_override=site.netloc,
             use_https=site.scheme == "https",
             from_email=settings.DEFAULT_FROM_EMAIL,
-            **EMAIL_TEMPLATES,
         )
 
 

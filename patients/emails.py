@@ -7,10 +7,9 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
-from django.template.loader import render_to_string
 from django.urls import reverse
 
-from clinic.mail import header_text, render_subject, render_text
+from clinic.mail import email_message, header_text
 
 from .links import absolute_url, checkin_url, today_url, unsubscribe_token
 from .models import Reminder, Session, StageChange
@@ -20,13 +19,6 @@ def _from_clinic(clinic_name: str) -> str:
     """Send from the configured address under the clinic's name, so patients know who writes."""
     _name, address = parseaddr(settings.DEFAULT_FROM_EMAIL)
     return formataddr((header_text(clinic_name), address))
-
-
-def _render(name: str, context: dict) -> tuple[str, str, str]:
-    subject = render_subject(f"emails/{name}_subject.txt", context)
-    text = render_text(f"emails/{name}_body.txt", context)
-    html = render_to_string(f"emails/{name}_body.html", context)
-    return subject, text, html
 
 
 def reminder_message_id(reminder: Reminder) -> str:
@@ -57,12 +49,11 @@ def reminder_message(reminder: Reminder) -> EmailMultiAlternatives:
         "today_url": today_url(),
         "unsubscribe_url": unsubscribe_url(patient),
     }
-    subject, text, html = _render("reminder", context)
-    message = EmailMultiAlternatives(
-        subject=subject,
-        body=text,
+    return email_message(
+        "reminder",
+        to=patient.email,
+        context=context,
         from_email=_from_clinic(clinic.name),
-        to=[patient.email],
         headers={
             "Message-ID": reminder_message_id(reminder),
             # RFC 8058: mail providers offer an unsubscribe button that POSTs here.
@@ -71,8 +62,6 @@ def reminder_message(reminder: Reminder) -> EmailMultiAlternatives:
             "Auto-Submitted": "auto-generated",
         },
     )
-    message.attach_alternative(html, "text/html")
-    return message
 
 
 def therapist_alert_message(change: StageChange) -> EmailMultiAlternatives | None:
@@ -91,13 +80,10 @@ def therapist_alert_message(change: StageChange) -> EmailMultiAlternatives | Non
             reverse("admin:patients_assignment_change", args=[assignment.pk])
         ),
     }
-    subject, text, html = _render("therapist_alert", context)
-    message = EmailMultiAlternatives(
-        subject=subject,
-        body=text,
+    return email_message(
+        "therapist_alert",
+        to=therapist.user.email,
+        context=context,
         from_email=_from_clinic(assignment.clinic.name),
-        to=[therapist.user.email],
         headers={"Auto-Submitted": "auto-generated"},
     )
-    message.attach_alternative(html, "text/html")
-    return message

@@ -15,16 +15,13 @@ import secrets
 from dataclasses import dataclass
 
 from celery import shared_task
-from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from clinic.mail import render_subject, render_text
+from clinic.mail import email_message
 from clinic.models import User
 from clinic.queue import TRANSIENT, enqueue_on_commit
 from clinic.throttles import account_email_allowed
@@ -195,12 +192,7 @@ def email_change_notices_send(*, patient_id: int, old: str, new: str) -> None:
 
 
 def _send(name: str, *, to: str, context: dict) -> None:
-    subject = render_subject(f"emails/{name}_subject.txt", context)
-    text = render_text(f"emails/{name}.txt", context)
-    html = render_to_string(f"emails/{name}.html", context)
-    message = EmailMultiAlternatives(subject, text, settings.DEFAULT_FROM_EMAIL, [to])
-    message.attach_alternative(html, "text/html")
-    message.send()
+    email_message(name, to=to, context=context).send()
 
 
 # The Celery tasks that send these emails once the request that asked for them committed.

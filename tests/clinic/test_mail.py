@@ -153,3 +153,15 @@ def test_each_subject_template_renders_one_unescaped_line(template, hostile):
 )
 def test_header_text_is_one_line_without_control_characters(value, expected):
     assert header_text(value) == expected
+
+
+def test_every_email_is_a_subject_text_and_html_trio_in_one_folder():
+    emails = Path(settings.BASE_DIR) / "templates" / "emails"
+    names = {path.name.removesuffix("_subject.txt") for path in emails.glob("*_subject.txt")}
+    expected = {
+        f"{name}{suffix}"
+        for name in names
+        for suffix in ("_subject.txt", "_body.txt", "_body.html")
+    }
+    assert {path.name for path in emails.iterdir()} == expected
+    assert subject_templates() == {f"emails/{name}_subject.txt" for name in names}

@@ -148,7 +148,6 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "patients.context_processors.site_links",
             ],
         },
     },

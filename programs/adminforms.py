@@ -66,21 +66,9 @@ class ExerciseForm(NameUniqueInClinicMixin, forms.ModelForm):
 
     class Meta:
         model = Exercise
-        fields = [
-            "name",
-            "key",
-            "category",
-            "starting_position",
-            "body_regions",
-            "equipment",
-            "summary",
-            "steps",
-            "cues",
-            "cautions",
-            "stop_rule",
-            *Exercise.DOSAGE_FIELDS,
-            "source",
-        ]
+        # The library's one field list; the link is the form field above (the admin's
+        # fieldsets give the order on the page).
+        fields = [name for name in Exercise.FIELDS if name != "video_url"]
         widgets = {
             "body_regions": forms.CheckboxSelectMultiple,
             "equipment": forms.CheckboxSelectMultiple,

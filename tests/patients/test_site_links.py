@@ -16,4 +16,3 @@ def test_the_today_page_links_to_each_part_of_the_site(client, carol):
     page = client.get(reverse("patients:home")).text
     for name in ("home", "history", "logout", "session_log_past"):
         assert f'="{reverse(f"patients:{name}")}"' in page
-

@@ -346,7 +346,6 @@ class SessionSerializer(serializers.ModelSerializer):
             "started_at",
             "completed_at",
             "effort",
-            "note",
             "logged_afterwards",
             "logs",
         ]
@@ -375,7 +374,12 @@ class SessionCreateSerializer(serializers.Serializer):
         help_text="Only to record a session done earlier (up to 7 days back), completed at once.",
     )
     effort = serializers.IntegerField(min_value=0, max_value=10, required=False, allow_null=True)
-    note = serializers.CharField(required=False, allow_blank=True, max_length=2000)
+    note = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=2000,
+        help_text="Becomes the patient's message to the clinic (see /messages/).",
+    )
     another = serializers.BooleanField(
         default=False,
         help_text="With performed_on: log it even though a session of that day is recorded "
@@ -402,7 +406,12 @@ class ExerciseLogInputSerializer(serializers.Serializer):
 
 class SessionFinishSerializer(serializers.Serializer):
     effort = serializers.IntegerField(min_value=0, max_value=10, required=False, allow_null=True)
-    note = serializers.CharField(required=False, allow_blank=True, max_length=2000)
+    note = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=2000,
+        help_text="Becomes the patient's message to the clinic (see /messages/).",
+    )
 
 
 class SessionViewSet(mixins.CreateModelMixin, ScopedReadOnlyViewSet):
@@ -449,6 +458,7 @@ class SessionViewSet(mixins.CreateModelMixin, ScopedReadOnlyViewSet):
                     effort=data.get("effort"),
                     note=data.get("note", ""),
                     another=data["another"],
+                    request=request,
                 )
             except SessionAlreadyLogged as error:
                 raise AlreadyLogged() from error
@@ -474,7 +484,9 @@ class SessionViewSet(mixins.CreateModelMixin, ScopedReadOnlyViewSet):
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
-        session_finish(session=session, effort=data.get("effort"), note=data.get("note", ""))
+        session_finish(
+            session=session, effort=data.get("effort"), note=data.get("note", ""), request=request
+        )
         self.audit(AuditAction.CHANGE, session)
         return self._session_response(session)
 

@@ -26,6 +26,7 @@ THERAPIST_PERMISSIONS: dict[str, tuple[str, ...]] = {
     "patients.checkin": ("view",),
     "patients.stagechange": ("view", "add"),
     "patients.reminder": ("view",),
+    "patients.message": ("view", "add"),
     "clinic.clinic": ("view",),
     "clinic.staffmember": ("view",),
     "reports.adherencereport": ("view",),

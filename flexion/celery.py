@@ -8,5 +8,5 @@ app = Celery("flexion")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 # Tasks live beside the code that enqueues them: each app's tasks module, the pain alert
 # (patients/alerts.py), the account emails (patients/invitations.py, clinic/password_reset.py).
-for module in ("tasks", "alerts", "invitations", "password_reset"):
+for module in ("tasks", "alerts", "invitations", "messages", "password_reset"):
     app.autodiscover_tasks(related_name=module)

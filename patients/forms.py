@@ -5,7 +5,7 @@ from django.contrib.auth.forms import AuthenticationForm
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
-from .models import Answer
+from .models import MAX_MESSAGE_LENGTH, Answer
 
 
 class PatientLoginForm(AuthenticationForm):
@@ -147,9 +147,23 @@ class FinishForm(forms.Form):
         widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
     )
     note = forms.CharField(
-        label=_("A note for your therapist (optional)"),
+        label=_("A message for your therapist (optional)"),
         required=False,
-        max_length=2000,
+        max_length=MAX_MESSAGE_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+
+class MessageForm(forms.Form):
+    body = forms.CharField(
+        label=_("Your message"),
+        max_length=MAX_MESSAGE_LENGTH,
+        error_messages={
+            "required": _("Write a message first: it is empty."),
+            "max_length": _(
+                "A message holds at most %(limit_value)d characters (this one has %(show_value)d)."
+            ),
+        },
         widget=forms.Textarea(attrs={"rows": 3}),
     )
 

@@ -217,7 +217,6 @@ class Session(models.Model):
     effort = models.PositiveSmallIntegerField(
         _("effort (0–10)"), null=True, blank=True, validators=[MaxValueValidator(10)]
     )
-    note = models.TextField(_("note"), blank=True)
     logged_afterwards = models.BooleanField(_("logged afterwards"), default=False)
 
     objects = ScopedQuerySet.as_manager()
@@ -453,9 +452,65 @@ class Reminder(models.Model):
         return f"Reminder for {self.patient} on {self.local_date}"
 
 
+MAX_MESSAGE_LENGTH = 2000
+
+
+class MessageQuerySet(ScopedQuerySet):
+    def unread_by_staff(self):
+        return self.filter(from_patient=True, read_at__isnull=True)
+
+    def unread_by_patient(self):
+        return self.filter(from_patient=False, read_at__isnull=True)
+
+
+class Message(models.Model):
+    """One message of the thread between a patient and their clinic's therapists."""
+
+    # Stored beside the patient, as on assignments: the home counts unread messages of a
+    # caseload by an indexed column.
+    clinic = models.ForeignKey(Clinic, on_delete=models.PROTECT, related_name="messages")
+    patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="messages")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    from_patient = models.BooleanField(_("from the patient"))
+    body = models.TextField(_("message"), max_length=MAX_MESSAGE_LENGTH)
+    # The session the patient wrote it at the end of (the former session note).
+    session = models.ForeignKey(
+        Session, on_delete=models.SET_NULL, null=True, blank=True, related_name="messages"
+    )
+    created_at = models.DateTimeField(_("sent at"), default=timezone.now)
+    read_at = models.DateTimeField(_("read at"), null=True, blank=True)
+
+    objects = MessageQuerySet.as_manager()
+    tenancy = Tenancy(clinic="clinic", patient="patient")
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        verbose_name = _("message")
+        verbose_name_plural = _("messages")
+        indexes = [
+            models.Index(fields=["patient", "created_at"], name="message_thread"),
+            # Unread counts (home, today page) read only the few unread rows.
+            models.Index(
+                fields=["patient", "from_patient"],
+                condition=models.Q(read_at__isnull=True),
+                name="unread_messages_by_patient",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{_('Message')} #{self.pk}"
+
+
 class LoginLinkPurpose(models.TextChoices):
     INVITATION = "invitation", _("Invitation: set a password")
     SIGN_IN = "sign_in", _("Sign-in link")
+    REMINDER = "reminder", _("Reminder: open today's session")
 
 
 class LoginLinkQuerySet(models.QuerySet):

@@ -18,6 +18,7 @@ from django.utils.translation import ngettext
 
 from programs.models import MAX_REPS, MAX_SETS, Intensity, Side
 
+from .messages import message_body_clean, message_send
 from .models import (
     MAX_PAIN,
     Assignment,
@@ -142,21 +143,41 @@ def exercise_log_save(
     return log
 
 
-def session_finish(*, session: Session, effort: int | None, note: str = "") -> Session:
-    """Complete the session. Finishing it again changes nothing."""
+def session_finish(
+    *, session: Session, effort: int | None, note: str = "", request=None
+) -> Session:
+    """Complete the session; a note becomes the patient's message to the clinic.
+
+    Finishing it again changes nothing.
+    """
     if effort is not None and not 0 <= effort <= MAX_EFFORT:
         raise ValidationError({"effort": _("Effort is a number from 0 to 10.")})
+    if note.strip():
+        message_body_clean(note)
     with transaction.atomic():
         finished = Session.objects.filter(pk=session.pk, status=SessionStatus.IN_PROGRESS).update(
             status=SessionStatus.COMPLETED,
             completed_at=timezone.now(),
             effort=effort,
-            note=note.strip(),
         )
         if finished:
             session.refresh_from_db()
+            _note_send(session, note, request)
             assignment_reevaluate(assignment=session.assignment)
     return session
+
+
+def _note_send(session: Session, note: str, request) -> None:
+    if note.strip():
+        patient = session.patient
+        message_send(
+            patient=patient,
+            author=patient.user,
+            body=note,
+            from_patient=True,
+            session=session,
+            request=request,
+        )
 
 
 def past_dates(today: datetime.date) -> list[datetime.date]:
@@ -181,6 +202,7 @@ def session_log_past(
     note: str = "",
     today: datetime.date | None = None,
     another: bool = False,
+    request=None,
 ) -> Session:
     """Record a session done earlier (up to a week back) as completed.
 
@@ -197,6 +219,8 @@ def session_log_past(
         raise ValidationError({"performed_on": _("Your program had not started on that day.")})
     if effort is not None and not 0 <= effort <= MAX_EFFORT:
         raise ValidationError({"effort": _("Effort is a number from 0 to 10.")})
+    if note.strip():
+        message_body_clean(note)
     with transaction.atomic():
         Assignment.objects.select_for_update().filter(pk=assignment.pk).first()
         logged = Session.objects.filter(
@@ -211,9 +235,9 @@ def session_log_past(
             status=SessionStatus.COMPLETED,
             completed_at=timezone.now(),
             effort=effort,
-            note=note.strip(),
             logged_afterwards=True,
         )
+        _note_send(session, note, request)
         assignment_reevaluate(assignment=assignment, today=today)
     return session
 

@@ -44,7 +44,7 @@ PSEUDONYMISED_FIELDS: dict[str, tuple[str, ...]] = {
 ERASED_TEXT_FIELDS: dict[str, tuple[str, ...]] = {
     "patients.assignment": ("goal", "education"),
     "patients.prescriptionitem": ("note",),
-    "patients.session": ("note",),
+    "patients.message": ("body",),
     "patients.exerciselog": ("skip_reason",),
     "patients.reminder": ("last_error",),
 }

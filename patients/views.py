@@ -21,6 +21,7 @@ from .forms import (
     CheckInForm,
     ExerciseLogForm,
     FinishForm,
+    MessageForm,
     PastSessionForm,
     PatientLoginForm,
     SignInLinkForm,
@@ -28,10 +29,12 @@ from .forms import (
 from .history import pain_chart
 from .invitations import SIGN_IN_LINK_VALID_FOR, login_link_check, sign_in_link_request
 from .links import session_id_from_checkin_token
+from .messages import message_send, messages_read
 from .models import (
     Assignment,
     AssignmentStatus,
     LoginLinkPurpose,
+    Message,
     Session,
     SessionStatus,
 )
@@ -104,10 +107,58 @@ def home(request):
             and today - datetime.timedelta(days=CHECKIN_OPEN_DAYS) <= s.performed_on < today
             and getattr(s, "checkin", None) is None
         ]
+    thread = _thread(request)
     return render(
         request,
         "patients/home.html",
-        {"patient": request.patient, "cards": cards, "pending_checkins": pending_checkins},
+        {
+            "patient": request.patient,
+            "cards": cards,
+            "pending_checkins": pending_checkins,
+            "messages_recent": thread[-3:],
+            "unread": sum(1 for message in thread if message.unread_by_reader),
+            "message_form": MessageForm(),
+        },
+    )
+
+
+def _thread(request) -> list:
+    """The patient's whole thread, oldest first; the clinic's unread replies are marked and
+    then counted as read (the page that lists them is the one that shows them)."""
+    thread = list(Message.objects.visible_to(request.user).order_by("created_at", "pk"))
+    for message in thread:
+        message.unread_by_reader = not message.from_patient and message.read_at is None
+    if any(message.unread_by_reader for message in thread):
+        messages_read(patient=request.patient, by_patient=True)
+    return thread
+
+
+@require_http_methods(["GET", "POST"])
+@patient_required
+def thread(request):
+    """The patient's messages with the clinic: read them all, write one."""
+    form = MessageForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            message_send(
+                patient=request.patient,
+                author=request.user,
+                body=form.cleaned_data["body"],
+                from_patient=True,
+                request=request,
+            )
+        except ValidationError as error:
+            form.add_error("body", error)
+        else:
+            messages.success(request, _("Your message is sent to your clinic."))
+            target = "patients:home" if request.POST.get("next") == "home" else "patients:messages"
+            return redirect(target)
+    status = 400 if form.errors else 200
+    return render(
+        request,
+        "patients/messages.html",
+        {"thread": _thread(request), "form": form},
+        status=status,
     )
 
 
@@ -243,7 +294,10 @@ def session_finish(request, session_id):
     if form.is_valid():
         try:
             player.session_finish(
-                session=session, effort=form.cleaned_data["effort"], note=form.cleaned_data["note"]
+                session=session,
+                effort=form.cleaned_data["effort"],
+                note=form.cleaned_data["note"],
+                request=request,
             )
         except ValidationError as error:
             form.add_error(None, error)
@@ -308,6 +362,7 @@ def session_log_past(request):
                 effort=data["effort"],
                 note=data["note"],
                 another=request.POST.get("another") == "yes",
+                request=request,
             )
         except player.SessionAlreadyLogged:
             ask_another = True

@@ -128,6 +128,9 @@ class Attention:
     therapist: str
     reasons: tuple[str, ...]
     latest: datetime.date
+    patient_id: int = 0
+    unread: int = 0  # the patient's messages no therapist has read yet
+    alerts: int = 0  # open pain alerts
 
 
 def range_check(start: datetime.date, end: datetime.date) -> None:
@@ -503,13 +506,25 @@ alerts AS (
     GROUP BY assignment_id
 ),
 painful AS (
-    SELECT s.assignment_id, MAX(c.answered_on) AS last_on
+    SELECT s.assignment_id,
+           MAX(CASE WHEN c.answer = %(painful)s THEN c.answered_on END) AS last_on,
+           MAX(CASE WHEN c.answer = %(very_sore)s THEN c.answered_on END) AS sore_on
     FROM patients_checkin c
     JOIN patients_session s ON s.id = c.session_id
     LEFT JOIN reviewed r ON r.assignment_id = s.assignment_id
-    WHERE s.assignment_id IN ({scoped}) AND c.answer = %(painful)s
+    WHERE s.assignment_id IN ({scoped}) AND c.answer IN (%(painful)s, %(very_sore)s)
       AND c.answered_on >= %(since)s
       AND (r.reviewed_at IS NULL OR c.answered_at > r.reviewed_at)
+    GROUP BY s.assignment_id
+),
+skips AS (
+    SELECT s.assignment_id, COUNT(*) AS n, MAX(l.id) AS last_log
+    FROM patients_session s
+    JOIN patients_exerciselog l ON l.session_id = s.id
+    LEFT JOIN reviewed r ON r.assignment_id = s.assignment_id
+    WHERE s.assignment_id IN ({scoped}) AND s.performed_on >= %(since)s
+      AND l.skipped AND l.skip_reason <> ''
+      AND (r.reviewed_at IS NULL OR l.completed_at > r.reviewed_at)
     GROUP BY s.assignment_id
 ),
 recent AS (
@@ -532,7 +547,12 @@ SELECT a.id, TRIM(p.first_name || ' ' || p.last_name), a.name,
        (SELECT MAX(s.performed_on) FROM patients_session s
          WHERE s.assignment_id = a.id AND s.status = %(completed)s
            AND s.performed_on < %(today)s),
-       r.reviewed_at
+       r.reviewed_at,
+       p.id, pf.sore_on, sk.n, ks.performed_on, ke.name, kl.skip_reason,
+       (SELECT COUNT(*) FROM patients_message m
+         WHERE m.patient_id = p.id AND m.from_patient AND m.read_at IS NULL),
+       (SELECT MAX(m.created_at) FROM patients_message m
+         WHERE m.patient_id = p.id AND m.from_patient AND m.read_at IS NULL)
 FROM patients_assignment a
 JOIN patients_patient p ON p.id = a.patient_id
 LEFT JOIN clinic_staffmember sm ON sm.id = a.therapist_id
@@ -540,6 +560,11 @@ LEFT JOIN clinic_user u ON u.id = sm.user_id
 LEFT JOIN reviewed r ON r.assignment_id = a.id
 LEFT JOIN alerts al ON al.assignment_id = a.id
 LEFT JOIN painful pf ON pf.assignment_id = a.id
+LEFT JOIN skips sk ON sk.assignment_id = a.id
+LEFT JOIN patients_exerciselog kl ON kl.id = sk.last_log
+LEFT JOIN patients_session ks ON ks.id = kl.session_id
+LEFT JOIN patients_prescriptionitem ki ON ki.id = kl.item_id
+LEFT JOIN programs_exercise ke ON ke.id = ki.exercise_id
 LEFT JOIN high_pain hp ON hp.assignment_id = a.id
 WHERE a.id IN ({scoped}) AND a.status = %(active)s
 ORDER BY p.last_name, p.first_name, a.id
@@ -594,9 +619,11 @@ def needs_attention(
 ) -> list[Attention]:
     """Return the active assignments a therapist should look at, most recent reason first.
 
-    Reasons: an unacknowledged pain alert or a sketchy/painful check-in in the last
-    ATTENTION_DAYS days; pain >= 7 logged in that time; or two planned sessions
-    missed in a row. Reasons older than the assignment's last review are left out.
+    Reasons: an unacknowledged pain alert, a sketchy/painful or very sore check-in in
+    the last ATTENTION_DAYS days; pain >= 7 logged in that time; an exercise skipped
+    with a reason in that time; two planned sessions missed in a row; the patient's
+    unread messages. Reasons older than the assignment's last review are left out
+    (unread messages leave the list when a therapist reads them).
     """
     since = today - datetime.timedelta(days=ATTENTION_DAYS)
     sql, params = _bind(
@@ -604,6 +631,7 @@ def needs_attention(
         assignments,
         true=True,
         painful=Answer.PAINFUL.value,
+        very_sore=Answer.VERY_SORE.value,
         since=since,
         high=HIGH_PAIN,
         completed=SessionStatus.COMPLETED.value,
@@ -621,6 +649,14 @@ def needs_attention(
                 _date(row[8]),
                 _date(row[9]),
                 _datetime(row[10]),
+                row[11],
+                _date(row[12]),
+                row[13],
+                _date(row[14]),
+                row[15],
+                row[16],
+                row[17],
+                _datetime(row[18]),
             )
             for row in cursor.fetchall()
         ]
@@ -638,6 +674,12 @@ def needs_attention(
     painful_text = _("Sketchy or painful check-in on %(day)s")
     pain_text = _("Pain %(pain)d/10 on %(day)s")
     missed_text = _("Missed the planned sessions of %(first)s and %(second)s")
+    sore_text = _("Very sore after a session (check-in of %(day)s)")
+    skip_text = _("Skipped %(exercise)s on %(day)s: “%(reason)s”")
+    skips_text = _(
+        "%(n)d exercises skipped with a reason; the latest, %(exercise)s on %(day)s: “%(reason)s”"
+    )
+    unread_text = _("%(n)d unread message(s)")
     result = []
     for (
         assignment_id,
@@ -651,17 +693,35 @@ def needs_attention(
         pain_on,
         last_done,
         reviewed_at,
+        patient_id,
+        sore_on,
+        skips,
+        skip_on,
+        skip_exercise,
+        skip_reason,
+        unread,
+        unread_at,
     ) in rows:
         reasons, dates = [], []
+        if unread:
+            reasons.append(unread_text % {"n": unread})
+            dates.append(unread_at.astimezone(zone).date())
         if alerts:
             reasons.append(alerts_text % {"n": alerts})
             dates.append(alert_on)
         if painful_on:
             reasons.append(painful_text % {"day": painful_on})
             dates.append(painful_on)
+        if sore_on and not painful_on:
+            reasons.append(sore_text % {"day": sore_on})
+            dates.append(sore_on)
         if pain is not None:
             reasons.append(pain_text % {"pain": pain, "day": pain_on})
             dates.append(pain_on)
+        if skips:
+            skip = {"n": skips, "exercise": skip_exercise, "day": skip_on, "reason": skip_reason}
+            reasons.append((skip_text if skips == 1 else skips_text) % skip)
+            dates.append(skip_on)
         days = sorted(planned_days.get(assignment_id, ()))
         if len(days) >= 2:
             first, second = days[-2], days[-1]
@@ -672,7 +732,17 @@ def needs_attention(
                 dates.append(second)
         if reasons:
             result.append(
-                Attention(assignment_id, patient, program, therapist, tuple(reasons), max(dates))
+                Attention(
+                    assignment_id,
+                    patient,
+                    program,
+                    therapist,
+                    tuple(reasons),
+                    max(dates),
+                    patient_id=patient_id,
+                    unread=unread,
+                    alerts=alerts or 0,
+                )
             )
     result.sort(key=lambda attention: attention.latest, reverse=True)
     return result

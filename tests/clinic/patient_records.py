@@ -11,6 +11,7 @@ from patients.models import (
     CheckIn,
     ExerciseLog,
     LoginLinkPurpose,
+    Message,
     ProgramWeek,
     Reminder,
     Session,
@@ -23,8 +24,8 @@ from tests.factories import AssignmentFactory, PrescriptionItemFactory
 
 def patient_records(patient, *, marker: str) -> dict:
     """Create an assignment with an item, a session with a log and a check-in, a stage
-    change, a reminder, a program week, an attention review and a sign-in link for the
-    patient; every free text contains marker."""
+    change, a reminder, a program week, an attention review, a message and a sign-in link
+    for the patient; every free text contains marker."""
     assignment = AssignmentFactory(
         patient=patient, goal=f"{marker} goal", education=f"{marker} education"
     )
@@ -36,7 +37,14 @@ def patient_records(patient, *, marker: str) -> dict:
         status=SessionStatus.COMPLETED,
         completed_at=timezone.now(),
         effort=4,
-        note=f"{marker} session note",
+    )
+    message = Message.objects.create(
+        clinic=patient.clinic,
+        patient=patient,
+        author=patient.user,
+        from_patient=True,
+        body=f"{marker} session note",
+        session=session,
     )
     log = ExerciseLog.objects.create(
         session=session, item=item, sets_done=1, reps_done=2, pain=3, skip_reason=f"{marker} skip"
@@ -79,4 +87,5 @@ def patient_records(patient, *, marker: str) -> dict:
         "checkin": checkin,
         "stage_change": change,
         "reminder": reminder,
+        "message": message,
     }

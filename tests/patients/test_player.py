@@ -137,7 +137,13 @@ def test_after_the_last_exercise_the_finish_form_completes_the_session(signed_in
     assert response.status_code == 302
     session.refresh_from_db()
     assert session.status == SessionStatus.COMPLETED
-    assert (session.effort, session.note) == (4, "Felt good")
+    assert session.effort == 4
+    message = session.messages.get()
+    assert (message.body, message.from_patient, message.patient) == (
+        "Felt good",
+        True,
+        session.patient,
+    )
     assert "Session done" in signed_in.get(response.url).text
 
 

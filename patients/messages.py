@@ -1,0 +1,133 @@
+"""The thread between a patient and their clinic's therapists: send, read, tell the other side.
+
+The email that tells the other side a message is waiting never carries the message: it
+says who wrote (the clinic, or "a patient") and links to where it can be read after
+signing in. It is sent once per unread run, not once per message.
+"""
+
+from __future__ import annotations
+
+from celery import shared_task
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.mail import EmailMultiAlternatives
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from clinic.audit import audit_record
+from clinic.mail import render_subject, render_text
+from clinic.models import AuditAction, StaffMember
+from clinic.queue import TRANSIENT, enqueue_on_commit
+
+from .links import absolute_url
+from .models import MAX_MESSAGE_LENGTH, Message, Patient, Session
+
+
+def message_body_clean(body: str) -> str:
+    """Return the body to store, or raise ValidationError with a message for the writer."""
+    body = (body or "").strip()
+    if not body:
+        raise ValidationError(_("Write a message first: it is empty."), code="empty")
+    if len(body) > MAX_MESSAGE_LENGTH:
+        raise ValidationError(
+            _("A message holds at most %(max)d characters (this one has %(n)d).")
+            % {"max": MAX_MESSAGE_LENGTH, "n": len(body)},
+            code="too_long",
+        )
+    return body
+
+
+def message_send(
+    *,
+    patient: Patient,
+    author,
+    body: str,
+    from_patient: bool,
+    session: Session | None = None,
+    request=None,
+) -> Message:
+    """Add a message to the patient's thread, audit it, and tell the other side by email.
+
+    The email is sent only when this message is the first the other side has not read:
+    three messages in a row make one email.
+    """
+    body = message_body_clean(body)
+    with transaction.atomic():
+        waiting = Message.objects.filter(patient=patient, from_patient=from_patient, read_at=None)
+        first_unread = not waiting.exists()
+        message = Message.objects.create(
+            clinic_id=patient.clinic_id,
+            patient=patient,
+            author=author,
+            from_patient=from_patient,
+            body=body,
+            session=session,
+        )
+        audit_record(action=AuditAction.ADD, request=request, actor=author, obj=message)
+        if first_unread:
+            enqueue_on_commit(message_notice_email, [(message.pk,)])
+    return message
+
+
+def messages_read(*, patient: Patient, by_patient: bool) -> int:
+    """Mark the other side's messages to this reader as read; return how many were new."""
+    unread = Message.objects.filter(patient=patient, read_at=None, from_patient=not by_patient)
+    return unread.update(read_at=timezone.now())
+
+
+def message_recipients(message: Message) -> list[str]:
+    """The addresses told of a new message: the patient, or their therapists."""
+    patient = message.patient
+    if not message.from_patient:
+        user = patient.user
+        wants = user is not None and user.is_active and bool(patient.email)
+        return [patient.email] if wants else []
+    staff = StaffMember.objects.filter(clinic_id=patient.clinic_id, is_active=True)
+    if patient.therapist_id is not None:
+        staff = staff.filter(pk=patient.therapist_id)
+    else:
+        staff = staff.filter(assignments__patient=patient, assignments__status="active").distinct()
+    emails = staff.filter(user__is_active=True).values_list("user__email", flat=True)
+    return sorted({email for email in emails if email})
+
+
+def message_notice_send(*, message_id: int) -> int:
+    """Email the other side that a message waits (no content, no name); return emails sent."""
+    message = (
+        Message.objects.select_related("patient__clinic", "patient__user")
+        .filter(pk=message_id)
+        .first()
+    )
+    if message is None or message.read_at is not None:
+        return 0
+    to_patient = not message.from_patient
+    if to_patient:
+        url = absolute_url(reverse("patients:messages"))
+    else:
+        url = absolute_url(reverse("patient_story", args=[message.patient_id]))
+    context = {"clinic": message.patient.clinic, "to_patient": to_patient, "url": url}
+    subject = render_subject("emails/message_notice_subject.txt", context)
+    text = render_text("emails/message_notice.txt", context)
+    html = render_to_string("emails/message_notice.html", context)
+    sent = 0
+    for address in message_recipients(message):
+        email = EmailMultiAlternatives(
+            subject,
+            text,
+            settings.DEFAULT_FROM_EMAIL,
+            [address],
+            headers={"Auto-Submitted": "auto-generated"},
+        )
+        email.attach_alternative(html, "text/html")
+        email.send()
+        sent += 1
+    return sent
+
+
+@shared_task(ignore_result=True, autoretry_for=TRANSIENT, retry_backoff=True, max_retries=5)
+def message_notice_email(message_id: int) -> int:
+    """Tell the other side of a thread that a message waits (after the sender's commit)."""
+    return message_notice_send(message_id=message_id)

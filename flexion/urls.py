@@ -40,6 +40,9 @@ urlpatterns = [
     # Before the admin's own URLs, whose catch-all would otherwise answer these.
     path("admin/mfa/setup/", views.mfa_setup, name="mfa_setup"),
     path("admin/mfa/verify/", views.mfa_verify, name="mfa_verify"),
+    # The therapist's home answers /admin/ itself (Django's index for a superuser
+    # without a clinic), and a patient's story page.
+    path("admin/", include("reports.urls")),
     path("admin/", admin.site.urls),
     path("healthz", views.healthz, name="healthz"),
     *password_reset_urls,

@@ -326,6 +326,33 @@ def _override_reason(stage: StageSpec, requested: StageSpec) -> str:
     return reason
 
 
+def therapist_reason(kind: ChangeKind, from_stage: StageSpec | None, to_stage: StageSpec) -> str:
+    """The reason of a stored stage change as a therapist reads it (the patient's own
+    reason speaks to the patient: "you told us…")."""
+    to = _("%(stage)s (%(per_week)s)") % {"stage": to_stage.name, "per_week": _a_week(to_stage)}
+    if kind is ChangeKind.PROMOTION:
+        return _(
+            "Moved up to %(to)s: the planned sessions of the week before were done and the "
+            "next-day check-ins were fine."
+        ) % {"to": to}
+    if kind is ChangeKind.BACK_OFF:
+        if from_stage is not None and from_stage != to_stage:
+            return _(
+                "Backed off from %(from)s to %(to)s: the patient answered a next-day check-in "
+                "with “sketchy or painful”."
+            ) % {"from": from_stage.name, "to": to}
+        return _(
+            "Kept at %(to)s: the patient answered a next-day check-in with “sketchy or "
+            "painful” at the lowest stage."
+        ) % {"to": to}
+    if kind is ChangeKind.ALERT_ONLY:
+        return _(
+            "Pain alert at %(to)s: the patient answered a next-day check-in with “sketchy or "
+            "painful”."
+        ) % {"to": to}
+    return _("Set to %(to)s by a therapist.") % {"to": to}
+
+
 def planned_days(
     week_start: date, planned: int, preferred_weekdays: Collection[int] = (), length: int = 7
 ) -> tuple[date, ...]:

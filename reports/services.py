@@ -5,6 +5,8 @@ from __future__ import annotations
 from django.db import transaction
 from django.utils import timezone
 
+from clinic.audit import audit_record
+from clinic.models import AuditAction
 from patients.models import Assignment, StageChange
 
 from .adherence import ReportScope
@@ -34,10 +36,18 @@ def export_record(
     )
 
 
-def attention_review(*, assignment: Assignment, by) -> AttentionReview:
+def attention_review(*, assignment: Assignment, by, request=None) -> AttentionReview:
     """Mark an assignment's current reasons for attention as seen, and acknowledge its alerts."""
     with transaction.atomic():
-        StageChange.objects.filter(
+        acknowledged = StageChange.objects.filter(
             assignment=assignment, alert_therapist=True, acknowledged_at__isnull=True
         ).update(acknowledged_at=timezone.now())
-        return AttentionReview.objects.create(assignment=assignment, reviewed_by=by)
+        review = AttentionReview.objects.create(assignment=assignment, reviewed_by=by)
+        audit_record(
+            action=AuditAction.ADD,
+            request=request,
+            actor=by,
+            obj=review,
+            extra={"alerts_acknowledged": acknowledged},
+        )
+        return review

@@ -234,9 +234,11 @@ def attention_review_view(request, model_admin, assignment_id: int):
     assignment = get_object_or_404(
         Assignment.objects.visible_to(request.user).select_related("patient"), pk=assignment_id
     )
-    services.attention_review(assignment=assignment, by=request.user)
+    services.attention_review(assignment=assignment, by=request.user, request=request)
     done = _("%(patient)s marked as reviewed.") % {"patient": assignment.patient}
     messages.success(request, done)
+    if request.POST.get("next") == "home":
+        return HttpResponseRedirect(reverse("admin:index"))
     target = reverse("admin:reports_adherencereport_attention")
     if request.POST.get("mine") == "1":
         target += "?mine=1"

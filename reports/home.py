@@ -1,0 +1,123 @@
+"""A therapist's home, the admin's index for clinic staff: who needs attention, then the caseload.
+
+Everything on it is computed in the database a page at a time: the needs-attention list
+(``adherence.needs_attention``, the one definition), then one page of the caseload with
+its stage, this week, the last four weeks (``adherence.patient_rows`` and
+``week_rows_stream`` over the page's assignments) and unread messages. The number of
+queries does not grow with the caseload.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections import defaultdict
+
+from django.contrib import admin
+from django.core.paginator import Paginator
+from django.db.models import Count, Q
+from django.template.response import TemplateResponse
+from django.utils.translation import gettext as _
+
+from clinic.models import Clinic, Role
+from clinic.tenancy import staff_clinic_id
+from patients.forms import MessageForm
+from patients.models import Assignment, AssignmentStatus, Message
+
+from . import adherence, charts
+
+PAGE_SIZE = 50
+ATTENTION_SHOWN = 30
+SPARK_WEEKS = 4
+
+
+def caseload(user, *, everyone: bool):
+    """The active assignments on the home: the user's patients, or the whole clinic's."""
+    assignments = Assignment.objects.visible_to(user).filter(status=AssignmentStatus.ACTIVE)
+    if everyone:
+        return assignments
+    return assignments.filter(Q(therapist__user=user) | Q(patient__therapist__user=user))
+
+
+def spark(weeks) -> charts.Chart:
+    """The last weeks' adherence on the report chart's own geometry, drawn small."""
+    return charts.adherence_chart(
+        [
+            (
+                week.starts_on,
+                week.adherence,
+                f"{week.starts_on:%d %b}–{week.ends_on:%d %b}: {week.completed}/{week.planned}",
+            )
+            for week in weeks
+        ]
+    )
+
+
+def _sparks(scope) -> dict[int, charts.Chart]:
+    ended: dict[int, list] = defaultdict(list)
+    for week in adherence.week_rows_stream(scope):
+        if not week.in_progress:
+            ended[week.assignment_id].append(week)
+    return {key: spark(weeks[-SPARK_WEEKS:]) for key, weeks in ended.items()}
+
+
+def _unread(user, patient_ids) -> dict[int, int]:
+    rows = (
+        Message.objects.visible_to(user)
+        .unread_by_staff()
+        .filter(patient_id__in=patient_ids)
+        .values("patient_id")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    return {row["patient_id"]: row["n"] for row in rows}
+
+
+def therapist_home(request):
+    """Needs attention first (each with its reasons and one click to act), then my patients."""
+    clinic_id = staff_clinic_id(request.user)
+    if clinic_id is None:
+        return admin.site.index(request)  # a superuser without a clinic: Django's index
+    clinic = Clinic.objects.get(pk=clinic_id)
+    is_admin = request.user.staff.role == Role.CLINIC_ADMIN
+    everyone = is_admin and request.GET.get("scope") == "all"
+    assignments = caseload(request.user, everyone=everyone)
+    today = adherence.clinic_today(clinic.timezone)
+    attention = adherence.needs_attention(assignments, today, clinic.timezone)
+    scope = adherence.ReportScope(
+        assignments=assignments,
+        start=today - datetime.timedelta(days=7 * SPARK_WEEKS),
+        end=today,
+        today=today,
+    )
+    page = Paginator(adherence.report_assignment_ids(scope), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    rows, sparks, unread = [], {}, {}
+    if page.object_list:
+        page_scope = scope.only(page.object_list)
+        rows = adherence.patient_rows(page_scope)
+        sparks = _sparks(page_scope)
+        unread = _unread(request.user, {row.patient_id for row in rows})
+    context = {
+        **admin.site.each_context(request),
+        "title": _("Your patients today"),
+        "clinic": clinic,
+        "attention": attention[:ATTENTION_SHOWN],
+        "attention_count": len(attention),
+        "rows": [
+            {
+                "row": row,
+                "spark": sparks.get(row.assignment_id),
+                "unread": unread.get(row.patient_id, 0),
+            }
+            for row in rows
+        ],
+        "page": page,
+        "is_admin": is_admin,
+        "everyone": everyone,
+        "today": today,
+        "can_review": request.user.has_perm("reports.add_attentionreview"),
+        "can_reply": request.user.has_perm("patients.add_message"),
+        "reply_form": MessageForm(),
+    }
+    return TemplateResponse(request, "admin/reports/home.html", context)

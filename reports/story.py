@@ -1,0 +1,230 @@
+"""A patient's page as their story: a timeline of what they did and said, the prescription
+beside it, and the thread of messages with a reply box.
+
+The timeline covers a window of weeks (``?until=`` moves it back); each kind of record is
+one query for the window, so the page costs the same for a patient of ten sessions or
+of three hundred.
+"""
+
+from __future__ import annotations
+
+import datetime
+import zoneinfo
+from collections import defaultdict
+
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Prefetch
+from django.http import HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from clinic.audit import audit_record
+from clinic.models import AuditAction
+from patients.forms import MessageForm
+from patients.messages import message_send, messages_read
+from patients.models import (
+    Assignment,
+    AssignmentStatus,
+    ExerciseLog,
+    Message,
+    Patient,
+    PrescriptionItem,
+    Reminder,
+    ReminderStatus,
+    Session,
+    StageChange,
+)
+from patients.player import dosage_in_words
+from patients.progress import assignment_progress, scheme_of, stages_prefetch
+from programs import progression
+
+from . import adherence
+
+WINDOW = datetime.timedelta(weeks=4)
+THREAD_SHOWN = 20
+
+
+def _patient(request, patient_id: int) -> Patient:
+    if not request.user.has_perm("patients.view_patient"):
+        raise PermissionDenied
+    return get_object_or_404(
+        Patient.objects.visible_to(request.user).select_related("therapist__user", "clinic"),
+        pk=patient_id,
+    )
+
+
+def _until(request, today: datetime.date) -> datetime.date:
+    """The last day of the window: ?until=YYYY-MM-DD within a year back, else today."""
+    try:
+        until = datetime.date.fromisoformat(request.GET.get("until", ""))
+    except ValueError:
+        return today
+    return min(today, max(until, today - datetime.timedelta(days=366)))
+
+
+def therapist_reasons(changes, assignments) -> dict[int, str]:
+    """Each stage change's reason as a therapist reads it, made by the rule's own wording."""
+    schemes = {assignment.pk: scheme_of(assignment) for assignment in assignments}
+    reasons = {}
+    for change in changes:
+        scheme = schemes.get(change.assignment_id)
+        specs = {stage.code: stage for stage in scheme.stages} if scheme else {}
+        to = specs.get(change.to_stage)
+        if to is None:
+            reasons[change.pk] = change.reason
+            continue
+        reasons[change.pk] = progression.therapist_reason(
+            progression.ChangeKind(change.kind), specs.get(change.from_stage), to
+        )
+    return reasons
+
+
+def _timeline(request, patient, assignments, start, until) -> list[dict]:
+    """Days newest first, each with its sessions (and their logs and check-in), stage
+    changes, reminders sent and messages."""
+    user = request.user
+    days: dict[datetime.date, dict[str, list]] = defaultdict(lambda: defaultdict(list))
+    logs = ExerciseLog.objects.select_related("item__exercise").order_by("item__order", "pk")
+    sessions = (
+        Session.objects.visible_to(user)
+        .filter(patient=patient, performed_on__range=(start, until))
+        .select_related("assignment", "checkin")
+        .prefetch_related(Prefetch("logs", queryset=logs))
+        .order_by("-performed_on", "-started_at")
+    )
+    for session in sessions:
+        days[session.performed_on]["sessions"].append(
+            {
+                "session": session,
+                "checkin": getattr(session, "checkin", None),
+                "logs": [
+                    {"log": log, "item": log.item, "dosage": dosage_in_words(log.item)}
+                    for log in session.logs.all()
+                ],
+            }
+        )
+    changes = list(
+        StageChange.objects.visible_to(user)
+        .filter(assignment__patient=patient, effective_on__range=(start, until))
+        .order_by("-effective_on", "-created_at")
+    )
+    reasons = therapist_reasons(changes, assignments)
+    for change in changes:
+        days[change.effective_on]["changes"].append(
+            {"change": change, "reason": reasons[change.pk]}
+        )
+    reminders = Reminder.objects.visible_to(user).filter(
+        patient=patient, status=ReminderStatus.SENT, local_date__range=(start, until)
+    )
+    for reminder in reminders:
+        days[reminder.local_date]["reminders"].append(reminder)
+    zone = zoneinfo.ZoneInfo(patient.timezone)
+    since = datetime.datetime.combine(start, datetime.time.min, tzinfo=zone)
+    upto = datetime.datetime.combine(
+        until + datetime.timedelta(days=1), datetime.time.min, tzinfo=zone
+    )
+    for message in Message.objects.visible_to(user).filter(
+        patient=patient, created_at__gte=since, created_at__lt=upto
+    ):
+        days[message.created_at.astimezone(zone).date()]["messages"].append(message)
+    return [{"day": day, **days[day]} for day in sorted(days, reverse=True)]
+
+
+def _prescription(assignments, today) -> list[dict]:
+    cards = []
+    for assignment in assignments:
+        progress = assignment_progress(assignment, today)
+        cards.append(
+            {
+                "assignment": assignment,
+                "stage": progress.current_stage,
+                "week": progress.current_week,
+                "items": [
+                    {"item": item, "dosage": dosage_in_words(item)}
+                    for item in assignment.items.all()
+                ],
+            }
+        )
+    return cards
+
+
+def patient_story(request, patient_id: int):
+    patient = _patient(request, patient_id)
+    today = adherence.clinic_today(patient.clinic.timezone)
+    until = _until(request, today)
+    start = until - WINDOW + datetime.timedelta(days=1)
+    items = PrescriptionItem.objects.select_related("exercise").order_by("order", "pk")
+    assignments = list(
+        Assignment.objects.visible_to(request.user)
+        .filter(patient=patient)
+        .exclude(status=AssignmentStatus.ENDED)
+        .select_related("scheme")
+        .prefetch_related(stages_prefetch(), Prefetch("items", queryset=items))
+        .order_by("status", "-start_date")
+    )
+    audit_record(action=AuditAction.VIEW, request=request, obj=patient)
+    thread = list(
+        Message.objects.visible_to(request.user)
+        .filter(patient=patient)
+        .select_related("author")
+        .order_by("-created_at", "-pk")[:THREAD_SHOWN]
+    )
+    thread.reverse()
+    for message in thread:
+        message.unread_by_reader = message.from_patient and message.read_at is None
+    if any(message.unread_by_reader for message in thread):
+        messages_read(patient=patient, by_patient=False)
+    context = {
+        **admin.site.each_context(request),
+        "title": str(patient),
+        "patient": patient,
+        "prescription": _prescription(assignments, today),
+        "timeline": _timeline(request, patient, assignments, start, until),
+        "start": start,
+        "until": until,
+        "older": start - datetime.timedelta(days=1),
+        "newer": until + WINDOW if until < today else None,
+        "today": today,
+        "thread": thread,
+        "reply_form": MessageForm(),
+        "can_reply": request.user.has_perm("patients.add_message"),
+        "can_change": request.user.has_perm("patients.change_assignment"),
+    }
+    return TemplateResponse(request, "admin/reports/story.html", context)
+
+
+@require_POST
+def patient_reply(request, patient_id: int):
+    """The therapist's reply, from the patient's page or the home (next=home)."""
+    patient = _patient(request, patient_id)
+    if not request.user.has_perm("patients.add_message"):
+        raise PermissionDenied
+    form = MessageForm(request.POST)
+    back_home = request.POST.get("next") == "home"
+    target = reverse("admin:index") if back_home else reverse("patient_story", args=[patient.pk])
+    if form.is_valid():
+        try:
+            message_send(
+                patient=patient,
+                author=request.user,
+                body=form.cleaned_data["body"],
+                from_patient=False,
+                request=request,
+            )
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages_read(patient=patient, by_patient=False)
+            messages.success(
+                request, _("Your reply to %(patient)s is sent.") % {"patient": patient}
+            )
+            return HttpResponseRedirect(target if back_home else target + "#thread")
+    else:
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, error)
+    return HttpResponseRedirect(target + ("" if back_home else "#reply"))

@@ -11,6 +11,7 @@ from django.urls import reverse
 
 from clinic.mail import email_message, header_text
 
+from .invitations import reminder_link_url
 from .links import absolute_url, checkin_url, today_url, unsubscribe_token
 from .models import Reminder, Session, StageChange
 
@@ -41,12 +42,13 @@ def reminder_message(reminder: Reminder) -> EmailMultiAlternatives:
         for item in reminder.items
         if item["kind"] == "checkin" and item["session"] in sessions
     ]
+    sessions = [item["name"] for item in reminder.items if item["kind"] == "session"]
     context = {
         "patient": patient,
         "clinic": clinic,
-        "sessions": [item["name"] for item in reminder.items if item["kind"] == "session"],
+        "sessions": sessions,
         "checkins": checkins,
-        "today_url": today_url(),
+        "today_url": reminder_link_url(patient) if sessions else today_url(),
         "unsubscribe_url": unsubscribe_url(patient),
     }
     return email_message(

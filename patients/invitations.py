@@ -31,6 +31,13 @@ from .models import LoginLink, LoginLinkPurpose, Patient
 
 INVITATION_VALID_FOR = datetime.timedelta(days=7)
 SIGN_IN_LINK_VALID_FOR = datetime.timedelta(minutes=15)
+# A reminder is read over the morning: its link signs in for the rest of that day at most.
+REMINDER_LINK_VALID_FOR = datetime.timedelta(hours=12)
+VALID_FOR = {
+    LoginLinkPurpose.INVITATION: INVITATION_VALID_FOR,
+    LoginLinkPurpose.SIGN_IN: SIGN_IN_LINK_VALID_FOR,
+    LoginLinkPurpose.REMINDER: REMINDER_LINK_VALID_FOR,
+}
 
 
 def _hash(token: str) -> str:
@@ -40,16 +47,24 @@ def _hash(token: str) -> str:
 def login_link_create(*, user: User, purpose: str) -> str:
     """Store a new link for the user and return its token (only its hash is kept)."""
     token = secrets.token_urlsafe(32)
-    valid_for = (
-        INVITATION_VALID_FOR if purpose == LoginLinkPurpose.INVITATION else SIGN_IN_LINK_VALID_FOR
-    )
     LoginLink.objects.create(
         user=user,
         purpose=purpose,
         token_hash=_hash(token),
-        expires_at=timezone.now() + valid_for,
+        expires_at=timezone.now() + VALID_FOR[LoginLinkPurpose(purpose)],
     )
     return token
+
+
+def reminder_link_url(patient: Patient) -> str:
+    """The reminder's "open today's session" link: it signs the patient in on a device where
+    they are signed out (single use, for REMINDER_LINK_VALID_FOR); the today page without
+    a login to sign in to."""
+    user = patient.user
+    if user is None or not user.is_active or user.is_staff:
+        return absolute_url(reverse("patients:home"))
+    token = login_link_create(user=user, purpose=LoginLinkPurpose.REMINDER)
+    return absolute_url(reverse("patients:reminder_link", args=[token]))
 
 
 @dataclass(frozen=True)

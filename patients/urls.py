@@ -10,6 +10,7 @@ urlpatterns = [
     path("login/", views.PatientLoginView.as_view(), name="login"),
     path("login/link/", views.sign_in_link_ask, name="sign_in_link_request"),
     path("login/link/<str:token>/", views.sign_in_link, name="sign_in_link"),
+    path("today/<str:token>/", views.reminder_link, name="reminder_link"),
     path("invitation/<str:token>/", views.invitation, name="invitation"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("programs/<int:assignment_id>/start/", views.session_start, name="session_start"),

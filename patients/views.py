@@ -473,6 +473,39 @@ def invitation(request, token):
 
 
 @require_http_methods(["GET", "POST"])
+def reminder_link(request, token):
+    """A reminder's "open today's session": GET shows a button (safe for mail scanners); the
+    POST signs the patient in with the link when they are signed out on this device
+    (spending it), then opens today's session."""
+    check = login_link_check(token=token, purpose=LoginLinkPurpose.REMINDER)
+    signed_in = check.link is not None and request.user.pk == check.link.user_id
+    if not check.ok and not signed_in:
+        return _link_problem(request, check)
+    if request.method == "POST":
+        if not signed_in:
+            if not check.link.use():
+                return _link_problem(
+                    request, login_link_check(token=token, purpose=check.link.purpose)
+                )
+            login(request, check.link.user, backend=PATIENT_LOGIN_BACKEND)
+        return _todays_session(request)
+    return render(request, "patients/reminder_link.html")
+
+
+def _todays_session(request):
+    """Open today's session of the patient's one program; with several, the today page."""
+    assignments = list(_active_assignments(request.user)[:2])
+    if len(assignments) != 1:
+        return redirect("patients:home")
+    try:
+        session = player.session_start(assignment=assignments[0])
+    except ValidationError as error:
+        messages.info(request, " ".join(error.messages))
+        return redirect("patients:home")
+    return redirect("patients:session", session.pk)
+
+
+@require_http_methods(["GET", "POST"])
 def sign_in_link_ask(request):
     """Ask for a sign-in link by email; the answer never says whether the address is known."""
     form = SignInLinkForm(request.POST or None)

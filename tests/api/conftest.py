@@ -16,6 +16,7 @@ from patients.models import (
     Answer,
     CheckIn,
     ExerciseLog,
+    Message,
     Reminder,
     Session,
     SessionStatus,
@@ -90,7 +91,7 @@ def clinic_rows(clinic, patient, *, suffix: str) -> dict:
 
 def patient_rows(patient, *, exercise, program) -> dict:
     """A patient's assignment with one item, a completed session with its log,
-    the next-day check-in and a reminder."""
+    the next-day check-in, a reminder and a message."""
     assignment = AssignmentFactory(patient=patient, program=program, therapist=None)
     prescribed = PrescriptionItemFactory(assignment=assignment, exercise=exercise)
     session = Session.objects.create(
@@ -112,6 +113,14 @@ def patient_rows(patient, *, exercise, program) -> dict:
         local_date=session.performed_on,
         due_at=datetime.datetime(2026, 3, 2, 8, tzinfo=datetime.UTC),
     )
+    message = Message.objects.create(
+        clinic_id=patient.clinic_id,
+        patient=patient,
+        author=patient.user,
+        from_patient=True,
+        body="How long should the stretch hurt?",
+        session=session,
+    )
     return {
         "patient": patient,
         "assignment": assignment,
@@ -120,6 +129,7 @@ def patient_rows(patient, *, exercise, program) -> dict:
         "exerciselog": log,
         "checkin": checkin,
         "reminder": reminder,
+        "message": message,
     }
 
 

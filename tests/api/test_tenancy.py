@@ -71,6 +71,7 @@ CREATES = {
     ),
     "sessions_create": (lambda own, foreign: {"assignment": foreign["assignment"].pk},),
     "checkins_create": (lambda own, foreign: {"session": foreign["session"].pk, "answer": "fine"},),
+    "messages_create": (lambda own, foreign: {"patient": foreign["patient"].pk, "body": "Hi"},),
 }
 
 OBJECT_ACTIONS = ("retrieve", "partial_update", "destroy", "log_create", "finish_create")
@@ -83,6 +84,7 @@ RESOURCES = {
     "sessions": "session",
     "checkins": "checkin",
     "reminders": "reminder",
+    "messages": "message",
 }
 
 

@@ -208,6 +208,15 @@ CASES: dict[str, Case] = {
             "token": login_link_create(user=w.dave.user, purpose=LoginLinkPurpose.SIGN_IN)
         }
     ),
+    "patients:reminder_link": Case(
+        kwargs=lambda w: {
+            "token": login_link_create(user=w.dave.user, purpose=LoginLinkPurpose.REMINDER)
+        }
+    ),
+    "patients:messages": NO_PARAMS,
+    "therapist_home": Case(query="scope=all"),
+    "patient_story": Case(kwargs=lambda w: {"patient_id": w.dave.pk}),
+    "patient_reply": Case(kwargs=lambda w: {"patient_id": w.dave.pk}),
     "admin:patients_patient_assign": object_id(lambda w: w.dave),
     "admin:patients_assignment_stage": Case(kwargs=assignment_id),
     "admin:programs_exercise_import": NO_PARAMS,
@@ -233,6 +242,7 @@ CASES: dict[str, Case] = {
             "session",
             "checkin",
             "reminder",
+            "message",
         )
     },
     "api:exercise-detail": Case(kwargs=lambda w: {"pk": w.exercise.pk}),
@@ -248,6 +258,7 @@ CASES: dict[str, Case] = {
     "api:checkin-detail": Case(kwargs=lambda w: {"pk": w.records["checkin"].pk}),
     "api:adherence-report": NO_PARAMS,
     "api:reminder-detail": Case(kwargs=lambda w: {"pk": w.records["reminder"].pk}),
+    "api:message-detail": Case(kwargs=lambda w: {"pk": w.records["message"].pk}),
 }
 
 

@@ -1,0 +1,154 @@
+"""A patient's story page: timeline, the therapist's wording of stage changes, the thread
+and the reply; scoped to the clinic, in a constant number of queries."""
+
+import datetime
+
+import pytest
+import time_machine
+from django.core import mail
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from clinic.models import AuditAction, AuditEvent
+from patients.messages import message_send
+from patients.models import Message, Reminder, ReminderStatus
+from tests.factories import PASSWORD, PatientFactory
+
+from .clinic_day import NOTE, SKIP_REASON, a_painful_session, noon
+
+pytestmark = pytest.mark.django_db
+
+TODAY = datetime.date(2026, 3, 25)
+
+
+@pytest.fixture(autouse=True)
+def frozen():
+    with time_machine.travel(noon(TODAY), tick=False):
+        yield
+
+
+def signed_in(client, user):
+    assert client.login(email=user.email, password=PASSWORD)
+    return client
+
+
+def story(patient):
+    return reverse("patient_story", args=[patient.pk])
+
+
+def test_the_story_shows_each_exercises_log_the_skip_reason_the_check_in_and_the_note(
+    client, alice, carol
+):
+    a_painful_session(carol, today=TODAY, therapist=alice.staff)
+    Reminder.objects.create(
+        patient=carol,
+        local_date=TODAY - datetime.timedelta(days=2),
+        due_at=noon(TODAY),
+        status=ReminderStatus.SENT,
+        includes_session=True,
+    )
+    page = signed_in(client, alice).get(story(carol))
+    assert page.status_code == 200
+    text = page.text
+    assert "90/90 hip flexor stretch" in text or "hip flexor" in text.lower()
+    assert "2 × 3" in text and "8/10" in text  # sets × reps, pain
+    assert "Skipped" in text and SKIP_REASON in text
+    assert "Next-day check-in" in text and "Sketchy or painful" in text
+    assert NOTE in text
+    assert "Reminder sent" in text
+    assert "effort 6/10" in text
+
+
+def test_stage_changes_are_written_for_the_therapist_not_to_the_patient(client, alice, carol):
+    a_painful_session(carol, today=TODAY, therapist=alice.staff)
+    text = signed_in(client, alice).get(story(carol)).text
+    timeline = text[text.index("What happened") :]
+    assert "the patient answered a next-day check-in" in timeline
+    assert "you told us" not in timeline
+
+
+def test_the_prescription_is_beside_the_timeline_with_a_link_to_adjust_it(client, alice, carol):
+    assignment, _session = a_painful_session(carol, today=TODAY, therapist=alice.staff)
+    text = signed_in(client, alice).get(story(carol)).text
+    assert "Prescription" in text and "Bend to tie my shoes without pain" in text
+    assert reverse("admin:patients_assignment_change", args=[assignment.pk]) in text
+
+
+def test_opening_the_story_reads_the_patients_messages_and_audits_the_view(client, alice, carol):
+    a_painful_session(carol, today=TODAY, therapist=alice.staff)
+    assert Message.objects.unread_by_staff().count() == 1
+    signed_in(client, alice).get(story(carol))
+    assert Message.objects.unread_by_staff().count() == 0
+    assert AuditEvent.objects.filter(
+        action=AuditAction.VIEW, object_type="patients.patient", object_id=str(carol.pk)
+    ).exists()
+
+
+def test_a_reply_is_audited_and_emailed_to_the_patient_without_its_content(
+    client, alice, carol, after_commit
+):
+    a_painful_session(carol, today=TODAY, therapist=alice.staff)
+    mail.outbox.clear()
+    with after_commit():
+        response = signed_in(client, alice).post(
+            reverse("patient_reply", args=[carol.pk]), {"body": "Skip the side bend for now."}
+        )
+    assert response.status_code == 302
+    message = Message.objects.get(from_patient=False)
+    assert (message.author, message.patient, message.clinic) == (alice, carol, carol.clinic)
+    assert AuditEvent.objects.filter(
+        action=AuditAction.ADD, object_type="patients.message", object_id=str(message.pk)
+    ).exists()
+    (email,) = mail.outbox
+    assert email.to == [carol.email]
+    everything = email.subject + email.body + email.alternatives[0][0]
+    assert "side bend" not in everything and "Carol" not in everything
+    assert reverse("patients:messages") in email.body
+
+
+@pytest.mark.parametrize("body", ["", "   ", "x" * 100_000])
+def test_an_empty_or_huge_reply_is_refused_and_saves_nothing(client, alice, carol, body):
+    a_painful_session(carol, today=TODAY, therapist=alice.staff)
+    before = Message.objects.count()
+    response = signed_in(client, alice).post(
+        reverse("patient_reply", args=[carol.pk]), {"body": body}, follow=True
+    )
+    assert response.status_code == 200
+    assert Message.objects.count() == before
+    assert "empty" in response.text or "at most 2000 characters" in response.text
+
+
+def test_another_clinics_patient_answers_404_and_nothing_is_written(client, alice, bob, dave):
+    a_painful_session(dave, today=TODAY, therapist=bob.staff)
+    signed_in(client, alice)
+    assert client.get(story(dave)).status_code == 404
+    before = Message.objects.count()
+    reply = client.post(reverse("patient_reply", args=[dave.pk]), {"body": "Hello"})
+    assert reply.status_code == 404
+    assert Message.objects.count() == before
+    assert Message.objects.unread_by_staff().count() == 1  # dave's note stays unread
+
+
+def test_a_patient_cannot_open_the_story(client, carol):
+    client.force_login(carol.user)
+    response = client.get(story(carol))
+    assert response.status_code == 302 and "/admin/login/" in response.url
+
+
+def test_the_story_runs_as_many_queries_in_a_big_clinic_and_a_long_history(client, alice, carol):
+    a_painful_session(carol, today=TODAY, therapist=alice.staff)
+    signed_in(client, alice).get(story(carol))
+    with CaptureQueriesContext(connection) as small:
+        client.get(story(carol))
+    for number in range(5):
+        other = PatientFactory(clinic=carol.clinic, first_name=f"Other{number}")
+        a_painful_session(other, today=TODAY, therapist=alice.staff)
+    a_painful_session(carol, today=TODAY, therapist=alice.staff)  # a second program
+    for number in range(5):
+        message_send(patient=carol, author=carol.user, body=f"Note {number}", from_patient=True)
+    client.get(story(carol))  # reads the new messages, caches the new program's progress
+    with CaptureQueriesContext(connection) as big:
+        page = client.get(story(carol))
+    assert page.text.count("Session done") == 2 and page.text.count("Note ") >= 5
+    assert len(big) == len(small), "\n".join(q["sql"][:150] for q in big)

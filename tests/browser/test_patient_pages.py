@@ -88,6 +88,9 @@ def test_every_patient_page_is_accessible_and_light(live_server, new_page, shoot
         "invitation": "/invitation/"
         + login_link_create(user=carol.user, purpose=LoginLinkPurpose.INVITATION)
         + "/",
+        "reminder-link": "/today/"
+        + login_link_create(user=carol.user, purpose=LoginLinkPurpose.REMINDER)
+        + "/",
         "link-no-longer-works": "/invitation/not-a-real-token/",
         "check-in-from-email": f"/checkin/{checkin_token(yesterdays)}/",
     }
@@ -99,6 +102,7 @@ def test_every_patient_page_is_accessible_and_light(live_server, new_page, shoot
         "check-in": f"/sessions/{yesterdays.pk}/checkin/",
         "log-earlier": "/log-earlier/",
         "history": "/history/",
+        "messages": "/messages/",
     }
     anonymous = new_page()
     patient = new_page()

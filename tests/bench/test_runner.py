@@ -53,7 +53,7 @@ def rounds(floor_p50s, today_p50s, today_p95):
     }
 
 
-def dataset(patients, today_p95):
+def dataset(patients, today_p95, home_queries=11):
     exports = [
         {"mode": mode, "rows": rows, "count": 1000, "rows_per_second": rps, "extra_memory_mib": 4}
         for rows in ("week", "patient")
@@ -69,13 +69,26 @@ def dataset(patients, today_p95):
         "checkins": 5,
         "reminders": 7,
         "database_mib": 99,
-        "queries": {"floor": 1, "floor_signed_in": 3, "today": 9, "player": 7, "patients": 8},
+        "queries": {
+            "floor": 1,
+            "floor_signed_in": 3,
+            "today": 9,
+            "player": 7,
+            "patients": 8,
+            "home": home_queries,
+            "home_all": 11,
+            "story": 16,
+        },
+        "caseload": {"home": patients // 100, "home_all": patients // 5, "story": 40},
         "load": {
             "floor": load(2, 4, 900.0),
             "floor_signed_in": load(5, 9, 400.0),
             "today": load(12, today_p95, 60.0),
             "player": load(10, 90, 70.0),
             "patients": load(60, 200, 15.0),
+            "home": load(90, 250, 12.0),
+            "home_all": load(200, 420, 5.0),
+            "story": load(40, 120, 20.0),
         },
         # Today's third round falls in a slow moment: 40 ms against the floor's 5 ms.
         "rounds": rounds([5, 5, 5, 6, 4], [12, 13, 40, 11, 12], today_p95),
@@ -210,3 +223,24 @@ def test_the_targets_say_which_are_met():
         "26 weeks) < 500 ms"
     )
     assert rows[largest] == "**not met**"  # every row at once takes 1,043 ms there
+
+
+def test_the_therapists_pages_have_their_targets_latency_and_constant_queries():
+    results = dict(RESULTS, datasets=[dataset(1000, 100), dataset(10_000, 180, home_queries=12)])
+    measured = {target: (figure, verdict) for target, figure, verdict in runner().targets(results)}
+    home = "therapist's home `/admin/` (her caseload)"
+    assert measured[f"{home}: p95 < 300 ms at 10 clients (10,000 patients)"] == (
+        "250 ms (p50 90 ms; 100 active programs listed)",
+        "met",
+    )
+    everyone = "clinic admin's home `/admin/?scope=all` (the whole clinic)"
+    assert measured[f"{everyone}: p95 < 300 ms at 10 clients (10,000 patients)"][1] == (
+        "**not met**"
+    )
+    # 11 queries for 10 programs, 12 for 100: not constant.
+    assert measured[f"{home}: queries constant in the caseload"] == (
+        "11 queries (10 active programs listed) vs 12 queries (100 active programs listed)",
+        "**not met**",
+    )
+    story = "a patient's story page `/admin/patients/patient/<id>/story/`"
+    assert measured[f"{story}: queries constant in the caseload"][1] == "met"

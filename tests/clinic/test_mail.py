@@ -24,6 +24,7 @@ from patients.invitations import (
     invitation_email_send,
     sign_in_link_send,
 )
+from patients.messages import message_notice_send, message_send
 from patients.models import ChangeKind, Reminder, StageChange
 from tests.factories import AssignmentFactory
 
@@ -98,6 +99,13 @@ def send_every_email(assignment, alma, alice, erin, capture) -> None:
     )
     therapist_alert_message(change).send()
     password_reset_email_send(email=alice.email)
+    # A message each way: the patient to her therapist, and the reply.
+    carol.therapist = alice.staff
+    carol.save()
+    asked = message_send(patient=carol, author=carol.user, body="Q & A", from_patient=True)
+    message_notice_send(message_id=asked.pk)
+    answered = message_send(patient=carol, author=alice, body="A & Q", from_patient=False)
+    message_notice_send(message_id=answered.pk)
 
 
 def test_every_email_has_a_plain_one_line_subject(
@@ -105,7 +113,7 @@ def test_every_email_has_a_plain_one_line_subject(
 ):
     send_every_email(hostile, alma, alice, erin, django_capture_on_commit_callbacks)
     assert subject_templates() <= set(rendered), "an email whose subject this walk does not send"
-    assert len(mailoutbox) == 8
+    assert len(mailoutbox) == 10
     for message in mailoutbox:
         assert "\n" not in message.subject and "\r" not in message.subject
         assert "&amp;" not in message.subject and "&#" not in message.subject, message.subject
@@ -116,6 +124,8 @@ def test_every_email_has_a_plain_one_line_subject(
     assert f"{ONE_LINE} invites you to your home exercises" in subjects
     assert f"Today's session is ready — {ONE_LINE}" in subjects
     assert f"Pain alert: {PATIENT} — {ASSIGNMENT}" in subjects
+    assert f"A new message from {ONE_LINE}" in subjects
+    assert "A patient sent a new message" in subjects
 
 
 def test_the_invite_action_invites_every_selected_patient_of_a_clinic_with_a_newline_in_its_name(

@@ -18,8 +18,9 @@ from django.views.decorators.http import require_POST
 from clinic.models import Clinic
 from clinic.tenancy import staff_clinic_id
 from patients.models import Assignment, StageChange
+from patients.progress import stages_prefetch
 
-from . import adherence, charts, exports, services
+from . import adherence, charts, exports, services, story
 from .forms import ReportFilterForm
 from .models import ExportFormat, ExportRows
 
@@ -182,14 +183,20 @@ def patient_report(request, model_admin, assignment_id: int):
     clinic = _clinic(request)
     today = adherence.clinic_today(clinic.timezone if clinic else assignment.timezone)
     weeks = adherence.assignment_weeks(visible, today)
-    changes = StageChange.objects.visible_to(request.user).filter(assignment=assignment)
+    changes = list(StageChange.objects.visible_to(request.user).filter(assignment=assignment)[:50])
+    assignment_with_stages = Assignment.objects.prefetch_related(stages_prefetch()).get(
+        pk=assignment.pk
+    )
+    reasons = story.therapist_reasons(changes, [assignment_with_stages])
+    for change in changes:
+        change.therapist_reason = reasons[change.pk]
     context = _context(
         request,
         model_admin,
         title=_("Adherence of %(patient)s") % {"patient": assignment.patient},
         assignment=assignment,
         weeks=weeks,
-        changes=changes[:50],
+        changes=changes,
         adherence_chart=charts.adherence_chart(
             [
                 (

@@ -760,3 +760,24 @@ def test_inside_translations_memoized_each_sentence_is_translated_once_for_the_s
     assert len(asked_plain) > len(set(asked_plain))  # the same sentences come back
     assert sorted(asked_memoized, key=repr) == sorted(set(asked_plain), key=repr)
     assert asked == asked_plain  # after the block, every sentence is translated again
+
+
+def test_the_therapists_reasons_speak_of_the_patient_not_to_them():
+    from programs.progression import ChangeKind, StageSpec, therapist_reason
+
+    start, build = StageSpec("start", "Start", 2, 2), StageSpec("build", "Build", 3, 4)
+    reasons = {
+        kind: therapist_reason(kind, start if kind is not ChangeKind.BACK_OFF else build, to)
+        for kind, to in (
+            (ChangeKind.PROMOTION, build),
+            (ChangeKind.BACK_OFF, start),
+            (ChangeKind.ALERT_ONLY, start),
+            (ChangeKind.OVERRIDE, build),
+        )
+    }
+    assert reasons[ChangeKind.PROMOTION].startswith("Moved up to Build (3–4 sessions a week)")
+    assert reasons[ChangeKind.BACK_OFF].startswith("Backed off from Build to Start")
+    assert "the patient answered" in reasons[ChangeKind.ALERT_ONLY]
+    assert reasons[ChangeKind.OVERRIDE] == "Set to Build (3–4 sessions a week) by a therapist."
+    assert not any("you" in reason.lower().split() for reason in reasons.values())
+    assert "at the lowest stage" in therapist_reason(ChangeKind.BACK_OFF, start, start)

@@ -8,17 +8,14 @@ signing in. It is sent once per unread run, not once per message.
 from __future__ import annotations
 
 from celery import shared_task
-from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from clinic.audit import audit_record
-from clinic.mail import render_subject, render_text
+from clinic.mail import email_message
 from clinic.models import AuditAction, StaffMember
 from clinic.queue import TRANSIENT, enqueue_on_commit
 
@@ -109,20 +106,14 @@ def message_notice_send(*, message_id: int) -> int:
     else:
         url = absolute_url(reverse("patient_story", args=[message.patient_id]))
     context = {"clinic": message.patient.clinic, "to_patient": to_patient, "url": url}
-    subject = render_subject("emails/message_notice_subject.txt", context)
-    text = render_text("emails/message_notice.txt", context)
-    html = render_to_string("emails/message_notice.html", context)
     sent = 0
     for address in message_recipients(message):
-        email = EmailMultiAlternatives(
-            subject,
-            text,
-            settings.DEFAULT_FROM_EMAIL,
-            [address],
+        email_message(
+            "message_notice",
+            to=address,
+            context=context,
             headers={"Auto-Submitted": "auto-generated"},
-        )
-        email.attach_alternative(html, "text/html")
-        email.send()
+        ).send()
         sent += 1
     return sent
 

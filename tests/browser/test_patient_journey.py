@@ -138,7 +138,7 @@ def test_a_patient_is_invited_does_a_whole_session_and_answers_the_check_in_next
 
     expect(page.get_by_role("heading", level=1)).to_have_text("Last step: how was it?")
     page.get_by_label(re.compile("^How hard was this session")).fill("4")
-    page.get_by_label(re.compile("^A note for your therapist")).fill("Easy on the knees.")
+    page.get_by_label(re.compile("^A message for your therapist")).fill("Easy on the knees.")
     snap("08-finish")
     page.get_by_role("button", name="Finish the session").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Session done")
@@ -146,6 +146,7 @@ def test_a_patient_is_invited_does_a_whole_session_and_answers_the_check_in_next
 
     session = Session.objects.get(assignment=assignment)
     assert (session.status, session.effort) == (SessionStatus.COMPLETED, 4)
+    assert session.messages.get().body == "Easy on the knees."
     assert list(ExerciseLog.objects.order_by("item__order").values_list("reps_done", "pain")) == [
         (2, 2),
         (2, 1),

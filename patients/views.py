@@ -35,6 +35,7 @@ from .models import (
     Session,
     SessionStatus,
 )
+from .outcomes import due_questionnaires, trends
 from .progress import assignment_progress, local_today, stages_prefetch
 
 # Completed sessions older than this no longer ask for a check-in on the today page.
@@ -107,7 +108,12 @@ def home(request):
     return render(
         request,
         "patients/home.html",
-        {"patient": request.patient, "cards": cards, "pending_checkins": pending_checkins},
+        {
+            "patient": request.patient,
+            "cards": cards,
+            "pending_checkins": pending_checkins,
+            "questionnaires": due_questionnaires(assignments, todays),
+        },
     )
 
 
@@ -352,6 +358,7 @@ def history(request):
                 "stage": progress.current_stage,
                 "streak": adherence_streak(progress.weeks),
                 "chart": pain_chart(pains.get(assignment.pk, [])),
+                "outcomes": trends(assignment),
                 "changes": [
                     {
                         "on": change.on,

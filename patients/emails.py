@@ -46,6 +46,7 @@ def reminder_message(reminder: Reminder) -> EmailMultiAlternatives:
         "clinic": clinic,
         "sessions": [item["name"] for item in reminder.items if item["kind"] == "session"],
         "checkins": checkins,
+        "questionnaires": any(item["kind"] == "questionnaire" for item in reminder.items),
         "today_url": today_url(),
         "unsubscribe_url": unsubscribe_url(patient),
     }

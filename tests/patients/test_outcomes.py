@@ -198,9 +198,14 @@ def test_an_edited_definition_keeps_old_responses_scored_by_their_own_version(ca
     first = outcomes.response_start(
         assignment=assignment, questionnaire=psfs, occasion=assignment.start_date
     )
-    first.answers = {"activity-1-name": "Walking", "activity-1-score": 2,
-                     "activity-2-name": "Stairs", "activity-2-score": 4,
-                     "activity-3-name": "Lifting", "activity-3-score": 6}
+    first.answers = {
+        "activity-1-name": "Walking",
+        "activity-1-score": 2,
+        "activity-2-name": "Stairs",
+        "activity-2-score": 4,
+        "activity-3-name": "Lifting",
+        "activity-3-score": 6,
+    }
     first.save()
     outcomes.response_submit(response=first, today=assignment.start_date)
     old = psfs.latest_version()
@@ -225,7 +230,10 @@ def test_the_patient_reads_their_trend_in_plain_words(client, carol, psfs):
         for number, (name, rating) in enumerate(
             zip(("Walking", "Stairs", "Gardening"), ratings, strict=True), start=1
         ):
-            response.answers |= {f"activity-{number}-name": name, f"activity-{number}-score": rating}
+            response.answers |= {
+                f"activity-{number}-name": name,
+                f"activity-{number}-score": rating,
+            }
         response.save()
         outcomes.response_submit(response=response, today=occasion)
     client.force_login(carol.user)

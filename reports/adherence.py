@@ -36,7 +36,8 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from patients.models import Answer, ChangeKind, SessionStatus
+from patients.models import Answer, ChangeKind, ResponseStatus, SessionStatus
+from programs.outcomes import number_text
 
 MAX_RANGE_YEARS = 5
 ATTENTION_DAYS = 14
@@ -525,6 +526,33 @@ recent AS (
 high_pain AS (
     SELECT assignment_id, MAX(pain) AS pain, MAX(performed_on) AS last_on FROM recent
     WHERE pain IS NOT NULL GROUP BY assignment_id
+),
+current_outcomes AS (
+    SELECT o.assignment_id, o.questionnaire_id, o.score, o.submitted_at, o.submitted_on,
+           v.mcid, v.higher_is_better,
+           ROW_NUMBER() OVER (PARTITION BY o.assignment_id, o.questionnaire_id
+                              ORDER BY o.occasion, o.submitted_at) AS from_first,
+           ROW_NUMBER() OVER (PARTITION BY o.assignment_id, o.questionnaire_id
+                              ORDER BY o.occasion DESC, o.submitted_at DESC) AS from_last
+    FROM patients_outcomeresponse o
+    JOIN programs_questionnaireversion v ON v.id = o.version_id
+    WHERE o.assignment_id IN ({scoped}) AND o.status = %(submitted)s
+      AND NOT EXISTS (SELECT 1 FROM patients_outcomeresponse c
+                      WHERE c.supersedes_id = o.id AND c.status = %(submitted)s)
+),
+outcome_worse AS (
+    SELECT DISTINCT ON (l.assignment_id) l.assignment_id, q.title, b.score AS baseline,
+           l.score AS latest, l.submitted_on AS last_on
+    FROM current_outcomes l
+    JOIN current_outcomes b ON b.assignment_id = l.assignment_id
+     AND b.questionnaire_id = l.questionnaire_id AND b.from_first = 1
+    JOIN programs_questionnaire q ON q.id = l.questionnaire_id
+    LEFT JOIN reviewed r ON r.assignment_id = l.assignment_id
+    WHERE l.from_last = 1 AND l.from_first > 1 AND l.mcid IS NOT NULL
+      AND (CASE WHEN l.higher_is_better THEN l.score - b.score ELSE b.score - l.score END)
+          < -l.mcid
+      AND (r.reviewed_at IS NULL OR l.submitted_at > r.reviewed_at)
+    ORDER BY l.assignment_id, l.submitted_on DESC, q.title
 )
 SELECT a.id, TRIM(p.first_name || ' ' || p.last_name), a.name,
        COALESCE(NULLIF(u.full_name, ''), u.email, ''),
@@ -532,7 +560,7 @@ SELECT a.id, TRIM(p.first_name || ' ' || p.last_name), a.name,
        (SELECT MAX(s.performed_on) FROM patients_session s
          WHERE s.assignment_id = a.id AND s.status = %(completed)s
            AND s.performed_on < %(today)s),
-       r.reviewed_at
+       r.reviewed_at, ow.title, ow.baseline, ow.latest, ow.last_on
 FROM patients_assignment a
 JOIN patients_patient p ON p.id = a.patient_id
 LEFT JOIN clinic_staffmember sm ON sm.id = a.therapist_id
@@ -541,6 +569,7 @@ LEFT JOIN reviewed r ON r.assignment_id = a.id
 LEFT JOIN alerts al ON al.assignment_id = a.id
 LEFT JOIN painful pf ON pf.assignment_id = a.id
 LEFT JOIN high_pain hp ON hp.assignment_id = a.id
+LEFT JOIN outcome_worse ow ON ow.assignment_id = a.id
 WHERE a.id IN ({scoped}) AND a.status = %(active)s
 ORDER BY p.last_name, p.first_name, a.id
 """
@@ -595,8 +624,10 @@ def needs_attention(
     """Return the active assignments a therapist should look at, most recent reason first.
 
     Reasons: an unacknowledged pain alert or a sketchy/painful check-in in the last
-    ATTENTION_DAYS days; pain >= 7 logged in that time; or two planned sessions
-    missed in a row. Reasons older than the assignment's last review are left out.
+    ATTENTION_DAYS days; pain >= 7 logged in that time; two planned sessions
+    missed in a row; or a questionnaire's latest score worse than its first by more than
+    its MCID (the latest score's version says which way is better and the MCID).
+    Reasons older than the assignment's last review are left out.
     """
     since = today - datetime.timedelta(days=ATTENTION_DAYS)
     sql, params = _bind(
@@ -609,6 +640,7 @@ def needs_attention(
         completed=SessionStatus.COMPLETED.value,
         today=today,
         active="active",
+        submitted=ResponseStatus.SUBMITTED.value,
     )
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
@@ -621,6 +653,8 @@ def needs_attention(
                 _date(row[8]),
                 _date(row[9]),
                 _datetime(row[10]),
+                *row[11:14],
+                _date(row[14]),
             )
             for row in cursor.fetchall()
         ]
@@ -638,6 +672,7 @@ def needs_attention(
     painful_text = _("Sketchy or painful check-in on %(day)s")
     pain_text = _("Pain %(pain)d/10 on %(day)s")
     missed_text = _("Missed the planned sessions of %(first)s and %(second)s")
+    worse_text = _("%(questionnaire)s worse by more than the MCID: %(baseline)s → %(latest)s")
     result = []
     for (
         assignment_id,
@@ -651,6 +686,10 @@ def needs_attention(
         pain_on,
         last_done,
         reviewed_at,
+        outcome,
+        baseline,
+        latest,
+        outcome_on,
     ) in rows:
         reasons, dates = [], []
         if alerts:
@@ -670,6 +709,16 @@ def needs_attention(
             if missed and (reviewed_on is None or second > reviewed_on):
                 reasons.append(missed_text % {"first": first, "second": second})
                 dates.append(second)
+        if outcome:
+            reasons.append(
+                worse_text
+                % {
+                    "questionnaire": outcome,
+                    "baseline": number_text(baseline),
+                    "latest": number_text(latest),
+                }
+            )
+            dates.append(outcome_on)
         if reasons:
             result.append(
                 Attention(assignment_id, patient, program, therapist, tuple(reasons), max(dates))

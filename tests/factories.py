@@ -136,7 +136,9 @@ def outcome_response(assignment, code: str, occasion, answers: dict, *, submitte
 def psfs_answers(*ratings: int) -> dict:
     names = ("Walking", "Stairs", "Lifting", "Running", "Gardening")
     answers = {}
-    for number, (name, rating) in enumerate(zip(names, ratings), start=1):
+    for number, (name, rating) in enumerate(
+        zip(names[: len(ratings)], ratings, strict=True), start=1
+    ):
         answers[f"activity-{number}-name"] = name
         answers[f"activity-{number}-score"] = rating
     return answers

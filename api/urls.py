@@ -1,7 +1,7 @@
 from django.urls import path
 from rest_framework.routers import DefaultRouter
 
-from . import patients, programs, reports
+from . import outcomes, patients, programs, reports
 
 router = DefaultRouter(trailing_slash=True)
 router.include_root_view = False
@@ -13,6 +13,8 @@ router.register("assignments", patients.AssignmentViewSet, basename="assignment"
 router.register("sessions", patients.SessionViewSet, basename="session")
 router.register("checkins", patients.CheckInViewSet, basename="checkin")
 router.register("reminders", patients.ReminderViewSet, basename="reminder")
+router.register("questionnaires", outcomes.QuestionnaireViewSet, basename="questionnaire")
+router.register("outcome-responses", outcomes.OutcomeResponseViewSet, basename="outcomeresponse")
 
 app_name = "api"
 urlpatterns = [

@@ -71,9 +71,28 @@ CREATES = {
     ),
     "sessions_create": (lambda own, foreign: {"assignment": foreign["assignment"].pk},),
     "checkins_create": (lambda own, foreign: {"session": foreign["session"].pk, "answer": "fine"},),
+    "outcome_responses_create": (
+        lambda own, foreign: {
+            "assignment": foreign["assignment"].pk,
+            "questionnaire": own["questionnaire"].pk,
+        },
+        lambda own, foreign: {
+            "assignment": own["assignment"].pk,
+            "questionnaire": foreign["questionnaire"].pk,
+        },
+    ),
 }
 
-OBJECT_ACTIONS = ("retrieve", "partial_update", "destroy", "log_create", "finish_create")
+OBJECT_ACTIONS = (
+    "retrieve",
+    "partial_update",
+    "destroy",
+    "log_create",
+    "finish_create",
+    "answer_create",
+    "submit_create",
+    "correct_create",
+)
 RESOURCES = {
     "exercises": "exercise",
     "programs": "program",
@@ -83,6 +102,8 @@ RESOURCES = {
     "sessions": "session",
     "checkins": "checkin",
     "reminders": "reminder",
+    "questionnaires": "questionnaire",
+    "outcome_responses": "outcomeresponse",
 }
 
 

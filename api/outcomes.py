@@ -51,7 +51,8 @@ class QuestionnaireSerializer(serializers.ModelSerializer):
 
 class QuestionnaireViewSet(ScopedReadOnlyViewSet):
     """Outcome measures: the shared ones and the clinic's own, with their latest definition
-    (a FHIR Questionnaire with a scoring rule)."""
+    (a FHIR Questionnaire with a scoring rule). Staff only: a patient's response carries
+    the definition it answers."""
 
     queryset = Questionnaire.objects.none()
     serializer_class = QuestionnaireSerializer
@@ -64,10 +65,15 @@ class QuestionnaireViewSet(ScopedReadOnlyViewSet):
             to_attr="latest_versions",
         ),
     )
-    patient_actions = READ
 
 
 class OutcomeResponseSerializer(serializers.ModelSerializer):
+    definition = serializers.JSONField(
+        source="version.definition",
+        read_only=True,
+        help_text="The questions this response answers (its own version's definition).",
+    )
+
     class Meta:
         model = OutcomeResponse
         fields = [
@@ -79,6 +85,7 @@ class OutcomeResponseSerializer(serializers.ModelSerializer):
             "occasion",
             "status",
             "answers",
+            "definition",
             "score",
             "supersedes",
             "started_at",
@@ -91,7 +98,9 @@ class OutcomeResponseStartSerializer(serializers.Serializer):
     assignment = ScopedRelatedField(
         queryset=Assignment.objects.filter(status=AssignmentStatus.ACTIVE)
     )
-    questionnaire = ScopedRelatedField(queryset=Questionnaire.objects.all())
+    # Only a questionnaire due for this program now can be started: it is looked up among
+    # the program's due ones (a patient does not list the clinic's questionnaires).
+    questionnaire = serializers.IntegerField(min_value=1, max_value=2**31 - 1)
 
 
 class AnswersSerializer(serializers.Serializer):
@@ -166,14 +175,14 @@ class OutcomeResponseViewSet(mixins.CreateModelMixin, ScopedReadOnlyViewSet):
             for item in outcomes.due_questionnaires(
                 [assignment], {assignment.pk: local_today(assignment)}
             )
-            if item.questionnaire.pk == questionnaire.pk
+            if item.questionnaire.pk == questionnaire
         ]
         if not due:
             raise exceptions.ValidationError(
                 {"questionnaire": ["This questionnaire is not due for this program now."]}
             )
         response = outcomes.response_start(
-            assignment=assignment, questionnaire=questionnaire, occasion=due[0].occasion
+            assignment=assignment, questionnaire=due[0].questionnaire, occasion=due[0].occasion
         )
         self.audit(AuditAction.ADD, response)
         return self._response(response, status.HTTP_201_CREATED)

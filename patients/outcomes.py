@@ -338,3 +338,16 @@ def _rating_of(response: OutcomeResponse, name: str, when: Mapping[str, str]) ->
             value = response.answers.get(score_id)
             return float(value) if value is not None else None
     return None
+
+
+def responses_free_text_erase(*, patient_id: int, placeholder: str) -> int:
+    """Replace the text answers of a patient's responses (a PSFS activity may name anyone)
+    with `placeholder`, keeping the numbers and scores the outcome reports count."""
+    responses = list(OutcomeResponse.objects.filter(patient_id=patient_id))
+    for response in responses:
+        response.answers = {
+            key: placeholder if isinstance(value, str) else value
+            for key, value in response.answers.items()
+        }
+    OutcomeResponse.objects.bulk_update(responses, ["answers"])
+    return len(responses)

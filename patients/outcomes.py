@@ -34,6 +34,7 @@ PROBLEMS = {
     "not_an_option": gettext_lazy("Please choose one of the answers."),
     "out_of_range": gettext_lazy("Please choose a number from %(low)s to %(high)s."),
     "too_long": gettext_lazy("Please keep this under %(max)s characters."),
+    "invalid_text": gettext_lazy("Please use ordinary text."),
 }
 
 

@@ -201,6 +201,8 @@ def _problem(question: Item, raw) -> str | None:
     if raw is None or raw == "":
         return "required" if question.required else None
     if question.type is ItemType.STRING:
+        if "\x00" in str(raw):
+            return "invalid_text"  # PostgreSQL stores no NUL character in text or JSON
         return "too_long" if len(str(raw)) > MAX_TEXT else None
     if isinstance(raw, bool):
         return "not_a_number"
@@ -219,7 +221,8 @@ def _problem(question: Item, raw) -> str | None:
 def answers_clean(questions: Iterable[Item], raw: Mapping[str, object]) -> tuple[dict, dict]:
     """Return (clean answers, problems by linkId) for the given questions.
 
-    A problem is one of: required, not_a_number, not_an_option, out_of_range, too_long.
+    A problem is one of: required, not_a_number, not_an_option, out_of_range, too_long,
+    invalid_text.
     Numbers come back as int, text stripped; empty optional answers are left out.
     """
     clean: dict[str, int | str] = {}

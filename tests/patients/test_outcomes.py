@@ -264,3 +264,32 @@ def test_a_follow_up_psfs_starts_with_the_activities_named_before(carol, psfs):
         "activity-2-name": "Stairs",
         "activity-3-name": "Lifting",
     }
+
+
+def test_hostile_screens_and_answers_are_refused_plainly(client, carol, psfs):
+    assignment = program_with(carol, psfs)
+    client.force_login(carol.user)
+    start(client, assignment, psfs)
+    response = OutcomeResponse.objects.get()
+    page = reverse("patients:response", args=[response.pk])
+    for screen in ("abc", "-5", "0", "99999999999999999999", "6"):
+        assert client.get(page, {"screen": screen}).status_code == 200
+    got = answer(client, response, 1, **{"activity-1-name": "x" * 5000, "activity-1-score": "3"})
+    assert got.status_code == 400 and "under 200 characters" in got.content.decode()
+    got = answer(client, response, 1, **{"activity-1-name": "Wa\x00lk", "activity-1-score": "3"})
+    assert got.status_code == 400 and "Please use ordinary text." in got.content.decode()
+    for value in ("3.5", "1e3", "", "NaN", "\x00"):
+        got = answer(client, response, 1, **{"activity-1-name": "Walk", "activity-1-score": value})
+        assert got.status_code == 400
+    response.refresh_from_db()
+    assert response.answers == {}
+    # A questionnaire the program does not ask for cannot be started on it.
+    ears = Questionnaire.objects.get(clinic=None, code="ears")
+    got = client.post(
+        reverse("patients:questionnaire_start", args=[assignment.pk, ears.pk]), follow=True
+    )
+    assert "not due now" in got.content.decode()
+    assert OutcomeResponse.objects.count() == 1
+    # Correcting a response that was never sent is not a thing.
+    url = reverse("patients:response_correct", args=[response.pk])
+    assert client.post(url).status_code == 404

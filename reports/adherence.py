@@ -540,19 +540,29 @@ current_outcomes AS (
       AND NOT EXISTS (SELECT 1 FROM patients_outcomeresponse c
                       WHERE c.supersedes_id = o.id AND c.status = %(submitted)s)
 ),
+outcome_pairs AS (
+    SELECT assignment_id, questionnaire_id,
+           MAX(score) FILTER (WHERE from_first = 1) AS baseline,
+           MAX(score) FILTER (WHERE from_last = 1) AS latest,
+           BOOL_OR(higher_is_better) FILTER (WHERE from_last = 1) AS higher_is_better,
+           MAX(mcid) FILTER (WHERE from_last = 1) AS mcid,
+           MAX(submitted_at) FILTER (WHERE from_last = 1) AS latest_at,
+           MAX(submitted_on) FILTER (WHERE from_last = 1) AS latest_on
+    FROM current_outcomes
+    GROUP BY assignment_id, questionnaire_id
+    HAVING COUNT(*) > 1
+),
 outcome_worse AS (
-    SELECT DISTINCT ON (l.assignment_id) l.assignment_id, q.title, b.score AS baseline,
-           l.score AS latest, l.submitted_on AS last_on
-    FROM current_outcomes l
-    JOIN current_outcomes b ON b.assignment_id = l.assignment_id
-     AND b.questionnaire_id = l.questionnaire_id AND b.from_first = 1
-    JOIN programs_questionnaire q ON q.id = l.questionnaire_id
-    LEFT JOIN reviewed r ON r.assignment_id = l.assignment_id
-    WHERE l.from_last = 1 AND l.from_first > 1 AND l.mcid IS NOT NULL
-      AND (CASE WHEN l.higher_is_better THEN l.score - b.score ELSE b.score - l.score END)
-          < -l.mcid
-      AND (r.reviewed_at IS NULL OR l.submitted_at > r.reviewed_at)
-    ORDER BY l.assignment_id, l.submitted_on DESC, q.title
+    SELECT DISTINCT ON (x.assignment_id) x.assignment_id, q.title, x.baseline, x.latest,
+           x.latest_on AS last_on
+    FROM outcome_pairs x
+    JOIN programs_questionnaire q ON q.id = x.questionnaire_id
+    LEFT JOIN reviewed r ON r.assignment_id = x.assignment_id
+    WHERE x.mcid IS NOT NULL
+      AND (CASE WHEN x.higher_is_better THEN x.latest - x.baseline
+                ELSE x.baseline - x.latest END) < -x.mcid
+      AND (r.reviewed_at IS NULL OR x.latest_at > r.reviewed_at)
+    ORDER BY x.assignment_id, x.latest_on DESC, q.title
 )
 SELECT a.id, TRIM(p.first_name || ' ' || p.last_name), a.name,
        COALESCE(NULLIF(u.full_name, ''), u.email, ''),

@@ -90,21 +90,27 @@ current_outcomes AS (
                       WHERE c.supersedes_id = o.id AND c.status = %(submitted)s)
 ),
 pairs AS (
-    SELECT l.assignment_id, l.questionnaire_id, b.score AS baseline, l.score AS latest,
-           CASE WHEN l.higher_is_better THEN l.score - b.score ELSE b.score - l.score END
-               AS improvement,
-           l.mcid
-    FROM current_outcomes l
-    JOIN current_outcomes b ON b.assignment_id = l.assignment_id
-     AND b.questionnaire_id = l.questionnaire_id AND b.from_first = 1
-    WHERE l.from_last = 1 AND l.from_first > 1 AND l.occasion >= %(start)s
+    SELECT assignment_id, questionnaire_id,
+           MAX(score) FILTER (WHERE from_first = 1) AS baseline,
+           MAX(score) FILTER (WHERE from_last = 1) AS latest,
+           BOOL_OR(higher_is_better) FILTER (WHERE from_last = 1) AS higher_is_better,
+           MAX(mcid) FILTER (WHERE from_last = 1) AS mcid
+    FROM current_outcomes
+    GROUP BY assignment_id, questionnaire_id
+    HAVING COUNT(*) > 1 AND MAX(occasion) >= %(start)s
+),
+scored AS (
+    SELECT assignment_id, questionnaire_id, baseline, latest, mcid,
+           CASE WHEN higher_is_better THEN latest - baseline ELSE baseline - latest END
+               AS improvement
+    FROM pairs
 )
 SELECT GROUPING(a.id, pr_name, therapist), a.id, MAX(patient), MAX(a.name), pr_name, therapist,
        q.title, COUNT(*), AVG(x.baseline), AVG(x.latest), AVG(x.improvement),
        COUNT(*) FILTER (WHERE x.mcid IS NOT NULL AND x.improvement >= x.mcid),
        COUNT(*) FILTER (WHERE x.mcid IS NOT NULL),
        COALESCE(SUM(ad.planned), 0), COALESCE(SUM(ad.counted), 0)
-FROM pairs x
+FROM scored x
 JOIN patients_assignment a ON a.id = x.assignment_id
 JOIN programs_questionnaire q ON q.id = x.questionnaire_id
 LEFT JOIN adherence ad ON ad.assignment_id = a.id

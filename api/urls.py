@@ -1,7 +1,7 @@
 from django.urls import path
 from rest_framework.routers import DefaultRouter
 
-from . import messages, patients, programs, reports
+from . import messages, outcomes, patients, programs, reports
 
 router = DefaultRouter(trailing_slash=True)
 router.include_root_view = False
@@ -14,6 +14,8 @@ router.register("sessions", patients.SessionViewSet, basename="session")
 router.register("checkins", patients.CheckInViewSet, basename="checkin")
 router.register("reminders", patients.ReminderViewSet, basename="reminder")
 router.register("messages", messages.MessageViewSet, basename="message")
+router.register("questionnaires", outcomes.QuestionnaireViewSet, basename="questionnaire")
+router.register("outcome-responses", outcomes.OutcomeResponseViewSet, basename="outcomeresponse")
 
 app_name = "api"
 urlpatterns = [

@@ -223,7 +223,28 @@ def report_timings(repeat: int) -> dict:
         "median_ms": round(1000 * statistics.median(attention)),
         "listed": len(items),
     }
+    results["outcome_report_clinic"] = outcome_timings(repeat)
     return results
+
+
+def outcome_timings(repeat: int) -> dict:
+    """The outcome report of the largest clinic, last 12 weeks: every level in one query."""
+    from reports import outcomes
+
+    scope = scope_of("clinic")
+    outcomes.outcome_rows(scope)  # warm, as for the adherence report
+    runs = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        rows = outcomes.outcome_rows(scope)
+        runs.append(time.perf_counter() - started)
+    clinic_rows = [row for row in rows if row.level == outcomes.Level.CLINIC]
+    return {
+        "median_ms": round(1000 * statistics.median(runs)),
+        "min_ms": round(1000 * min(runs)),
+        "rows": len(rows),
+        "pairs": sum(row.pairs for row in clinic_rows),
+    }
 
 
 def main() -> None:
@@ -315,6 +336,14 @@ def markdown(results: dict) -> str:
         f"{page['queries']} queries |",
         f"| needs-attention list, largest clinic ({attention['listed']} listed), median "
         f"| {attention['median_ms']} ms |",
+        *(
+            [
+                f"| outcome report SQL, largest clinic ({outcome['pairs']:,} first/latest "
+                f"pairs, {outcome['rows']:,} rows), median | {outcome['median_ms']} ms |"
+            ]
+            if (outcome := results.get("outcome_report_clinic"))
+            else []
+        ),
         "",
         "| export (every clinic, last 12 weeks) | rows | rows/s | extra memory |",
         "|---|---|---|---|",

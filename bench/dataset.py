@@ -23,9 +23,11 @@ from django.utils import timezone
 from clinic.models import Clinic, Role, StaffMember, User
 from patients.models import (
     Assignment,
+    AssignmentQuestionnaire,
     AssignmentStatus,
     CheckIn,
     ExerciseLog,
+    OutcomeResponse,
     Patient,
     PrescriptionItem,
     ProgramWeek,
@@ -36,8 +38,17 @@ from patients.models import (
 )
 from patients.progress import scheme_of
 from patients.reevaluation import stage_change_fields, week_values
-from programs import progression
-from programs.models import Category, Exercise, Program, ProgramItem, ProgressionScheme
+from programs import outcomes, progression
+from programs.models import (
+    Category,
+    Exercise,
+    Program,
+    ProgramItem,
+    ProgramQuestionnaire,
+    ProgressionScheme,
+    Questionnaire,
+)
+from programs.services import starter_questionnaires_load
 
 PATIENTS_PER_CLINIC = 2000
 PATIENTS_PER_THERAPIST = 100
@@ -69,6 +80,7 @@ class Counts:
     weeks: int = 0
     changes: int = 0
     reminders: int = 0
+    responses: int = 0
 
 
 class Inserter:
@@ -220,6 +232,9 @@ def load_data_generate(
     scheme_row = ProgressionScheme.objects.get(clinic=None, is_default=True)
     scheme = scheme_of(Assignment(scheme=scheme_row))
     counts = Counts(clinics=clinics)
+    with transaction.atomic():
+        starter_questionnaires_load()
+    measures = _measures()
 
     with transaction.atomic():
         clinic_setups = [
@@ -245,6 +260,7 @@ def load_data_generate(
                     today=today,
                     password=password,
                     counts=counts,
+                    measures=measures,
                 )
             patient_number += size
             log(f"{patient_number}/{patients} patients")
@@ -300,8 +316,51 @@ def _clinic_setup(number, patients, clinics, scheme_row, password):
         )
         for order, exercise in enumerate(exercises):
             ProgramItem.objects.create(program=program, exercise=exercise, order=order)
+        for code in QUESTIONNAIRE_SCHEDULE:
+            ProgramQuestionnaire.objects.create(
+                program=program,
+                questionnaire=Questionnaire.objects.get(clinic=None, code=code),
+                at_start=True,
+                every_weeks=QUESTIONNAIRE_EVERY_WEEKS,
+            )
         programs.append((program, exercises))
     return clinic, therapists, programs
+
+
+# Every load program asks for these at the start and every four weeks; most patients answer.
+QUESTIONNAIRE_SCHEDULE = ("nprs", "psfs")
+QUESTIONNAIRE_EVERY_WEEKS = 4
+ANSWERED_SHARE = 0.85
+
+
+@dataclass(frozen=True)
+class Measure:
+    questionnaire_id: int
+    version_id: int
+    definition: outcomes.Definition
+
+
+def _measures() -> dict[str, Measure]:
+    measures = {}
+    for code in QUESTIONNAIRE_SCHEDULE:
+        questionnaire = Questionnaire.objects.get(clinic=None, code=code)
+        version = questionnaire.latest_version()
+        measures[code] = Measure(questionnaire.pk, version.pk, version.parsed)
+    return measures
+
+
+def _answers(rng, code: str, weeks_in: int, adherence: float) -> dict:
+    """Answers that improve over the weeks, faster for adherent patients, with noise."""
+    gain = weeks_in * adherence * 0.35
+    if code == "nprs":
+        pain = round(rng.uniform(4, 8) - gain + rng.uniform(-1.5, 1.5))
+        return {"pain": min(10, max(0, pain))}
+    answers = {}
+    for number, name in enumerate(("Walking", "Stairs", "Lifting"), start=1):
+        rating = round(rng.uniform(2, 5) + gain + rng.uniform(-1.5, 1.5))
+        answers[f"activity-{number}-name"] = name
+        answers[f"activity-{number}-score"] = min(10, max(0, rating))
+    return answers
 
 
 def _batch_insert(
@@ -318,6 +377,7 @@ def _batch_insert(
     today,
     password,
     counts,
+    measures,
 ):
     size = len(numbers)
     user_ids = inserter.ids(User, size)
@@ -325,6 +385,7 @@ def _batch_insert(
     assignment_ids = inserter.ids(Assignment, size)
     users, patients, assignments, items = [], [], [], []
     sessions, logs, checkins, program_weeks, changes, reminders = [], [], [], [], [], []
+    schedules, responses = [], []
     for user_id, patient_id, assignment_id, number in zip(
         user_ids, patient_ids, assignment_ids, numbers, strict=True
     ):
@@ -388,6 +449,40 @@ def _batch_insert(
                 }
             )
         adherence = _weighted(rng, ADHERENCE_PROFILES)
+        schedule = outcomes.Schedule(at_start=True, every_weeks=QUESTIONNAIRE_EVERY_WEEKS)
+        last_day = min(today, pause_on) if pause_on else today
+        for code, measure in measures.items():
+            schedules.append(
+                {
+                    "id": 0,
+                    "assignment_id": assignment_id,
+                    "questionnaire_id": measure.questionnaire_id,
+                    "at_start": True,
+                    "every_weeks": QUESTIONNAIRE_EVERY_WEEKS,
+                }
+            )
+            for occasion in schedule.occasions(start, last_day):
+                if rng.random() >= ANSWERED_SHARE:
+                    continue
+                given = _answers(rng, code, (occasion - start).days // 7, adherence)
+                at = datetime.datetime.combine(occasion, datetime.time(19), tzinfo=datetime.UTC)
+                responses.append(
+                    {
+                        "id": 0,
+                        "assignment_id": assignment_id,
+                        "patient_id": patient_id,
+                        "questionnaire_id": measure.questionnaire_id,
+                        "version_id": measure.version_id,
+                        "occasion": occasion,
+                        "status": "submitted",
+                        "answers": given,
+                        "score": outcomes.score(measure.definition, given),
+                        "started_at": at,
+                        "updated_at": at,
+                        "submitted_at": at,
+                        "submitted_on": occasion,
+                    }
+                )
         done, answers = _simulate(rng, start, today, advanced, adherence, pause_on)
         session_ids = inserter.ids(Session, len(done))
         session_of = {}
@@ -491,6 +586,8 @@ def _batch_insert(
         (program_weeks, ProgramWeek),
         (changes, StageChange),
         (reminders, Reminder),
+        (schedules, AssignmentQuestionnaire),
+        (responses, OutcomeResponse),
     ):
         for row, row_id in zip(rows, inserter.ids(model, len(rows)), strict=True):
             row["id"] = row_id
@@ -505,6 +602,8 @@ def _batch_insert(
         (ProgramWeek, program_weeks),
         (StageChange, changes),
         (Reminder, reminders),
+        (AssignmentQuestionnaire, schedules),
+        (OutcomeResponse, responses),
     ):
         inserter.insert(model, rows)
     counts.sessions += len(sessions)
@@ -513,6 +612,7 @@ def _batch_insert(
     counts.weeks += len(program_weeks)
     counts.changes += len(changes)
     counts.reminders += len(reminders)
+    counts.responses += len(responses)
 
 
 def now_at(day: datetime.date) -> datetime.datetime:

@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from clinic.scoped_admin import ClinicScopedAdmin, StaffFilter
-from programs.admin import ADMIN_CSS, DosageItemInline
+from programs.admin import ADMIN_CSS, DosageItemInline, QuestionnaireScheduleInline
 from programs.admin import ProgramAdmin as LibraryProgramAdmin
 from programs.adminforms import (
     KnownLabelsFormSetMixin,
@@ -23,7 +23,13 @@ from programs.models import Program
 from .admin_progress import AssignmentProgressMixin, PatientAlertMixin
 from .adminforms import AssignmentForm, PatientAssignForm, ProgramAssignForm
 from .invitations import invitation_send
-from .models import Assignment, AssignmentStatus, Patient, PrescriptionItem
+from .models import (
+    Assignment,
+    AssignmentQuestionnaire,
+    AssignmentStatus,
+    Patient,
+    PrescriptionItem,
+)
 from .privacy_admin import PatientRightsAdmin
 from .reevaluation import assignment_reevaluate
 from .services import assignment_create, patient_email_change
@@ -272,6 +278,10 @@ class PrescriptionItemInline(DosageItemInline):
         return dosage_text(item.dosage()) if item.pk else "–"
 
 
+class AssignmentQuestionnaireInline(QuestionnaireScheduleInline):
+    model = AssignmentQuestionnaire
+
+
 @admin.register(Assignment)
 class AssignmentAdmin(
     AssignmentProgressMixin, WideChangeFormMixin, SortableAdminBase, ClinicScopedAdmin
@@ -290,7 +300,7 @@ class AssignmentAdmin(
     search_fields = ["patient__first_name", "patient__last_name", "patient__email", "name"]
     list_select_related = ["patient", "therapist__user"]
     readonly_fields = ["patient_link", "program_link"]
-    inlines = [PrescriptionItemInline]
+    inlines = [PrescriptionItemInline, AssignmentQuestionnaireInline]
     fieldsets = [
         (None, {"fields": [("patient_link", "program_link"), "name", "status"]}),
         (

@@ -48,6 +48,7 @@ def reminder_message(reminder: Reminder) -> EmailMultiAlternatives:
         "clinic": clinic,
         "sessions": sessions,
         "checkins": checkins,
+        "questionnaires": any(item["kind"] == "questionnaire" for item in reminder.items),
         "today_url": reminder_link_url(patient) if sessions else today_url(),
         "unsubscribe_url": unsubscribe_url(patient),
     }

@@ -3,7 +3,7 @@ import uuid
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.validators import MaxValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -11,7 +11,15 @@ from django.utils.translation import gettext_lazy as _
 from clinic.models import Clinic, StaffMember, validate_timezone
 from clinic.tenancy import ScopedQuerySet, Tenancy
 from programs import progression
-from programs.models import Dosage, Exercise, Program, ProgressionScheme
+from programs.models import (
+    Dosage,
+    Exercise,
+    Program,
+    ProgressionScheme,
+    Questionnaire,
+    QuestionnaireVersion,
+)
+from programs.outcomes import Schedule
 
 MAX_PAIN = 10
 # How far from today a program may start or a stage be set: far enough for any real
@@ -556,3 +564,134 @@ class LoginLink(models.Model):
         if spent:
             self.used_at = now
         return bool(spent)
+
+
+class AssignmentQuestionnaire(models.Model):
+    """When a patient's program asks for a questionnaire; copied from the program, editable."""
+
+    assignment = models.ForeignKey(
+        Assignment, on_delete=models.CASCADE, related_name="questionnaires"
+    )
+    questionnaire = models.ForeignKey(
+        Questionnaire, on_delete=models.PROTECT, related_name="+", verbose_name=_("questionnaire")
+    )
+    at_start = models.BooleanField(_("at the start"), default=True)
+    every_weeks = models.PositiveSmallIntegerField(
+        _("every N weeks"),
+        default=0,
+        validators=[MaxValueValidator(52)],
+        help_text=_("0: no repeats."),
+    )
+    end_after_weeks = models.PositiveSmallIntegerField(
+        _("at the end, after N weeks"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(104)],
+        help_text=_("The program's planned length; empty: no questionnaire at the end."),
+    )
+
+    objects = ScopedQuerySet.as_manager()
+    tenancy = Tenancy(clinic="assignment__clinic", patient="assignment__patient")
+
+    class Meta:
+        verbose_name = _("questionnaire schedule")
+        verbose_name_plural = _("questionnaire schedules")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["assignment", "questionnaire"], name="unique_assignment_questionnaire"
+            )
+        ]
+
+    def __str__(self):
+        return str(self.questionnaire)
+
+    @property
+    def schedule(self) -> Schedule:
+        return Schedule(self.at_start, self.every_weeks, self.end_after_weeks)
+
+    def clean(self):
+        assignment = getattr(self, "assignment", None)
+        questionnaire = getattr(self, "questionnaire", None)
+        if (
+            assignment
+            and questionnaire
+            and questionnaire.clinic_id
+            not in (
+                None,
+                assignment.clinic_id,
+            )
+        ):
+            raise ValidationError(
+                {"questionnaire": _("This questionnaire belongs to another clinic.")}
+            )
+        if not self.at_start and not self.every_weeks and not self.end_after_weeks:
+            raise ValidationError(_("Choose at least one time: the start, a repeat or the end."))
+
+
+class ResponseStatus(models.TextChoices):
+    DRAFT = "draft", _("In progress")
+    SUBMITTED = "submitted", _("Sent")
+
+
+class OutcomeResponse(models.Model):
+    """A patient's answers to one questionnaire on one occasion.
+
+    Saved as the patient goes (a draft) and resumable; once sent it is never changed. A
+    correction is a new response that supersedes it; both are kept, and the current one
+    of an occasion is the one nothing supersedes. The score is computed when it is sent,
+    by the pure rule of its own version (``programs.outcomes.score``).
+    """
+
+    assignment = models.ForeignKey(
+        Assignment, on_delete=models.CASCADE, related_name="outcome_responses"
+    )
+    patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="outcome_responses")
+    questionnaire = models.ForeignKey(Questionnaire, on_delete=models.PROTECT, related_name="+")
+    version = models.ForeignKey(QuestionnaireVersion, on_delete=models.PROTECT, related_name="+")
+    occasion = models.DateField(_("due on"), help_text=_("The patient's local date it was due."))
+    status = models.CharField(
+        max_length=10, choices=ResponseStatus.choices, default=ResponseStatus.DRAFT
+    )
+    answers = models.JSONField(default=dict, blank=True)
+    score = models.FloatField(null=True, blank=True)
+    supersedes = models.OneToOneField(
+        "self",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="superseded_by",
+        help_text=_("The sent response this one corrects."),
+    )
+    started_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    submitted_on = models.DateField(null=True, blank=True, help_text=_("The patient's local date."))
+
+    objects = ScopedQuerySet.as_manager()
+    tenancy = Tenancy(clinic="assignment__clinic", patient="patient")
+
+    class Meta:
+        ordering = ["occasion", "started_at", "pk"]
+        verbose_name = _("questionnaire response")
+        verbose_name_plural = _("questionnaire responses")
+        constraints = [
+            # One first response per occasion: starting twice resumes the same one.
+            models.UniqueConstraint(
+                fields=["assignment", "questionnaire", "occasion"],
+                condition=models.Q(supersedes__isnull=True),
+                name="unique_first_response_per_occasion",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(status="draft")
+                | models.Q(submitted_at__isnull=False, score__isnull=False),
+                name="submitted_response_has_score",
+            ),
+        ]
+        indexes = [models.Index(fields=["assignment", "questionnaire", "status"])]
+
+    def __str__(self):
+        return f"{self.questionnaire} — {self.occasion}"
+
+    @property
+    def is_submitted(self) -> bool:
+        return self.status == ResponseStatus.SUBMITTED

@@ -28,6 +28,7 @@ from clinic.models import AuditAction
 from clinic.security import user_sessions_end
 
 from .models import Assignment, Patient
+from .outcomes import responses_free_text_erase
 from .player import PRESCRIPTION_CACHE, items_changed
 from .progress import PROGRESS_CACHE
 from .reevaluation import assignment_reevaluate
@@ -168,7 +169,8 @@ def patient_erase(*, patient: Patient, by, request=None) -> ErasureSummary:
     """Remove the patient's personal data, keeping what aggregate adherence needs.
 
     Kept: the patient row under a pseudonym, assignments, sessions, exercise logs
-    (sets, reps, pain), check-in answers, stage changes and reminders, so the clinic's
+    (sets, reps, pain), check-in answers, stage changes, reminders and questionnaire
+    scores and numeric answers (their text answers are erased), so the clinic's
     planned/completed counts and adherence stay right. Removed: name, email, the login
     (and with it its sessions and second factors), every free-text note, reminder consent.
     """
@@ -180,6 +182,8 @@ def patient_erase(*, patient: Patient, by, request=None) -> ErasureSummary:
             emptied += model._base_manager.filter(pk__in=[row.pk for row in found]).update(
                 **dict.fromkeys(fields, "")
             )
+    # Questionnaire answers keep their numbers (the outcome reports count them), not text.
+    emptied += responses_free_text_erase(patient_id=patient.pk, placeholder=ERASED)
     # The prescriptions' notes were emptied by an update, which no signal reports.
     items_changed(Assignment.objects.filter(patient=patient))
     for assignment in Assignment.objects.filter(patient=patient):

@@ -38,7 +38,7 @@ from django.utils import timezone
 from clinic.bulk import rows_insert_new
 from programs import progression
 
-from . import emails
+from . import emails, outcomes
 from .models import (
     Assignment,
     AssignmentStatus,
@@ -234,6 +234,14 @@ def _message_items(candidates: list[Candidate]) -> dict[Candidate, Decision]:
     ):
         to_check_in[(assignment_id, performed_on)].append(session_id)
 
+    # Questionnaires due on each candidate's day: a few queries per distinct local date.
+    questionnaires: dict[int, list[outcomes.Due]] = defaultdict(list)
+    for day in {candidate.local_date for candidate in candidates}:
+        patients = {c.patient_id for c in candidates if c.local_date == day}
+        mine = [a for a in assignments if a.patient_id in patients and a.start_date <= day]
+        for due in outcomes.due_questionnaires(mine, {a.pk: day for a in mine}):
+            questionnaires[due.assignment.pk].append(due)
+
     decided = {}
     for candidate in candidates:
         day = candidate.local_date
@@ -265,6 +273,21 @@ def _message_items(candidates: list[Candidate]) -> dict[Candidate, Decision]:
                         "session": session_id,
                     }
                 )
+        # A due questionnaire rides on the day's message; on its first day it is a reason
+        # to write on its own. Its title stays out of the email (no health data there).
+        rides = bool(items)
+        for assignment in by_patient[candidate.patient_id]:
+            for due in questionnaires[assignment.pk] if assignment.start_date <= day else ():
+                if rides or due.occasion == day:
+                    items.append(
+                        {
+                            "kind": "questionnaire",
+                            "assignment": assignment.pk,
+                            "name": assignment.name,
+                            "questionnaire": due.questionnaire.pk,
+                            "occasion": due.occasion.isoformat(),
+                        }
+                    )
         decided[candidate] = (items, due_at)
     return decided
 

@@ -27,6 +27,7 @@ from .models import (
     StageChange,
     program_date_validate,
 )
+from .outcomes import schedules_copy as outcome_schedules_copy
 from .progress import history_of, local_today, scheme_of
 from .reevaluation import assignment_reevaluate
 
@@ -87,6 +88,7 @@ def assignment_create(
         )
         for position, item in enumerate(program.items.select_related("exercise"), start=1)
     )
+    outcome_schedules_copy(assignment=assignment, program=program)
     scheme = scheme_of(assignment)
     if starting_stage and starting_stage not in [stage.code for stage in scheme.stages]:
         raise ValidationError({"starting_stage": _("The program's scheme has no such stage.")})

@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from . import unsubscribe, views
+from . import outcome_views, unsubscribe, views
 
 app_name = "patients"
 
@@ -23,6 +23,20 @@ urlpatterns = [
     path("sessions/<int:session_id>/finish/", views.session_finish, name="session_finish"),
     path("sessions/<int:session_id>/checkin/", views.session_checkin, name="session_checkin"),
     path("log-earlier/", views.session_log_past, name="session_log_past"),
+    path(
+        "programs/<int:assignment_id>/questionnaires/<int:questionnaire_id>/start/",
+        outcome_views.questionnaire_start,
+        name="questionnaire_start",
+    ),
+    path("questionnaires/<int:response_id>/", outcome_views.response_page, name="response"),
+    path(
+        "questionnaires/<int:response_id>/send/", outcome_views.response_send, name="response_send"
+    ),
+    path(
+        "questionnaires/<int:response_id>/correct/",
+        outcome_views.response_correct,
+        name="response_correct",
+    ),
     path("history/", views.history, name="history"),
     path("messages/", views.thread, name="messages"),
     path("checkin/<str:token>/", views.checkin_link, name="checkin_link"),

@@ -38,6 +38,7 @@ from .models import (
     Session,
     SessionStatus,
 )
+from .outcomes import due_questionnaires, trends
 from .progress import assignment_progress, local_today, stages_prefetch
 
 # Completed sessions older than this no longer ask for a check-in on the today page.
@@ -118,6 +119,7 @@ def home(request):
             "messages_recent": thread[-3:],
             "unread": sum(1 for message in thread if message.unread_by_reader),
             "message_form": MessageForm(),
+            "questionnaires": due_questionnaires(assignments, todays),
         },
     )
 
@@ -407,6 +409,7 @@ def history(request):
                 "stage": progress.current_stage,
                 "streak": adherence_streak(progress.weeks),
                 "chart": pain_chart(pains.get(assignment.pk, [])),
+                "outcomes": trends(assignment),
                 "changes": [
                     {
                         "on": change.on,

@@ -41,10 +41,13 @@ from .models import (
     ExerciseVariation,
     Program,
     ProgramItem,
+    ProgramQuestionnaire,
     ProgressionScheme,
+    Questionnaire,
     SchemeStage,
 )
-from .services import exercise_copy_to_clinic, program_copy
+from .outcomes import DefinitionError, definition_parse
+from .services import exercise_copy_to_clinic, program_copy, questionnaire_version_save
 
 NARROW_NUMBER = forms.NumberInput(attrs={"class": "flexion-narrow", "min": 0})
 ADMIN_CSS = {"all": ["programs/admin.css"]}
@@ -428,6 +431,19 @@ class ProgramItemInline(DosageItemInline):
         return text
 
 
+class QuestionnaireScheduleInline(ScopedChoicesMixin, admin.TabularInline):
+    """When a questionnaire is due: at the start, every N weeks, at the end."""
+
+    fields = ["questionnaire", "at_start", "every_weeks", "end_after_weeks"]
+    extra = 0
+    verbose_name = _("questionnaire")
+    verbose_name_plural = _("questionnaires (outcome measures) and when they are due")
+
+
+class ProgramQuestionnaireInline(QuestionnaireScheduleInline):
+    model = ProgramQuestionnaire
+
+
 @admin.register(Program)
 class ProgramAdmin(WideChangeFormMixin, SortableAdminBase, LibraryAdmin):
     form = ProgramForm
@@ -435,7 +451,7 @@ class ProgramAdmin(WideChangeFormMixin, SortableAdminBase, LibraryAdmin):
     list_display = ["name", "goal", "exercise_count", "dosage_warnings", "scheme", "library"]
     list_filter = [LibraryFilter, "scheme"]
     search_fields = ["name", "goal", "items__exercise__name"]
-    inlines = [ProgramItemInline]
+    inlines = [ProgramItemInline, ProgramQuestionnaireInline]
     # patients/admin.py registers this admin's subclass with "Assign to patients" first.
     actions = ["duplicate_programs", "copy_to_my_clinic"]
     fieldsets = [
@@ -611,3 +627,59 @@ class ProgramAdmin(WideChangeFormMixin, SortableAdminBase, LibraryAdmin):
                 ),
                 messages.INFO,
             )
+
+
+# Questionnaires -------------------------------------------------------------------------------
+
+
+class QuestionnaireForm(forms.ModelForm):
+    definition = forms.JSONField(
+        label=_("definition"),
+        help_text=_(
+            "A FHIR Questionnaire (items, answer options) with a scoring rule; see "
+            "docs/outcomes.md. Saving a changed definition makes a new version: answers "
+            "given to an older version keep it."
+        ),
+        widget=forms.Textarea(attrs={"rows": 24, "cols": 100, "class": "vLargeTextField"}),
+    )
+
+    class Meta:
+        model = Questionnaire
+        fields = ["code", "title"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        latest = self.instance.latest_version() if self.instance.pk else None
+        if latest is not None:
+            self.fields["definition"].initial = latest.definition
+
+    def clean_definition(self):
+        definition = self.cleaned_data["definition"]
+        try:
+            definition_parse(definition)
+        except DefinitionError as error:
+            raise forms.ValidationError(str(error)) from error
+        return definition
+
+
+@admin.register(Questionnaire)
+class QuestionnaireAdmin(LibraryAdmin):
+    """Outcome measures: the shared ones read-only, a clinic's own editable (new versions)."""
+
+    form = QuestionnaireForm
+    list_display = ["title", "code", "version_number", "library"]
+    list_filter = [LibraryFilter]
+    search_fields = ["title", "code"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(version_count=Count("versions"))
+
+    @admin.display(description=_("version"), ordering="version_count")
+    def version_number(self, obj):
+        return obj.version_count
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        questionnaire_version_save(
+            questionnaire=form.instance, definition=form.cleaned_data["definition"]
+        )

@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from clinic.models import Clinic
 from clinic.tenancy import ScopedQuerySet, Tenancy
 
+from .outcomes import Definition, Schedule, definition_parse
 from .video import Video, VideoProvider, parse_video_url
 
 MAX_HOLD_SECONDS = 600
@@ -476,3 +477,144 @@ class ProgramItem(DosageOverride):
             and not dosage["hold_seconds"]
             and not dosage["contraction_seconds"]
         )
+
+
+class Questionnaire(models.Model):
+    """An outcome measure (PSFS, NPRS, EARS, or a clinic's own); its questions are versioned."""
+
+    clinic = models.ForeignKey(
+        Clinic, on_delete=models.CASCADE, null=True, blank=True, related_name="questionnaires"
+    )
+    code = models.SlugField(_("code"), max_length=50)
+    title = models.CharField(_("title"), max_length=200)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = ScopedQuerySet.as_manager()
+    tenancy = Tenancy(clinic="clinic", shared_when_clinic_is_null=True)
+
+    class Meta:
+        ordering = ["title"]
+        verbose_name = _("questionnaire")
+        verbose_name_plural = _("questionnaires")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["clinic", "code"], name="unique_questionnaire_code_per_clinic"
+            ),
+            models.UniqueConstraint(
+                fields=["code"],
+                condition=models.Q(clinic__isnull=True),
+                name="unique_shared_questionnaire_code",
+            ),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    def latest_version(self):
+        return self.versions.order_by("-number").first()
+
+
+class QuestionnaireVersion(models.Model):
+    """One immutable version of a questionnaire's definition (FHIR Questionnaire shaped).
+
+    Editing a definition stores a new version; responses keep the version they answered,
+    so they stay readable and scored by it. The scale's facts are copied into columns for
+    the reports' SQL.
+    """
+
+    questionnaire = models.ForeignKey(
+        Questionnaire, on_delete=models.CASCADE, related_name="versions"
+    )
+    number = models.PositiveIntegerField(_("version"))
+    definition = models.JSONField(_("definition"))
+    score_min = models.FloatField()
+    score_max = models.FloatField()
+    higher_is_better = models.BooleanField()
+    mcid = models.FloatField(_("minimal clinically important difference"), null=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = ScopedQuerySet.as_manager()
+    tenancy = Tenancy(clinic="questionnaire__clinic", shared_when_clinic_is_null=True)
+
+    class Meta:
+        ordering = ["questionnaire", "-number"]
+        verbose_name = _("questionnaire version")
+        verbose_name_plural = _("questionnaire versions")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["questionnaire", "number"], name="unique_questionnaire_version"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.questionnaire} v{self.number}"
+
+    @property
+    def parsed(self) -> Definition:
+        return definition_parse(self.definition)
+
+    @classmethod
+    def from_definition(cls, questionnaire: Questionnaire, number: int, definition: dict):
+        """A new version of `questionnaire`; raise DefinitionError when it cannot be scored."""
+        scoring = definition_parse(definition).scoring
+        return cls(
+            questionnaire=questionnaire,
+            number=number,
+            definition=definition,
+            score_min=scoring.minimum,
+            score_max=scoring.maximum,
+            higher_is_better=scoring.higher_is_better,
+            mcid=scoring.mcid,
+        )
+
+
+class ProgramQuestionnaire(models.Model):
+    """When a program asks for a questionnaire: at the start, every N weeks, at the end."""
+
+    program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="questionnaires")
+    questionnaire = models.ForeignKey(
+        Questionnaire, on_delete=models.PROTECT, related_name="+", verbose_name=_("questionnaire")
+    )
+    at_start = models.BooleanField(_("at the start"), default=True)
+    every_weeks = models.PositiveSmallIntegerField(
+        _("every N weeks"),
+        default=0,
+        validators=[MaxValueValidator(52)],
+        help_text=_("0: no repeats."),
+    )
+    end_after_weeks = models.PositiveSmallIntegerField(
+        _("at the end, after N weeks"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(104)],
+        help_text=_("The program's planned length; empty: no questionnaire at the end."),
+    )
+
+    objects = ScopedQuerySet.as_manager()
+    tenancy = Tenancy(clinic="program__clinic", shared_when_clinic_is_null=True)
+
+    class Meta:
+        verbose_name = _("questionnaire schedule")
+        verbose_name_plural = _("questionnaire schedules")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["program", "questionnaire"], name="unique_program_questionnaire"
+            )
+        ]
+
+    def __str__(self):
+        return str(self.questionnaire)
+
+    @property
+    def schedule(self) -> Schedule:
+        return Schedule(self.at_start, self.every_weeks, self.end_after_weeks)
+
+    def clean(self):
+        program = getattr(self, "program", None)
+        questionnaire = getattr(self, "questionnaire", None)
+        if program and questionnaire and questionnaire.clinic_id not in (None, program.clinic_id):
+            raise ValidationError(
+                {"questionnaire": _("This questionnaire belongs to another clinic.")}
+            )
+        if not self.at_start and not self.every_weeks and not self.end_after_weeks:
+            raise ValidationError(_("Choose at least one time: the start, a repeat or the end."))

@@ -18,7 +18,10 @@ from .models import (
     ExerciseVariation,
     Program,
     ProgramItem,
+    ProgramQuestionnaire,
     ProgressionScheme,
+    Questionnaire,
+    QuestionnaireVersion,
 )
 from .video import parse_video_url
 
@@ -91,6 +94,54 @@ def starter_library_load() -> tuple[int, int]:
             for order, item in enumerate(data["items"], start=1)
         )
     return len(exercises), len(programs)
+
+
+# Every starter program asks for these at its start and every four weeks.
+STARTER_SCHEDULE = (
+    ("psfs", {"at_start": True, "every_weeks": 4}),
+    ("nprs", {"at_start": True, "every_weeks": 4}),
+)
+
+
+def questionnaire_version_save(
+    *, questionnaire: Questionnaire, definition: dict
+) -> QuestionnaireVersion:
+    """Store `definition` as the questionnaire's next version, unless it is its latest already.
+
+    Versions are never edited: responses keep the version they answered. Raise
+    ``outcomes.DefinitionError`` for a definition that cannot be scored.
+    """
+    latest = questionnaire.latest_version()
+    if latest is not None and latest.definition == definition:
+        return latest
+    version = QuestionnaireVersion.from_definition(
+        questionnaire, (latest.number + 1) if latest else 1, definition
+    )
+    version.save()
+    return version
+
+
+@transaction.atomic
+def starter_questionnaires_load() -> int:
+    """Create or refresh the shared outcome measures and the starter programs' schedules.
+
+    Idempotent: a changed definition becomes a new version, an unchanged one is left alone.
+    """
+    definitions = _starter("questionnaires.json")
+    by_code = {}
+    for definition in definitions:
+        questionnaire, _ = Questionnaire.objects.update_or_create(
+            clinic=None, code=definition["name"], defaults={"title": definition["title"]}
+        )
+        questionnaire_version_save(questionnaire=questionnaire, definition=definition)
+        by_code[questionnaire.code] = questionnaire
+    keys = [data["key"] for data in _starter("programs.json")]
+    for program in Program.objects.filter(clinic=None, key__in=keys):
+        for code, times in STARTER_SCHEDULE:
+            ProgramQuestionnaire.objects.get_or_create(
+                program=program, questionnaire=by_code[code], defaults=times
+            )
+    return len(definitions)
 
 
 def _free_name(model, clinic: Clinic, name: str) -> str:

@@ -36,7 +36,8 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from patients.models import Answer, ChangeKind, SessionStatus
+from patients.models import Answer, ChangeKind, ResponseStatus, SessionStatus
+from programs.outcomes import number_text
 
 MAX_RANGE_YEARS = 5
 ATTENTION_DAYS = 14
@@ -540,6 +541,43 @@ recent AS (
 high_pain AS (
     SELECT assignment_id, MAX(pain) AS pain, MAX(performed_on) AS last_on FROM recent
     WHERE pain IS NOT NULL GROUP BY assignment_id
+),
+current_outcomes AS (
+    SELECT o.assignment_id, o.questionnaire_id, o.score, o.submitted_at, o.submitted_on,
+           v.mcid, v.higher_is_better,
+           ROW_NUMBER() OVER (PARTITION BY o.assignment_id, o.questionnaire_id
+                              ORDER BY o.occasion, o.submitted_at) AS from_first,
+           ROW_NUMBER() OVER (PARTITION BY o.assignment_id, o.questionnaire_id
+                              ORDER BY o.occasion DESC, o.submitted_at DESC) AS from_last
+    FROM patients_outcomeresponse o
+    JOIN programs_questionnaireversion v ON v.id = o.version_id
+    WHERE o.assignment_id IN ({scoped}) AND o.status = %(submitted)s
+      AND NOT EXISTS (SELECT 1 FROM patients_outcomeresponse c
+                      WHERE c.supersedes_id = o.id AND c.status = %(submitted)s)
+),
+outcome_pairs AS (
+    SELECT assignment_id, questionnaire_id,
+           MAX(score) FILTER (WHERE from_first = 1) AS baseline,
+           MAX(score) FILTER (WHERE from_last = 1) AS latest,
+           BOOL_OR(higher_is_better) FILTER (WHERE from_last = 1) AS higher_is_better,
+           MAX(mcid) FILTER (WHERE from_last = 1) AS mcid,
+           MAX(submitted_at) FILTER (WHERE from_last = 1) AS latest_at,
+           MAX(submitted_on) FILTER (WHERE from_last = 1) AS latest_on
+    FROM current_outcomes
+    GROUP BY assignment_id, questionnaire_id
+    HAVING COUNT(*) > 1
+),
+outcome_worse AS (
+    SELECT DISTINCT ON (x.assignment_id) x.assignment_id, q.title, x.baseline, x.latest,
+           x.latest_on AS last_on
+    FROM outcome_pairs x
+    JOIN programs_questionnaire q ON q.id = x.questionnaire_id
+    LEFT JOIN reviewed r ON r.assignment_id = x.assignment_id
+    WHERE x.mcid IS NOT NULL
+      AND (CASE WHEN x.higher_is_better THEN x.latest - x.baseline
+                ELSE x.baseline - x.latest END) < -x.mcid
+      AND (r.reviewed_at IS NULL OR x.latest_at > r.reviewed_at)
+    ORDER BY x.assignment_id, x.latest_on DESC, q.title
 )
 SELECT a.id, TRIM(p.first_name || ' ' || p.last_name), a.name,
        COALESCE(NULLIF(u.full_name, ''), u.email, ''),
@@ -552,7 +590,8 @@ SELECT a.id, TRIM(p.first_name || ' ' || p.last_name), a.name,
        (SELECT COUNT(*) FROM patients_message m
          WHERE m.patient_id = p.id AND m.from_patient AND m.read_at IS NULL),
        (SELECT MAX(m.created_at) FROM patients_message m
-         WHERE m.patient_id = p.id AND m.from_patient AND m.read_at IS NULL)
+         WHERE m.patient_id = p.id AND m.from_patient AND m.read_at IS NULL),
+       ow.title, ow.baseline, ow.latest, ow.last_on
 FROM patients_assignment a
 JOIN patients_patient p ON p.id = a.patient_id
 LEFT JOIN clinic_staffmember sm ON sm.id = a.therapist_id
@@ -566,6 +605,7 @@ LEFT JOIN patients_session ks ON ks.id = kl.session_id
 LEFT JOIN patients_prescriptionitem ki ON ki.id = kl.item_id
 LEFT JOIN programs_exercise ke ON ke.id = ki.exercise_id
 LEFT JOIN high_pain hp ON hp.assignment_id = a.id
+LEFT JOIN outcome_worse ow ON ow.assignment_id = a.id
 WHERE a.id IN ({scoped}) AND a.status = %(active)s
 ORDER BY p.last_name, p.first_name, a.id
 """
@@ -622,8 +662,10 @@ def needs_attention(
     Reasons: an unacknowledged pain alert, a sketchy/painful or very sore check-in in
     the last ATTENTION_DAYS days; pain >= 7 logged in that time; an exercise skipped
     with a reason in that time; two planned sessions missed in a row; the patient's
-    unread messages. Reasons older than the assignment's last review are left out
-    (unread messages leave the list when a therapist reads them).
+    unread messages; a questionnaire's latest score worse than its first by more than
+    its MCID (the latest score's version says which way is better and the MCID).
+    Reasons older than the assignment's last review are left out (unread messages leave
+    the list when a therapist reads them).
     """
     since = today - datetime.timedelta(days=ATTENTION_DAYS)
     sql, params = _bind(
@@ -637,6 +679,7 @@ def needs_attention(
         completed=SessionStatus.COMPLETED.value,
         today=today,
         active="active",
+        submitted=ResponseStatus.SUBMITTED.value,
     )
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
@@ -657,6 +700,8 @@ def needs_attention(
                 row[16],
                 row[17],
                 _datetime(row[18]),
+                *row[19:22],
+                _date(row[22]),
             )
             for row in cursor.fetchall()
         ]
@@ -680,6 +725,7 @@ def needs_attention(
         "%(n)d exercises skipped with a reason; the latest, %(exercise)s on %(day)s: “%(reason)s”"
     )
     unread_text = _("%(n)d unread message(s)")
+    worse_text = _("%(questionnaire)s worse by more than the MCID: %(baseline)s → %(latest)s")
     result = []
     for (
         assignment_id,
@@ -701,6 +747,10 @@ def needs_attention(
         skip_reason,
         unread,
         unread_at,
+        outcome,
+        baseline,
+        latest,
+        outcome_on,
     ) in rows:
         reasons, dates = [], []
         if unread:
@@ -730,6 +780,16 @@ def needs_attention(
             if missed and (reviewed_on is None or second > reviewed_on):
                 reasons.append(missed_text % {"first": first, "second": second})
                 dates.append(second)
+        if outcome:
+            reasons.append(
+                worse_text
+                % {
+                    "questionnaire": outcome,
+                    "baseline": number_text(baseline),
+                    "latest": number_text(latest),
+                }
+            )
+            dates.append(outcome_on)
         if reasons:
             result.append(
                 Attention(

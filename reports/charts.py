@@ -95,3 +95,51 @@ def pain_chart(points: Sequence[tuple[datetime.date, float | None]]) -> Chart:
         lines.append(" ".join(segment))
     ticks = tuple(Tick(round(FRAME.y(value, 10), 1), str(value)) for value in (0, 5, 10))
     return Chart(FRAME.width, FRAME.height, tuple(labels), ticks, tuple(lines), tuple(dots))
+
+
+def outcome_chart(
+    points: Sequence[tuple[datetime.date, float]],
+    score_min: float,
+    score_max: float,
+    mcid: float | None,
+) -> Chart:
+    """A questionnaire's scores over time on its own scale, with the MCID band around the first.
+
+    The band (first score ± MCID, clipped to the scale) is where a change is smaller than
+    the minimal clinically important difference: a dot outside it changed importantly.
+    """
+    span = (score_max - score_min) or 1
+    every = max(1, len(points) // 13)
+    labels, coordinates, dots = [], [], []
+    for index, (day, value) in enumerate(points):
+        x = round(FRAME.x(index, len(points)), 1)
+        labels.append(Bar(x, 0, 0, 0, "", day.strftime("%d %b") if index % every == 0 else "", ""))
+        y = round(FRAME.y(value - score_min, span), 1)
+        coordinates.append(f"{x},{y}")
+        dots.append((x, y, f"{day:%Y-%m-%d}: {value:g}"))
+    bars = list(labels)
+    if mcid is not None and points:
+        first = points[0][1]
+        low = max(score_min, first - mcid)
+        high = min(score_max, first + mcid)
+        top, bottom = FRAME.y(high - score_min, span), FRAME.y(low - score_min, span)
+        bars.insert(
+            0,
+            Bar(
+                x=FRAME.left,
+                y=round(top, 1),
+                width=round(FRAME.right_edge - FRAME.left, 1),
+                height=round(bottom - top, 1),
+                css="chart-band",
+                label="",
+                title=f"{first:g} ± {mcid:g}",
+            ),
+        )
+    middle = score_min + span / 2
+    ticks = tuple(
+        Tick(round(FRAME.y(value - score_min, span), 1), f"{value:g}")
+        for value in (score_min, middle, score_max)
+    )
+    return Chart(
+        FRAME.width, FRAME.height, tuple(bars), ticks, (" ".join(coordinates),), tuple(dots)
+    )

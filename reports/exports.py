@@ -12,7 +12,7 @@ from typing import IO
 
 from clinic import spreadsheets
 
-from . import adherence
+from . import adherence, outcomes
 from .adherence import PatientRow, ReportScope, WeekRow
 from .models import ExportRows
 
@@ -50,6 +50,47 @@ WEEK_HEADER = [
     "adherence_percent",
     "in_progress",
 ]
+
+
+OUTCOME_HEADER = [
+    "level",
+    "name",
+    "program",
+    "questionnaire",
+    "range_start",
+    "range_end",
+    "pairs",
+    "baseline_mean",
+    "latest_mean",
+    "improvement_mean",
+    "reached_mcid",
+    "with_mcid",
+    "reached_mcid_percent",
+    "planned",
+    "counted",
+    "adherence_percent",
+]
+
+
+def _outcome_values(row: outcomes.OutcomeRow, scope: ReportScope) -> list:
+    return [
+        row.level,
+        row.name,
+        row.program,
+        row.questionnaire,
+        scope.start,
+        scope.end,
+        row.pairs,
+        row.baseline,
+        row.latest,
+        row.improvement,
+        row.reached,
+        row.with_mcid,
+        row.reached_share,
+        row.planned,
+        row.counted,
+        row.adherence,
+    ]
 
 
 def _patient_values(row: PatientRow, scope: ReportScope) -> list:
@@ -94,6 +135,10 @@ def _week_values(row: WeekRow, scope: ReportScope) -> list:
 
 def export_rows(scope: ReportScope, rows: str) -> tuple[list[str], Iterator[list]]:
     """Return the header and the (lazily fetched) value lists of an export."""
+    if rows == ExportRows.OUTCOME:
+        return OUTCOME_HEADER, (
+            _outcome_values(row, scope) for row in outcomes.outcome_rows_stream(scope)
+        )
     if rows == ExportRows.WEEK:
         return WEEK_HEADER, (_week_values(row, scope) for row in adherence.week_rows_stream(scope))
     return PATIENT_HEADER, (

@@ -31,6 +31,7 @@ class ExportFormat(models.TextChoices):
 class ExportRows(models.TextChoices):
     PATIENT = "patient", _("One row per patient")
     WEEK = "week", _("One row per patient-week")
+    OUTCOME = "outcome", _("Outcomes: one row per patient, program, therapist and clinic")
 
 
 class ReportExport(models.Model):

@@ -20,7 +20,7 @@ from clinic.tenancy import staff_clinic_id
 from patients.models import Assignment, StageChange
 from patients.progress import stages_prefetch
 
-from . import adherence, charts, exports, services, story
+from . import adherence, charts, exports, outcomes, services, story
 from .forms import ReportFilterForm
 from .models import ExportFormat, ExportRows
 
@@ -83,6 +83,9 @@ def report_page(request, model_admin):
             counted=counted,
             adherence=round(100 * counted / planned, 1) if planned else None,
             chart=_clinic_chart(points),
+            outcomes=[
+                row for row in outcomes.outcome_rows(scope) if row.level != outcomes.Level.PATIENT
+            ],
             action_choices=model_admin.get_action_choices(request),
         )
     return TemplateResponse(request, "admin/reports/report.html", context)
@@ -209,6 +212,7 @@ def patient_report(request, model_admin, assignment_id: int):
             ]
         ),
         pain_chart=charts.pain_chart([(week.starts_on, week.mean_pain) for week in weeks]),
+        outcome_trends=outcomes.assignment_outcomes(assignment),
     )
     return TemplateResponse(request, "admin/reports/patient.html", context)
 

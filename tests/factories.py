@@ -114,3 +114,31 @@ class PrescriptionItemFactory(factory.django.DjangoModelFactory):
         ExerciseFactory, clinic=factory.SelfAttribute("..assignment.clinic")
     )
     order = factory.Sequence(int)
+
+
+def outcome_response(assignment, code: str, occasion, answers: dict, *, submitted_on=None):
+    """A sent questionnaire response, through the patient's own services (scored by them)."""
+    from patients import outcomes
+    from programs.models import Questionnaire
+    from programs.services import starter_questionnaires_load
+
+    if not Questionnaire.objects.filter(clinic=None, code=code).exists():
+        starter_questionnaires_load()
+    questionnaire = Questionnaire.objects.get(clinic=None, code=code)
+    response = outcomes.response_start(
+        assignment=assignment, questionnaire=questionnaire, occasion=occasion
+    )
+    response.answers = answers
+    response.save()
+    return outcomes.response_submit(response=response, today=submitted_on or occasion)
+
+
+def psfs_answers(*ratings: int) -> dict:
+    names = ("Walking", "Stairs", "Lifting", "Running", "Gardening")
+    answers = {}
+    for number, (name, rating) in enumerate(
+        zip(names[: len(ratings)], ratings, strict=True), start=1
+    ):
+        answers[f"activity-{number}-name"] = name
+        answers[f"activity-{number}-score"] = rating
+    return answers

@@ -12,8 +12,10 @@ from rest_framework.test import APIClient
 
 from clinic.models import Role
 from clinic.tokens import api_token_issue
+from patients import outcomes
 from patients.models import (
     Answer,
+    AssignmentQuestionnaire,
     CheckIn,
     ExerciseLog,
     Message,
@@ -22,7 +24,8 @@ from patients.models import (
     SessionStatus,
 )
 from patients.reevaluation import assignment_reevaluate
-from programs.models import BodyRegion, ProgressionScheme, SchemeStage
+from programs.models import BodyRegion, ProgressionScheme, Questionnaire, SchemeStage
+from programs.services import questionnaire_version_save
 
 from ..factories import (
     AssignmentFactory,
@@ -80,18 +83,54 @@ def clinic_rows(clinic, patient, *, suffix: str) -> dict:
     exercise.body_regions.add(BodyRegion.objects.first())
     program = ProgramFactory(clinic=clinic, name=f"Hips {suffix}")
     item = ProgramItemFactory(program=program, exercise=exercise)
+    questionnaire = clinic_questionnaire(clinic, suffix)
     return {
         "scheme": scheme,
         "exercise": exercise,
         "program": program,
         "programitem": item,
-        **patient_rows(patient, exercise=exercise, program=program),
+        "questionnaire": questionnaire,
+        **patient_rows(patient, exercise=exercise, program=program, questionnaire=questionnaire),
     }
 
 
-def patient_rows(patient, *, exercise, program) -> dict:
+def clinic_questionnaire(clinic, suffix: str):
+    """A clinic's own one-question pain scale."""
+    questionnaire = Questionnaire.objects.create(
+        clinic=clinic, code=f"pain-{suffix.lower()}", title=f"Pain {suffix}"
+    )
+    questionnaire_version_save(
+        questionnaire=questionnaire,
+        definition={
+            "resourceType": "Questionnaire",
+            "name": "pain",
+            "title": f"Pain {suffix}",
+            "item": [
+                {
+                    "linkId": "pain",
+                    "type": "integer",
+                    "required": True,
+                    "text": "Pain?",
+                    "minValue": 0,
+                    "maxValue": 10,
+                }
+            ],
+            "scoring": {
+                "method": "single",
+                "items": ["pain"],
+                "min": 0,
+                "max": 10,
+                "higherIsBetter": False,
+                "mcid": 2,
+            },
+        },
+    )
+    return questionnaire
+
+
+def patient_rows(patient, *, exercise, program, questionnaire) -> dict:
     """A patient's assignment with one item, a completed session with its log,
-    the next-day check-in, a reminder and a message."""
+    the next-day check-in, a reminder, a message and a sent questionnaire response."""
     assignment = AssignmentFactory(patient=patient, program=program, therapist=None)
     prescribed = PrescriptionItemFactory(assignment=assignment, exercise=exercise)
     session = Session.objects.create(
@@ -121,7 +160,15 @@ def patient_rows(patient, *, exercise, program) -> dict:
         body="How long should the stretch hurt?",
         session=session,
     )
+    AssignmentQuestionnaire.objects.create(assignment=assignment, questionnaire=questionnaire)
+    response = outcomes.response_start(
+        assignment=assignment, questionnaire=questionnaire, occasion=assignment.start_date
+    )
+    response.answers = {"pain": 4}
+    response.save()
+    outcomes.response_submit(response=response, today=assignment.start_date)
     return {
+        "outcomeresponse": response,
         "patient": patient,
         "assignment": assignment,
         "prescriptionitem": prescribed,
@@ -146,5 +193,8 @@ def rows_of_clinic_b(clinic_b, dave, bob):
 @pytest.fixture
 def rows_of_erin(erin, rows_of_clinic_a):
     return patient_rows(
-        erin, exercise=rows_of_clinic_a["exercise"], program=rows_of_clinic_a["program"]
+        erin,
+        exercise=rows_of_clinic_a["exercise"],
+        program=rows_of_clinic_a["program"],
+        questionnaire=rows_of_clinic_a["questionnaire"],
     )

@@ -28,7 +28,7 @@ from schemathesis.specs.openapi.checks import ignored_auth, response_schema_conf
 from clinic.models import ApiToken
 from clinic.tokens import key_hash
 from flexion.wsgi import application
-from patients.models import Session, SessionStatus
+from patients.models import AssignmentQuestionnaire, Session, SessionStatus
 from patients.progress import local_today
 
 from .test_tenancy import RESOURCES
@@ -43,6 +43,10 @@ PATIENT_OPERATIONS = [
     "sessions_log_create",
     "sessions_finish_create",
     "checkins_create",
+    "outcome_responses_create",
+    "outcome_responses_answer_create",
+    "outcome_responses_submit_create",
+    "outcome_responses_correct_create",
 ]
 
 # Rows of the current test, read by the auth providers and the hooks below.
@@ -57,6 +61,7 @@ FOREIGN_KEYS = {
     "therapist": "therapist",
     "assignment": "assignment",
     "item": "prescriptionitem",
+    "questionnaire": "questionnaire",
 }
 
 NO_THROTTLING = {"anon": None, "user": None, "token": None}
@@ -179,6 +184,8 @@ def patient_world(in_process, carol, rows_of_clinic_a, rows_of_erin):
         performed_on=today - datetime.timedelta(days=1), status=SessionStatus.COMPLETED
     )
     rows_of_clinic_a["checkin"].delete()
+    # A weekly questionnaire: one is due today (the start's is answered).
+    AssignmentQuestionnaire.objects.filter(assignment=assignment).update(every_weeks=1)
     client = Client()
     client.force_login(carol.user)
     WORLD.update(

@@ -72,9 +72,28 @@ CREATES = {
     "sessions_create": (lambda own, foreign: {"assignment": foreign["assignment"].pk},),
     "checkins_create": (lambda own, foreign: {"session": foreign["session"].pk, "answer": "fine"},),
     "messages_create": (lambda own, foreign: {"patient": foreign["patient"].pk, "body": "Hi"},),
+    "outcome_responses_create": (
+        lambda own, foreign: {
+            "assignment": foreign["assignment"].pk,
+            "questionnaire": own["questionnaire"].pk,
+        },
+        lambda own, foreign: {
+            "assignment": own["assignment"].pk,
+            "questionnaire": foreign["questionnaire"].pk,
+        },
+    ),
 }
 
-OBJECT_ACTIONS = ("retrieve", "partial_update", "destroy", "log_create", "finish_create")
+OBJECT_ACTIONS = (
+    "retrieve",
+    "partial_update",
+    "destroy",
+    "log_create",
+    "finish_create",
+    "answer_create",
+    "submit_create",
+    "correct_create",
+)
 RESOURCES = {
     "exercises": "exercise",
     "programs": "program",
@@ -85,6 +104,8 @@ RESOURCES = {
     "checkins": "checkin",
     "reminders": "reminder",
     "messages": "message",
+    "questionnaires": "questionnaire",
+    "outcome_responses": "outcomeresponse",
 }
 
 

@@ -33,3 +33,16 @@ def test_csv_copy_and_fetchall_count_the_same_rows(rows):
     }
     assert counts["csv"] > 0
     assert counts["csv"] == counts["copy"] == counts["fetchall"], counts
+
+
+def test_the_outcome_report_is_timed_on_generated_responses():
+    from patients.models import OutcomeResponse
+
+    load_data_generate(patients=30, weeks=9, seed=3, today=datetime.date.today())
+    module = bench_reports()
+    figures = module.outcome_timings(repeat=2)
+    # Every patient answers most of their questionnaires (start, weeks 4 and 8): most have a
+    # first and a latest score of both the pain scale and the PSFS.
+    assert OutcomeResponse.objects.filter(status="submitted", score__isnull=False).count() > 100
+    assert 30 <= figures["pairs"] <= 60
+    assert figures["rows"] > 4 and figures["median_ms"] >= 0

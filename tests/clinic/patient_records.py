@@ -4,9 +4,11 @@ import datetime
 
 from django.utils import timezone
 
+from patients import outcomes
 from patients.invitations import login_link_create
 from patients.models import (
     Answer,
+    AssignmentQuestionnaire,
     ChangeKind,
     CheckIn,
     ExerciseLog,
@@ -18,6 +20,8 @@ from patients.models import (
     SessionStatus,
     StageChange,
 )
+from programs.models import Questionnaire
+from programs.services import starter_questionnaires_load
 from reports.models import AttentionReview
 from tests.factories import AssignmentFactory, PrescriptionItemFactory
 
@@ -75,6 +79,21 @@ def patient_records(patient, *, marker: str) -> dict:
         planned_days=["2026-03-02", "2026-03-05"],
     )
     review = AttentionReview.objects.create(assignment=assignment)
+    starter_questionnaires_load()
+    psfs = Questionnaire.objects.get(clinic=None, code="psfs")
+    schedule = AssignmentQuestionnaire.objects.create(assignment=assignment, questionnaire=psfs)
+    response = outcomes.response_start(
+        assignment=assignment, questionnaire=psfs, occasion=assignment.start_date
+    )
+    response.answers = {
+        f"activity-{n}-{part}": value
+        for n, name in enumerate(
+            (f"{marker} walking with {patient.first_name}", "Stairs", "Lifting"), start=1
+        )
+        for part, value in (("name", name), ("score", 4))
+    }
+    response.save()
+    response = outcomes.response_submit(response=response, today=assignment.start_date)
     if patient.user is not None:
         login_link_create(user=patient.user, purpose=LoginLinkPurpose.SIGN_IN)
     return {
@@ -88,4 +107,6 @@ def patient_records(patient, *, marker: str) -> dict:
         "stage_change": change,
         "reminder": reminder,
         "message": message,
+        "questionnaire_schedule": schedule,
+        "outcome_response": response,
     }

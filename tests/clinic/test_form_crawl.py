@@ -108,6 +108,7 @@ def own_world(alice, alma, carol, clinic_a, bob, dave, clinic_b):
 
     from clinic.audit import audit_record
     from clinic.models import AuditAction
+    from programs.models import Questionnaire
     from reports.models import ExportFormat, ReportExport
 
     lockout = {"username": "carol@a.example", "ip_address": "203.0.113.9", "user_agent": ""}
@@ -130,6 +131,7 @@ def own_world(alice, alma, carol, clinic_a, bob, dave, clinic_b):
             end="2026-03-31",
             format=ExportFormat.CSV,
         ),
+        questionnaire=Questionnaire.objects.create(clinic=clinic_a, code="own", title="Own"),
         lockouts={
             "axes.accessattempt": AccessAttempt.objects.create(failures_since_start=1, **lockout),
             "axes.accesslog": AccessLog.objects.create(**lockout),

@@ -29,6 +29,7 @@ from clinic.tokens import api_token_issue
 from patients.invitations import login_link_create
 from patients.links import checkin_token, unsubscribe_token
 from patients.models import LoginLinkPurpose, Patient
+from programs.models import Questionnaire
 from reports.models import ExportFormat, ReportExport
 from tests.factories import ExerciseFactory, ProgramFactory, ProgramItemFactory
 
@@ -57,6 +58,7 @@ class World:
     group: Group
     export: ReportExport
     lockouts: dict = field(default_factory=dict)
+    questionnaire: object = None
 
 
 @pytest.fixture
@@ -82,6 +84,9 @@ def world(alice, alma, carol, bob, dave, clinic_b):
             end="2026-03-31",
             format=ExportFormat.CSV,
             filters={"note": MARKER},
+        ),
+        questionnaire=Questionnaire.objects.create(
+            clinic=clinic_b, code="zebra", title=f"{MARKER} questionnaire"
         ),
         lockouts={
             "axes.accessattempt": AccessAttempt.objects.create(
@@ -122,6 +127,7 @@ ADMIN_OBJECTS: dict[str, Callable[[World], object]] = {
     "patients.stagechange": lambda w: w.records["stage_change"],
     "programs.exercise": lambda w: w.exercise,
     "programs.program": lambda w: w.program,
+    "programs.questionnaire": lambda w: w.questionnaire,
     "reports.adherencereport": lambda w: w.records["assignment"],
     "reports.reportexport": lambda w: w.export,
     "clinic.apitoken": lambda w: (
@@ -137,6 +143,10 @@ def assignment_id(world: World) -> dict:
 
 def session_id(world: World) -> dict:
     return {"session_id": world.records["session"].pk}
+
+
+def response_id(world: World) -> dict:
+    return {"response_id": world.records["outcome_response"].pk}
 
 
 def object_id(get_object: Callable[[World], object]) -> Case:
@@ -217,6 +227,15 @@ CASES: dict[str, Case] = {
     "therapist_home": Case(query="scope=all"),
     "patient_story": Case(kwargs=lambda w: {"patient_id": w.dave.pk}),
     "patient_reply": Case(kwargs=lambda w: {"patient_id": w.dave.pk}),
+    "patients:questionnaire_start": Case(
+        kwargs=lambda w: {
+            **assignment_id(w),
+            "questionnaire_id": w.records["outcome_response"].questionnaire_id,
+        }
+    ),
+    "patients:response": Case(kwargs=response_id),
+    "patients:response_send": Case(kwargs=response_id),
+    "patients:response_correct": Case(kwargs=response_id),
     "admin:patients_patient_assign": object_id(lambda w: w.dave),
     "admin:patients_assignment_stage": Case(kwargs=assignment_id),
     "admin:programs_exercise_import": NO_PARAMS,
@@ -243,7 +262,16 @@ CASES: dict[str, Case] = {
             "checkin",
             "reminder",
             "message",
+            "questionnaire",
+            "outcomeresponse",
         )
+    },
+    "api:questionnaire-detail": Case(kwargs=lambda w: {"pk": w.questionnaire.pk}),
+    **{
+        f"api:outcomeresponse-{action}": Case(
+            kwargs=lambda w: {"pk": w.records["outcome_response"].pk}
+        )
+        for action in ("detail", "answer", "submit", "correct")
     },
     "api:exercise-detail": Case(kwargs=lambda w: {"pk": w.exercise.pk}),
     "api:program-detail": Case(kwargs=lambda w: {"pk": w.program.pk}),

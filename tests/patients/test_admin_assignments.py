@@ -139,6 +139,9 @@ def assignment_form(assignment, items, **changes):
         "goal": assignment.goal,
         "scheme": assignment.scheme_id,
         "education": assignment.education,
+        # The questionnaire schedule inline, left as it is.
+        "questionnaires-TOTAL_FORMS": "0",
+        "questionnaires-INITIAL_FORMS": "0",
         "items-TOTAL_FORMS": str(len(items)),
         "items-INITIAL_FORMS": str(sum(1 for item in items if item.get("id"))),
     }

@@ -34,6 +34,9 @@ def program_form(name="Knee rehab", items=(), initial=0, **changes):
         .related_model.objects.get(clinic=None, is_default=True)
         .pk,
         "education": "",
+        # The questionnaire schedule inline, left as it is.
+        "questionnaires-TOTAL_FORMS": "0",
+        "questionnaires-INITIAL_FORMS": "0",
         "items-TOTAL_FORMS": str(len(items)),
         "items-INITIAL_FORMS": str(initial),
     }

@@ -47,6 +47,7 @@ class Command(BaseCommand):
         self.stdout.write(
             f"{counts.clinics} clinics, {counts.patients} patients, {counts.sessions} sessions, "
             f"{counts.logs} exercise logs, {counts.checkins} check-ins, {counts.weeks} program "
-            f"weeks, {counts.changes} stage changes, {counts.reminders} reminders "
+            f"weeks, {counts.changes} stage changes, {counts.reminders} reminders, "
+            f"{counts.responses} questionnaire responses "
             f"in {elapsed:.1f} s. Logins: password 'flexion-load'."
         )

@@ -1,0 +1,210 @@
+"""Outcome reports: first score against latest and the share reaching the MCID, by patient,
+program, therapist and clinic, beside adherence — one SQL query for all four levels.
+
+Definitions (also in docs/adherence.md):
+
+- A patient's *current* responses are the sent ones no sent correction supersedes.
+- Over a range (start, end): the **baseline** is an assignment's first current response
+  to a questionnaire due on or before the end; the **latest** is its last one due in the
+  range, when that is not the baseline itself. Only such pairs are counted.
+- **improvement** = latest − baseline, turned round when lower is better, so it is
+  positive when the patient got better; **reached the MCID** = improvement ≥ the MCID of
+  the latest response's version (scales without an MCID are not counted in the share).
+- **adherence** beside it is the report's own (Σ counted / Σ planned over the ended
+  weeks whose last day is in the range) over the same assignments (each group is one
+  questionnaire's, where an assignment has at most one pair, so none counts twice).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from django.db import connection
+from django.utils.translation import gettext as _
+
+from patients.models import Assignment, ResponseStatus
+from patients.outcomes import trends
+from programs.outcomes import number_text
+
+from . import charts
+from .adherence import _WEEKS, ReportScope, _bind, _values, stream
+
+
+class Level:
+    PATIENT = "patient"
+    PROGRAM = "program"
+    THERAPIST = "therapist"
+    CLINIC = "clinic"
+
+
+@dataclass(frozen=True)
+class OutcomeRow:
+    level: str
+    name: str  # the patient, program or therapist; empty for the clinic
+    program: str  # for a patient's row, their program
+    questionnaire: str
+    pairs: int
+    baseline: float
+    latest: float
+    improvement: float
+    reached: int
+    with_mcid: int
+    planned: int
+    counted: int
+
+    @property
+    def reached_share(self) -> float | None:
+        return round(100 * self.reached / self.with_mcid, 1) if self.with_mcid else None
+
+    @property
+    def adherence(self) -> float | None:
+        return round(100 * self.counted / self.planned, 1) if self.planned else None
+
+
+_OUTCOME_SQL = (
+    """
+WITH """
+    + _WEEKS
+    + """,
+adherence AS (
+    SELECT assignment_id,
+           SUM(CASE WHEN ends_on <= %(end)s AND ends_on < %(today)s THEN planned ELSE 0 END)
+               AS planned,
+           SUM(CASE WHEN ends_on <= %(end)s AND ends_on < %(today)s
+                    THEN LEAST(completed, planned) ELSE 0 END) AS counted
+    FROM weeks GROUP BY assignment_id
+),
+current_outcomes AS (
+    SELECT o.assignment_id, o.questionnaire_id, o.occasion, o.score, v.mcid,
+           v.higher_is_better,
+           ROW_NUMBER() OVER (PARTITION BY o.assignment_id, o.questionnaire_id
+                              ORDER BY o.occasion, o.submitted_at) AS from_first,
+           ROW_NUMBER() OVER (PARTITION BY o.assignment_id, o.questionnaire_id
+                              ORDER BY o.occasion DESC, o.submitted_at DESC) AS from_last
+    FROM patients_outcomeresponse o
+    JOIN programs_questionnaireversion v ON v.id = o.version_id
+    WHERE o.assignment_id IN ({scoped}) AND o.status = %(submitted)s
+      AND o.occasion <= %(end)s
+      AND NOT EXISTS (SELECT 1 FROM patients_outcomeresponse c
+                      WHERE c.supersedes_id = o.id AND c.status = %(submitted)s)
+),
+pairs AS (
+    SELECT assignment_id, questionnaire_id,
+           MAX(score) FILTER (WHERE from_first = 1) AS baseline,
+           MAX(score) FILTER (WHERE from_last = 1) AS latest,
+           BOOL_OR(higher_is_better) FILTER (WHERE from_last = 1) AS higher_is_better,
+           MAX(mcid) FILTER (WHERE from_last = 1) AS mcid
+    FROM current_outcomes
+    GROUP BY assignment_id, questionnaire_id
+    HAVING COUNT(*) > 1 AND MAX(occasion) >= %(start)s
+),
+scored AS (
+    SELECT assignment_id, questionnaire_id, baseline, latest, mcid,
+           CASE WHEN higher_is_better THEN latest - baseline ELSE baseline - latest END
+               AS improvement
+    FROM pairs
+)
+SELECT GROUPING(a.id, pr_name, therapist), a.id, MAX(patient), MAX(a.name), pr_name, therapist,
+       q.title, COUNT(*), AVG(x.baseline), AVG(x.latest), AVG(x.improvement),
+       COUNT(*) FILTER (WHERE x.mcid IS NOT NULL AND x.improvement >= x.mcid),
+       COUNT(*) FILTER (WHERE x.mcid IS NOT NULL),
+       COALESCE(SUM(ad.planned), 0), COALESCE(SUM(ad.counted), 0)
+FROM scored x
+JOIN patients_assignment a ON a.id = x.assignment_id
+JOIN programs_questionnaire q ON q.id = x.questionnaire_id
+LEFT JOIN adherence ad ON ad.assignment_id = a.id
+CROSS JOIN LATERAL (
+    SELECT TRIM(p.first_name || ' ' || p.last_name) AS patient,
+           COALESCE(pr.name, a.name) AS pr_name,
+           COALESCE(NULLIF(u.full_name, ''), u.email, '') AS therapist
+    FROM patients_patient p
+    LEFT JOIN programs_program pr ON pr.id = a.program_id
+    LEFT JOIN clinic_staffmember sm ON sm.id = a.therapist_id
+    LEFT JOIN clinic_user u ON u.id = sm.user_id
+    WHERE p.id = a.patient_id
+) names
+GROUP BY GROUPING SETS ((q.title, a.id), (q.title, pr_name), (q.title, therapist), (q.title))
+ORDER BY GROUPING(a.id, pr_name, therapist) DESC, q.title, pr_name, therapist, MAX(patient), a.id
+"""
+)
+
+# GROUPING(a.id, program, therapist): a bit set for each column *not* grouped by.
+_LEVELS = {0b011: Level.PATIENT, 0b101: Level.PROGRAM, 0b110: Level.THERAPIST, 0b111: Level.CLINIC}
+
+
+def outcome_rows_sql(scope: ReportScope) -> tuple[str, list]:
+    return _bind(_OUTCOME_SQL, scope, **_values(scope), submitted=ResponseStatus.SUBMITTED.value)
+
+
+def _row(row) -> OutcomeRow:
+    grouping, _id, patient, assignment_name, program, therapist, title, *figures = row
+    level = _LEVELS[grouping]
+    name = {
+        Level.PATIENT: patient,
+        Level.PROGRAM: program,
+        Level.THERAPIST: therapist,
+        Level.CLINIC: "",
+    }[level]
+    pairs, baseline, latest, improvement, reached, with_mcid, planned, counted = figures
+    return OutcomeRow(
+        level=level,
+        name=name or "",
+        program=assignment_name if level == Level.PATIENT else "",
+        questionnaire=title,
+        pairs=pairs,
+        baseline=round(float(baseline), 2),
+        latest=round(float(latest), 2),
+        improvement=round(float(improvement), 2),
+        reached=reached,
+        with_mcid=with_mcid,
+        planned=int(planned),
+        counted=int(counted),
+    )
+
+
+def outcome_rows(scope: ReportScope) -> list[OutcomeRow]:
+    sql, params = outcome_rows_sql(scope)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return [_row(row) for row in cursor.fetchall()]
+
+
+def outcome_rows_stream(scope: ReportScope) -> Iterator[OutcomeRow]:
+    sql, params = outcome_rows_sql(scope)
+    for chunk in stream(sql, params):
+        yield from (_row(row) for row in chunk)
+
+
+def assignment_outcomes(assignment: Assignment) -> list[dict]:
+    """What the therapist's trend section shows of one program: per questionnaire, the
+    chart with its MCID band, the scores, and the change from the first in words."""
+    sections = []
+    for trend in trends(assignment):
+        change = trend.change
+        if change is None:
+            summary = _("One score so far.")
+        elif change.reached_mcid:
+            summary = _("Better by %(n)s: more than the MCID (%(mcid)s).")
+        elif change.worse_than_mcid:
+            summary = _("Worse by %(n)s: more than the MCID (%(mcid)s).")
+        elif change.mcid is None:
+            summary = _("Changed by %(n)s (this scale has no MCID).")
+        else:
+            summary = _("Changed by %(n)s: within the MCID (%(mcid)s).")
+        values = {
+            "n": number_text(abs(change.improvement)) if change else "",
+            "mcid": number_text(trend.mcid) if trend.mcid is not None else "",
+        }
+        sections.append(
+            {
+                "trend": trend,
+                "summary": summary % values if change else summary,
+                "chart": charts.outcome_chart(
+                    trend.points, trend.score_min, trend.score_max, trend.mcid
+                ),
+                "label": _("%(title)s over time; the band is the first score ± the MCID")
+                % {"title": trend.questionnaire.title},
+            }
+        )
+    return sections

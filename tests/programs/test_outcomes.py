@@ -1,0 +1,191 @@
+"""The pure outcome rules: definitions, validation, the published scoring, schedules, trends.
+
+Runs without Django: `pytest -p no:django tests/programs/test_outcomes.py`.
+
+The published scoring examples reproduced here (from the instruments' own papers and
+scoring sheets, as we know them; we had no internet to re-check them):
+
+- PSFS (Stratford et al. 1995; the PSFS scoring sheet): "total score = sum of the
+  activity scores / number of activities", 0–10; a change of 2 points is the MCID
+  quoted for the average score. The sheet's worked case of three activities rated 3, 4
+  and 5 averages 4.
+- NPRS: the score is the number chosen, 0–10; lower is better; a 2-point (or 30 %)
+  change is clinically important (Farrar et al. 2001; Childs et al. 2005).
+- EARS (Newman-Beinart et al. 2017): six items answered 0 ("completely agree") to 4
+  ("completely disagree"); the positively worded items 1, 4 and 6 are reverse scored, the
+  total is 0–24 and higher means better adherence. A patient who completely agrees with
+  every positive item and completely disagrees with every negative one scores 24; the
+  reverse scores 0; "neither agree nor disagree" throughout scores 12.
+"""
+
+import datetime
+import json
+from pathlib import Path
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from programs.outcomes import (
+    DefinitionError,
+    Schedule,
+    answers_clean,
+    answers_complete,
+    change,
+    definition_parse,
+    due_occasion,
+    number_text,
+    score,
+)
+
+STARTER = Path(__file__).resolve().parents[2] / "programs" / "starter" / "questionnaires.json"
+DEFINITIONS = {data["name"]: data for data in json.loads(STARTER.read_text())}
+PSFS = definition_parse(DEFINITIONS["psfs"])
+NPRS = definition_parse(DEFINITIONS["nprs"])
+EARS = definition_parse(DEFINITIONS["ears"])
+
+
+def psfs(*activities):
+    answers = {}
+    for number, (name, rating) in enumerate(activities, start=1):
+        answers[f"activity-{number}-name"] = name
+        answers[f"activity-{number}-score"] = rating
+    return answers
+
+
+def ears(*values):
+    return {f"ears-{number}": value for number, value in enumerate(values, start=1)}
+
+
+def test_every_shipped_definition_parses_with_its_scale():
+    assert (PSFS.scoring.minimum, PSFS.scoring.maximum, PSFS.scoring.mcid) == (0, 10, 2)
+    assert (NPRS.scoring.higher_is_better, NPRS.scoring.mcid) == (False, 2)
+    assert (EARS.scoring.minimum, EARS.scoring.maximum, EARS.scoring.mcid) == (0, 24, None)
+    assert [len(d.questions) for d in (PSFS, NPRS, EARS)] == [10, 1, 6]
+
+
+def test_psfs_scores_the_mean_of_the_named_activities():
+    assert score(PSFS, psfs(("Walking", 3), ("Stairs", 4), ("Gardening", 5))) == 4
+    assert score(PSFS, psfs(("Walking", 3), ("Stairs", 4), ("Gardening", 6))) == 4.33
+    five = psfs(("a", 0), ("b", 10), ("c", 10), ("d", 10), ("e", 10))
+    assert score(PSFS, five) == 8
+
+
+def test_psfs_ignores_a_rating_without_an_activity():
+    answers = psfs(("Walking", 3), ("Stairs", 5), ("Running", 7))
+    answers["activity-4-score"] = 0  # no name: not an activity the patient chose
+    assert score(PSFS, answers) == 5
+
+
+def test_nprs_scores_the_number_chosen():
+    assert [score(NPRS, {"pain": value}) for value in (0, 6, 10)] == [0, 6, 10]
+
+
+def test_ears_published_examples():
+    assert score(EARS, ears(0, 4, 4, 0, 4, 0)) == 24  # fully adherent
+    assert score(EARS, ears(4, 0, 0, 4, 0, 4)) == 0
+    assert score(EARS, ears(2, 2, 2, 2, 2, 2)) == 12
+    assert score(EARS, ears(1, 3, 3, 1, 3, 1)) == 18  # "agree"/"disagree" throughout
+
+
+def test_ears_with_an_item_left_out_has_no_score():
+    answers = ears(0, 4, 4, 0, 4, 0)
+    del answers["ears-6"]
+    assert score(EARS, answers) is None
+
+
+def test_missing_and_out_of_range_answers_get_a_problem_per_item():
+    clean, problems = answers_clean(
+        PSFS.screens[0].children, {"activity-1-name": " ", "activity-1-score": "11"}
+    )
+    assert clean == {}
+    assert problems == {"activity-1-name": "required", "activity-1-score": "out_of_range"}
+    _clean, problems = answers_clean(EARS.questions[:2], {"ears-1": "5", "ears-2": "x"})
+    assert problems == {"ears-1": "not_an_option", "ears-2": "not_a_number"}
+    _clean, problems = answers_clean(NPRS.questions, {"pain": True})
+    assert problems == {"pain": "not_a_number"}
+
+
+def test_a_named_optional_activity_needs_its_rating_before_sending():
+    answers = psfs(("Walking", 3), ("Stairs", 4), ("Gardening", 5))
+    answers["activity-4-name"] = "Cycling"
+    assert answers_complete(PSFS, answers) == {"activity-4-score": "required"}
+    answers["activity-4-score"] = 8
+    assert answers_complete(PSFS, answers) == {}
+
+
+def test_bad_definitions_are_refused_with_a_reason():
+    broken = dict(DEFINITIONS["nprs"], scoring={"method": "single", "items": ["nope"]})
+    with pytest.raises(DefinitionError, match="names items"):
+        definition_parse(broken)
+    with pytest.raises(DefinitionError, match="scoring method"):
+        definition_parse(dict(DEFINITIONS["nprs"], scoring={"method": "median", "items": []}))
+    with pytest.raises(DefinitionError):
+        definition_parse({"item": []})
+
+
+@given(st.lists(st.integers(0, 10), min_size=1, max_size=5))
+def test_psfs_score_stays_on_its_scale_and_between_the_ratings(ratings):
+    result = score(PSFS, psfs(*[(f"activity {i}", r) for i, r in enumerate(ratings)]))
+    assert min(ratings) - 0.01 <= result <= max(ratings) + 0.01
+    assert 0 <= result <= 10
+
+
+@given(st.lists(st.integers(0, 4), min_size=6, max_size=6))
+def test_ears_score_stays_on_its_scale(values):
+    assert 0 <= score(EARS, ears(*values)) <= 24
+
+
+@given(st.integers(0, 10), st.integers(0, 10))
+def test_improvement_counts_the_scale_s_better_way(before, after):
+    pain = change(NPRS.scoring, before, after)
+    function = change(PSFS.scoring, before, after)
+    assert pain.improvement == -function.improvement == before - after
+    assert pain.reached_mcid == (before - after >= 2)
+    assert pain.worse_than_mcid == (after - before > 2)
+    assert not (pain.reached_mcid and pain.worse_than_mcid)
+
+
+def test_no_mcid_means_never_reached_nor_worse():
+    assert not change(EARS.scoring, 24, 0).worse_than_mcid
+    assert not change(EARS.scoring, 0, 24).reached_mcid
+
+
+def test_numbers_read_plainly():
+    assert [number_text(v) for v in (3.0, 5.67, 4.5, 10.0)] == ["3", "5.67", "4.5", "10"]
+
+
+MONDAY = datetime.date(2026, 3, 2)
+
+
+def test_schedule_at_start_every_four_weeks_and_at_the_end():
+    schedule = Schedule(at_start=True, every_weeks=4, end_after_weeks=10)
+    days = schedule.occasions(MONDAY, MONDAY + datetime.timedelta(weeks=20))
+    assert days == [MONDAY + datetime.timedelta(weeks=w) for w in (0, 4, 8, 10)]
+
+
+def test_a_questionnaire_is_due_for_a_week_from_its_date_until_answered():
+    schedule = Schedule(at_start=True, every_weeks=2)
+    two_weeks = MONDAY + datetime.timedelta(weeks=2)
+    assert due_occasion(schedule, MONDAY, MONDAY, []) == MONDAY
+    assert due_occasion(schedule, MONDAY, MONDAY, [MONDAY]) is None
+    assert due_occasion(schedule, MONDAY, MONDAY + datetime.timedelta(days=7), []) == MONDAY
+    assert due_occasion(schedule, MONDAY, MONDAY + datetime.timedelta(days=8), []) is None
+    assert due_occasion(schedule, MONDAY, two_weeks, [MONDAY]) == two_weeks
+
+
+@given(
+    st.booleans(),
+    st.integers(0, 8),
+    st.one_of(st.none(), st.integers(1, 30)),
+    st.integers(0, 300),
+)
+def test_occasions_are_sorted_unique_and_inside_the_program(at_start, every, end, days):
+    schedule = Schedule(at_start, every, end)
+    until = MONDAY + datetime.timedelta(days=days)
+    occasions = schedule.occasions(MONDAY, until)
+    assert occasions == sorted(set(occasions))
+    assert all(MONDAY <= day <= until for day in occasions)
+    if end:
+        assert all(day <= MONDAY + datetime.timedelta(weeks=end) for day in occasions)
+    assert (MONDAY in occasions) == at_start

@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from . import unsubscribe, views
+from . import handout, pictures, unsubscribe, views
 
 app_name = "patients"
 
@@ -25,6 +25,8 @@ urlpatterns = [
     path("log-earlier/", views.session_log_past, name="session_log_past"),
     path("history/", views.history, name="history"),
     path("messages/", views.thread, name="messages"),
+    path("programs/<int:assignment_id>/handout.pdf", handout.my_handout, name="my_handout"),
+    path("pictures/<int:picture_id>/<str:size>/", pictures.picture, name="picture"),
     path("checkin/<str:token>/", views.checkin_link, name="checkin_link"),
     path("reminders/unsubscribe/<str:token>/", unsubscribe.unsubscribe, name="unsubscribe"),
 ]

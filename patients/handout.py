@@ -1,0 +1,147 @@
+"""The printable handout of one assignment: a PDF the patient can keep on the fridge.
+
+Rendered by WeasyPrint from an HTML template. Everything it shows is put into the HTML
+(pictures and QR codes as data: addresses), and WeasyPrint may fetch nothing else: no
+network, no file outside what is given. The PDF is made on request and never stored or
+emailed (it holds health data); the patient site offers it for download instead.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+
+import qrcode
+import qrcode.image.svg
+from django.contrib.staticfiles import finders
+from django.core.files.storage import default_storage
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+from weasyprint import HTML, default_url_fetcher
+
+from clinic.audit import audit_record
+from clinic.models import AuditAction, PaperSize
+from programs.models import ExercisePicture
+
+from .access import patient_required
+from .links import absolute_url
+from .models import Assignment
+from .player import dosage_in_words
+from .progress import assignment_progress, local_today
+
+PAGE_SIZES = {PaperSize.A4: "A4", PaperSize.LETTER: "letter"}
+HANDOUT_CSS = "css/handout.css"
+
+
+def _data_url(content_type: str, data: bytes) -> str:
+    return f"data:{content_type};base64,{base64.b64encode(data).decode('ascii')}"
+
+
+def qr_data_url(text: str) -> str:
+    """A QR code of ``text`` as an SVG data: address (vector, so it prints sharp)."""
+    image = qrcode.make(text, image_factory=qrcode.image.svg.SvgPathImage, border=2)
+    out = io.BytesIO()
+    image.save(out)
+    return _data_url("image/svg+xml", out.getvalue())
+
+
+def _picture_data_url(picture: ExercisePicture) -> str:
+    with default_storage.open(picture.large.name, "rb") as stored:
+        return _data_url("image/webp", stored.read())
+
+
+def _data_only_fetch(url: str, *args, **kwargs):
+    """Read data: addresses only: the handout never makes WeasyPrint open a file or host."""
+    if not url.startswith("data:"):
+        raise ValueError(f"The handout fetches nothing: {url[:60]}")
+    return default_url_fetcher(url, *args, **kwargs)
+
+
+def handout_context(assignment: Assignment) -> dict:
+    """What the handout shows: the plan, and every exercise with its pictures and dosage."""
+    items = list(assignment.items.select_related("exercise").order_by("order", "pk"))
+    pictures: dict[int, list[ExercisePicture]] = {}
+    for picture in ExercisePicture.objects.filter(
+        exercise_id__in={item.exercise_id for item in items}
+    ).order_by("order", "pk"):
+        pictures.setdefault(picture.exercise_id, []).append(picture)
+    today = local_today(assignment)
+    progress = assignment_progress(assignment, today)
+    week = progress.current_week
+    sign_in = absolute_url(reverse("patients:login"))
+    exercises = []
+    for item in items:
+        exercise = item.exercise
+        video = exercise.video
+        exercises.append(
+            {
+                "item": item,
+                "exercise": exercise,
+                "dosage": dosage_in_words(item),
+                "pictures": [
+                    {"src": _picture_data_url(p), "alt": p.alt_text}
+                    for p in pictures.get(exercise.pk, [])[:3]
+                ],
+                "video_url": video.watch_url if video else "",
+                "video_qr": qr_data_url(video.watch_url) if video else "",
+            }
+        )
+    css_path = finders.find(HANDOUT_CSS)
+    with open(css_path, encoding="utf-8") as css_file:
+        css = css_file.read()
+    return {
+        "assignment": assignment,
+        "clinic": assignment.clinic,
+        "patient": assignment.patient,
+        "therapist": assignment.therapist.user if assignment.therapist else None,
+        "stage": progress.current_stage,
+        "planned_days": list(week.planned_days),
+        "exercises": exercises,
+        "sign_in_url": sign_in,
+        "sign_in_qr": qr_data_url(sign_in),
+        "page_size": PAGE_SIZES.get(assignment.clinic.paper_size, "A4"),
+        "printed_on": timezone.localdate(),
+        "css": css,
+    }
+
+
+def handout_pdf(assignment: Assignment) -> bytes:
+    """Render the assignment's handout as PDF bytes."""
+    html = render_to_string("patients/handout.html", handout_context(assignment))
+    return HTML(string=html, url_fetcher=_data_only_fetch).write_pdf()
+
+
+def handout_filename(assignment: Assignment) -> str:
+    return f"exercise-program-{assignment.pk}.pdf"
+
+
+def handout_response(request, assignment: Assignment) -> HttpResponse:
+    """The handout as a download, recorded in the audit trail (it carries health data)."""
+    pdf = handout_pdf(assignment)
+    audit_record(
+        action=AuditAction.EXPORT,
+        request=request,
+        obj=assignment,
+        extra={"handout": "pdf", "exercises": assignment.items.count()},
+    )
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{handout_filename(assignment)}"'
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@patient_required
+def my_handout(request, assignment_id: int):
+    """ "Download my program": the patient's own handout of one of their programs."""
+    assignment = get_object_or_404(
+        Assignment.objects.visible_to(request.user).select_related(
+            "clinic", "patient", "scheme", "therapist__user"
+        ),
+        pk=assignment_id,
+    )
+    if assignment.patient_id != request.patient.pk:
+        raise Http404
+    return handout_response(request, assignment)

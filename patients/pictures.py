@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from django.core.files.storage import default_storage
 from django.http import FileResponse, Http404
+from django.urls import reverse
 from django.views.decorators.http import require_GET
 
 from clinic.tenancy import patient_id, staff_clinic_id
@@ -51,3 +52,17 @@ def picture(request, picture_id: int, size: str):
     response = FileResponse(stored, content_type=CONTENT_TYPE)
     response["Cache-Control"] = CACHE_CONTROL
     return response
+
+
+def exercise_pictures(user, exercise_id: int, limit: int = 2) -> list[dict]:
+    """The first pictures of an exercise as the player shows them (address, alt text, size)."""
+    pictures = pictures_visible_to(user).filter(exercise_id=exercise_id).order_by("order", "pk")
+    return [
+        {
+            "src": reverse("patients:picture", args=[picture.pk, "large"]),
+            "alt": picture.alt_text,
+            "width": picture.width,
+            "height": picture.height,
+        }
+        for picture in pictures[:limit]
+    ]

@@ -38,6 +38,7 @@ from .models import (
     Session,
     SessionStatus,
 )
+from .pictures import exercise_pictures
 from .progress import assignment_progress, local_today, stages_prefetch
 
 # Completed sessions older than this no longer ask for a check-in on the today page.
@@ -239,6 +240,7 @@ def _render_exercise(request, session, items, logs, current, form, status=200):
             "item": current,
             "exercise": current.exercise,
             "video": current.exercise.video,
+            "pictures": exercise_pictures(request.user, current.exercise_id),
             "dosage": player.dosage_in_words(current),
             "position": position,
             "count": len(items),

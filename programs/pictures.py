@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
-from PIL import Image, ImageOps
+from PIL import Image, ImageFile, ImageOps
 
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024
 # 40 megapixels: any phone camera, far below what would exhaust a worker's memory.
@@ -81,6 +81,15 @@ def picture_prepare(upload) -> PreparedPicture:
         raise ValidationError(EMPTY, code="empty")
     if _looks_like_svg(data[:4096]):
         raise ValidationError(SVG_REFUSED, code="svg")
+    # WeasyPrint (the handout) sets Pillow's global to accept truncated files: not here.
+    tolerant, ImageFile.LOAD_TRUNCATED_IMAGES = ImageFile.LOAD_TRUNCATED_IMAGES, False
+    try:
+        return _prepare(data)
+    finally:
+        ImageFile.LOAD_TRUNCATED_IMAGES = tolerant
+
+
+def _prepare(data: bytes) -> PreparedPicture:
     with warnings.catch_warnings():
         # Pillow only warns between its limit and twice it: make every bomb an error.
         warnings.simplefilter("error", Image.DecompressionBombWarning)

@@ -51,6 +51,7 @@ def picture(request, picture_id: int, size: str):
         raise Http404 from error
     response = FileResponse(stored, content_type=CONTENT_TYPE)
     response["Cache-Control"] = CACHE_CONTROL
+    response.private_cacheable = True  # see clinic.middleware.NoStoreMiddleware
     return response
 
 

@@ -1,4 +1,4 @@
-"""Uploading exercise pictures in the admin: checked by content, stripped, resized; bad ones refused."""
+"""Uploading exercise pictures in the admin: checked by content, stripped, resized."""
 
 import io
 

@@ -25,6 +25,7 @@ from weasyprint import HTML, default_url_fetcher
 from clinic.audit import audit_record
 from clinic.models import AuditAction, PaperSize
 from programs.models import ExercisePicture
+from programs.pictures import starter_drawing
 
 from .access import patient_required
 from .links import absolute_url
@@ -51,6 +52,18 @@ def qr_data_url(text: str) -> str:
 def _picture_data_url(picture: ExercisePicture) -> str:
     with default_storage.open(picture.large.name, "rb") as stored:
         return _data_url("image/webp", stored.read())
+
+
+def _pictures(exercise, uploaded: list[ExercisePicture]) -> list[dict]:
+    """Up to three of the exercise's pictures, or its starter drawing, as data: addresses."""
+    if uploaded:
+        return [{"src": _picture_data_url(p), "alt": p.alt_text} for p in uploaded[:3]]
+    drawing = starter_drawing(exercise)
+    if drawing is None:
+        return []
+    path, alt = drawing
+    with open(finders.find(path), "rb") as svg:
+        return [{"src": _data_url("image/svg+xml", svg.read()), "alt": str(alt)}]
 
 
 def _data_only_fetch(url: str, *args, **kwargs):
@@ -81,10 +94,7 @@ def handout_context(assignment: Assignment) -> dict:
                 "item": item,
                 "exercise": exercise,
                 "dosage": dosage_in_words(item),
-                "pictures": [
-                    {"src": _picture_data_url(p), "alt": p.alt_text}
-                    for p in pictures.get(exercise.pk, [])[:3]
-                ],
+                "pictures": _pictures(exercise, pictures.get(exercise.pk, [])),
                 "video_url": video.watch_url if video else "",
                 "video_qr": qr_data_url(video.watch_url) if video else "",
             }

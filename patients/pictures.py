@@ -8,12 +8,13 @@ from __future__ import annotations
 
 from django.core.files.storage import default_storage
 from django.http import FileResponse, Http404
+from django.templatetags.static import static
 from django.urls import reverse
 from django.views.decorators.http import require_GET
 
 from clinic.tenancy import patient_id, staff_clinic_id
 from programs.models import ExercisePicture
-from programs.pictures import CONTENT_TYPE
+from programs.pictures import CONTENT_TYPE, STARTER_DRAWING_SIZE, starter_drawing
 
 from .models import PrescriptionItem
 
@@ -55,10 +56,13 @@ def picture(request, picture_id: int, size: str):
     return response
 
 
-def exercise_pictures(user, exercise_id: int, limit: int = 2) -> list[dict]:
-    """The first pictures of an exercise as the player shows them (address, alt text, size)."""
-    pictures = pictures_visible_to(user).filter(exercise_id=exercise_id).order_by("order", "pk")
-    return [
+def exercise_pictures(user, exercise, limit: int = 2) -> list[dict]:
+    """The first pictures of an exercise as the player shows them (address, alt text, size).
+
+    A starter exercise without pictures of its own shows its line drawing (a static file).
+    """
+    pictures = pictures_visible_to(user).filter(exercise_id=exercise.pk).order_by("order", "pk")
+    found = [
         {
             "src": reverse("patients:picture", args=[picture.pk, "large"]),
             "alt": picture.alt_text,
@@ -67,3 +71,9 @@ def exercise_pictures(user, exercise_id: int, limit: int = 2) -> list[dict]:
         }
         for picture in pictures[:limit]
     ]
+    drawing = starter_drawing(exercise)
+    if not found and drawing:
+        path, alt = drawing
+        width, height = STARTER_DRAWING_SIZE
+        found = [{"src": static(path), "alt": alt, "width": width, "height": height}]
+    return found

@@ -41,6 +41,39 @@ SVG_REFUSED = _(
 CORRUPT = _("This picture is damaged and cannot be read. Please save or export it again.")
 EMPTY = _("The file is empty.")
 
+# Line drawings of the starter exercises, shipped as static files (drawn for Flexion), by the
+# exercise's key: shown when the exercise (shared, or a clinic's copy of it) has no pictures.
+STARTER_DRAWINGS = {
+    "gentle-hip-flexion": _(
+        "Lying on your back, one foot flat; the other knee drawn toward the chest with a "
+        "strap looped behind the thigh. The stretch is felt in the buttock."
+    ),
+    "ninety-ninety-hip-flexor-stretch": _(
+        "Kneeling on one knee on a mat, the other foot forward, both knees at right angles, "
+        "arms overhead; the hips move a little forward. The stretch is felt at the front of "
+        "the kneeling leg's hip."
+    ),
+    "ninety-ninety-hip-flexor-stretch-side-bend": _(
+        "Seen from the front: kneeling on the right knee, left foot forward; the right arm "
+        "reaches up and over while the trunk leans toward the front leg. The stretch is felt "
+        "at the front and side of the kneeling leg's hip."
+    ),
+    "knee-drops": _(
+        "Seen from above: lying on your back, knees bent, feet flat and wide. Left: both "
+        "knees drop inward; right: both drop outward."
+    ),
+}
+STARTER_DRAWING_SIZE = (400, 300)
+
+
+def starter_drawing(exercise) -> tuple[str, str] | None:
+    """The static path and alt text of a starter exercise's drawing, if it has one."""
+    if exercise.clinic_id is not None and exercise.copied_from_id is None:
+        return None
+    alt = STARTER_DRAWINGS.get(exercise.key)
+    return (f"programs/starter/{exercise.key}.svg", alt) if alt else None
+
+
 # What Pillow raises on a file it cannot decode; it varies by format and by the damage.
 DECODE_ERRORS = (OSError, SyntaxError, ValueError, EOFError, struct.error, IndexError, TypeError)
 

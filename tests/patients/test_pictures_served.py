@@ -1,5 +1,8 @@
 """Exercise pictures are served to the clinic's staff and to the patients doing the exercise."""
 
+import datetime
+from pathlib import Path
+
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
@@ -64,3 +67,37 @@ def test_the_player_shows_the_picture_with_its_alt_text(client, picture, carol):
     client.force_login(carol.user)
     page = client.get(reverse("patients:session", args=[session.pk])).content.decode()
     assert f'src="{url(picture)}" alt="Hips up"' in page
+
+
+def test_every_starter_drawing_is_a_shipped_file_of_a_starter_exercise():
+    import json
+
+    from django.conf import settings
+    from django.contrib.staticfiles import finders
+
+    from programs.pictures import STARTER_DRAWINGS
+
+    keys = {
+        entry["key"]
+        for entry in json.loads((settings.BASE_DIR / "programs/starter/exercises.json").read_text())
+    }
+    assert set(STARTER_DRAWINGS) <= keys
+    for key in STARTER_DRAWINGS:
+        drawing = finders.find(f"programs/starter/{key}.svg")
+        assert drawing, key
+        text = Path(drawing).read_text(encoding="utf-8")
+        assert "<script" not in text and 'href="http' not in text
+
+
+def test_a_starter_exercise_without_pictures_shows_its_drawing_in_the_player(client, carol):
+    from django.templatetags.static import static
+
+    from patients.player import session_start
+    from tests.patients.back_pain import back_pain_assignment
+
+    assignment = back_pain_assignment(carol, datetime.date.today())
+    session = session_start(assignment=assignment)
+    client.force_login(carol.user)
+    page = client.get(reverse("patients:session", args=[session.pk])).content.decode()
+    assert f'src="{static("programs/starter/ninety-ninety-hip-flexor-stretch.svg")}"' in page
+    assert 'alt="Kneeling on one knee on a mat' in page

@@ -95,8 +95,8 @@ def handout_context(assignment: Assignment) -> dict:
                 "exercise": exercise,
                 "dosage": dosage_in_words(item),
                 "pictures": _pictures(exercise, pictures.get(exercise.pk, [])),
-                "video_url": video.watch_url if video else "",
-                "video_qr": qr_data_url(video.watch_url) if video else "",
+                "video_url": video.short_url() if video else "",
+                "video_qr": qr_data_url(video.short_url()) if video else "",
             }
         )
     css_path = finders.find(HANDOUT_CSS)

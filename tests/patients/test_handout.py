@@ -10,7 +10,7 @@ from django.conf import settings
 from django.urls import reverse
 
 from clinic.models import AuditAction, AuditEvent, PaperSize
-from patients.handout import handout_pdf
+from patients.handout import handout_context, handout_pdf, qr_data_url
 from patients.player import dosage_in_words
 from patients.services import assignment_create
 from programs.models import Program
@@ -77,6 +77,21 @@ def test_the_handout_of_each_default_program_has_every_dosage_and_stop_rule(
             check=True,
         )
         assert list(ARTIFACTS.glob(f"{page.name}-*.png"))
+
+
+def test_an_exercises_video_is_printed_as_a_short_link_with_its_qr_code(
+    carol, default_programs, tmp_path
+):
+    assignment = assign(carol, default_programs[0])
+    item = assignment.items.select_related("exercise").first()
+    item.exercise.set_video_url("https://www.youtube.com/watch?v=dQw4w9WgXcQ&t=42")
+    item.exercise.save()
+    text = pdf_text(handout_pdf(assignment), tmp_path)
+    assert "Watch the video: https://youtu.be/dQw4w9WgXcQ" in text
+    shown = handout_context(assignment)["exercises"][0]
+    assert shown["video_qr"] == qr_data_url("https://youtu.be/dQw4w9WgXcQ")
+    sign_in = settings.SITE_URL + reverse("patients:login")
+    assert handout_context(assignment)["sign_in_qr"] == qr_data_url(sign_in)
 
 
 def test_the_paper_size_follows_the_clinic(carol, default_programs, tmp_path):

@@ -238,6 +238,14 @@ class ExercisePictureForm(forms.ModelForm):
 
     prepared = None
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            # A saved picture is shown, not replaced: its row's file input is hidden and off
+            # (still a file input, so that the page's form stays multipart for new rows).
+            self.fields["upload"].widget = forms.FileInput(attrs={"hidden": True})
+            self.fields["upload"].disabled = True
+
     def clean_upload(self):
         upload = self.cleaned_data.get("upload")
         if upload is None:

@@ -20,7 +20,6 @@ from django.shortcuts import get_object_or_404
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
-from weasyprint import HTML, default_url_fetcher
 
 from clinic.audit import audit_record
 from clinic.models import AuditAction, PaperSize
@@ -70,6 +69,8 @@ def _pictures(exercise, uploaded: list[ExercisePicture]) -> list[dict]:
 
 def _data_only_fetch(url: str, *args, **kwargs):
     """Read data: addresses only: the handout never makes WeasyPrint open a file or host."""
+    from weasyprint import default_url_fetcher
+
     if not url.startswith("data:"):
         raise ValueError(f"The handout fetches nothing: {url[:60]}")
     return default_url_fetcher(url, *args, **kwargs)
@@ -122,6 +123,10 @@ def handout_context(assignment: Assignment) -> dict:
 
 def handout_pdf(assignment: Assignment) -> bytes:
     """Render the assignment's handout as PDF bytes."""
+    # Imported here: WeasyPrint takes seconds to import on a busy machine, and only this
+    # needs it (not every process start, nor the first request after it).
+    from weasyprint import HTML
+
     html = render_to_string("patients/handout.html", handout_context(assignment))
     return HTML(string=html, url_fetcher=_data_only_fetch).write_pdf()
 

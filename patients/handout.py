@@ -125,10 +125,12 @@ def handout_pdf(assignment: Assignment) -> bytes:
     """Render the assignment's handout as PDF bytes."""
     # Imported here: WeasyPrint takes seconds to import on a busy machine, and only this
     # needs it (not every process start, nor the first request after it).
-    from weasyprint import HTML
+    from weasyprint import CSS, HTML
 
-    html = render_to_string("patients/handout.html", handout_context(assignment))
-    return HTML(string=html, url_fetcher=_data_only_fetch).write_pdf()
+    context = handout_context(assignment)
+    html = render_to_string("patients/handout.html", context)
+    css = CSS(string=f"@page {{ size: {context['page_size']}; }}\n{context['css']}")
+    return HTML(string=html, url_fetcher=_data_only_fetch).write_pdf(stylesheets=[css])
 
 
 def handout_filename(assignment: Assignment) -> str:

@@ -56,12 +56,12 @@ def picture(request, picture_id: int, size: str):
     return response
 
 
-def exercise_pictures(user, exercise, limit: int = 2) -> list[dict]:
-    """The first pictures of an exercise as the player shows them (address, alt text, size).
+def exercise_pictures(exercise, limit: int = 2) -> list[dict]:
+    """The first pictures of a prescribed exercise as the player shows them.
 
-    A starter exercise without pictures of its own shows its line drawing (a static file).
+    ``exercise`` comes from the player's items (``player.session_items``), its pictures
+    prefetched. A starter exercise without pictures of its own shows its line drawing.
     """
-    pictures = pictures_visible_to(user).filter(exercise_id=exercise.pk).order_by("order", "pk")
     found = [
         {
             "src": reverse("patients:picture", args=[picture.pk, "large"]),
@@ -69,7 +69,7 @@ def exercise_pictures(user, exercise, limit: int = 2) -> list[dict]:
             "width": picture.width,
             "height": picture.height,
         }
-        for picture in pictures[:limit]
+        for picture in list(exercise.pictures.all())[:limit]
     ]
     drawing = starter_drawing(exercise)
     if not found and drawing:

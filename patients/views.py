@@ -240,7 +240,7 @@ def _render_exercise(request, session, items, logs, current, form, status=200):
             "item": current,
             "exercise": current.exercise,
             "video": current.exercise.video,
-            "pictures": exercise_pictures(request.user, current.exercise),
+            "pictures": exercise_pictures(current.exercise),
             "dosage": player.dosage_in_words(current),
             "position": position,
             "count": len(items),

@@ -101,3 +101,20 @@ def test_a_starter_exercise_without_pictures_shows_its_drawing_in_the_player(cli
     page = client.get(reverse("patients:session", args=[session.pk])).content.decode()
     assert f'src="{static("programs/starter/ninety-ninety-hip-flexor-stretch.svg")}"' in page
     assert 'alt="Kneeling on one knee on a mat' in page
+
+
+def test_a_picture_added_later_shows_in_a_warm_player_at_once(client, clinic_a, carol):
+    from patients.player import session_start
+
+    exercise = ExerciseFactory(clinic=clinic_a, name="Clam", key="clam")
+    assignment = AssignmentFactory(patient=carol)
+    PrescriptionItem.objects.create(assignment=assignment, exercise=exercise, order=0)
+    session = session_start(assignment=assignment, today=assignment.start_date)
+    client.force_login(carol.user)
+    player = reverse("patients:session", args=[session.pk])
+    assert "Knees apart" not in client.get(player).content.decode()
+    prepared = picture_prepare(SimpleUploadedFile("a.jpg", photo_bytes(size=(300, 200))))
+    picture = exercise_picture_add(exercise=exercise, prepared=prepared, alt_text="Knees apart")
+    assert f'src="{url(picture)}" alt="Knees apart"' in client.get(player).content.decode()
+    picture.delete()
+    assert "Knees apart" not in client.get(player).content.decode()

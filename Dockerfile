@@ -3,6 +3,12 @@ FROM python:3.11-slim-bookworm
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 FLEXION_VAR_DIR=/var/lib/flexion
 WORKDIR /app
 
+# WeasyPrint (the PDF handout) needs Pango and HarfBuzz, and a font to set the text in.
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends \
+       libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core \
+    && rm -rf /var/lib/apt/lists/*
+
 COPY pyproject.toml constraints.txt README.md ./
 COPY flexion ./flexion
 COPY api ./api

@@ -530,6 +530,27 @@ def report_target_measure(base: str, patients: int, weeks: int, fresh: bool) -> 
     }
 
 
+def handout_measure(url: str, quick: bool) -> dict:
+    """bench/bench_handout.py: a 10-exercise handout's time and pictures served per second."""
+    log("bench_handout: the handout of 10 exercises, pictures served")
+    output = VAR / "handout.json"
+    run(
+        [
+            python(),
+            "bench/bench_handout.py",
+            "--repeat",
+            "3" if quick else "7",
+            "--picture-requests",
+            "100" if quick else "500",
+            "--output",
+            str(output),
+        ],
+        env=server_env(url),
+        stdout=subprocess.DEVNULL,
+    )
+    return json.loads(output.read_text())
+
+
 def dispatch_measure(url: str, assignments: int) -> dict:
     log(f"bench_dispatch --assignments {assignments:,} --claim --celery")
     output = run(
@@ -701,6 +722,17 @@ def targets(results: dict) -> list[tuple[str, str, str]]:
         )
     )
     rows += _staff_targets(results)
+    if handout := results.get("handout"):
+        rows.append(
+            (
+                f"handout PDF of a {handout['exercises']}-exercise program < 1 s",
+                f"{handout['handout_ms']:,} ms (median of {handout['repeat']}; slowest "
+                f"{handout['handout_ms_max']:,} ms; {handout['handout_bytes'] // 1024} KiB); "
+                f"pictures served: {handout['pictures_per_second']:,}/s (one process, "
+                "test client)",
+                _met(handout["handout_ms"] < 1000),
+            )
+        )
     for label, report in _report_targets(results):
         clinic, page = report["report_sql_clinic"], report["report_page_clinic"]
         rows.append(
@@ -1100,6 +1132,7 @@ def main(argv: list[str] | None = None) -> None:
         log(f"measuring {dataset['patients']:,} patients × {dataset['weeks']} weeks")
         results["datasets"].append(dataset_measure(dataset, ab, plan["requests"]))
     results["report_target"] = report_target_measure(base, *plan["report"], options.fresh)
+    results["handout"] = handout_measure(datasets[0]["url"], options.quick)
     for assignments in plan["dispatch"]:
         results["dispatch"].append(dispatch_measure(datasets[0]["url"], assignments))
     results["seconds"] = round(time.perf_counter() - started)

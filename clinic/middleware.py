@@ -99,7 +99,9 @@ class StaffMFAMiddleware:
 class NoStoreMiddleware:
     """Forbid browsers and proxies to keep any page: pages show health data.
 
-    Static files never get here (WhiteNoise answers them first) and stay cacheable.
+    Static files never get here (WhiteNoise answers them first) and stay cacheable, and so
+    does a response marked ``private_cacheable`` (an exercise picture: library data, no
+    health data, and never changed at its address), which keeps its own private header.
     """
 
     def __init__(self, get_response):
@@ -107,7 +109,8 @@ class NoStoreMiddleware:
 
     def __call__(self, request):
         response = self.get_response(request)
-        add_never_cache_headers(response)
+        if not getattr(response, "private_cacheable", False):
+            add_never_cache_headers(response)
         return response
 
 

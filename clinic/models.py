@@ -92,11 +92,22 @@ class User(AbstractBaseUser, PermissionsMixin):
         return (self.full_name.split() or [self.email])[0]
 
 
+class PaperSize(models.TextChoices):
+    A4 = "A4", _("A4")
+    LETTER = "letter", _("US Letter")
+
+
 class Clinic(models.Model):
     name = models.CharField(_("name"), max_length=200)
     slug = models.SlugField(_("slug"), unique=True)
     timezone = models.CharField(
         _("time zone"), max_length=64, default="Europe/London", validators=[validate_timezone]
+    )
+    paper_size = models.CharField(
+        _("paper size of handouts"),
+        max_length=10,
+        choices=PaperSize.choices,
+        default=PaperSize.A4,
     )
     created_at = models.DateTimeField(auto_now_add=True)
 

@@ -12,6 +12,7 @@ ALL = ("view", "add", "change", "delete")
 THERAPIST_PERMISSIONS: dict[str, tuple[str, ...]] = {
     "programs.exercise": ALL,
     "programs.exercisevariation": ALL,
+    "programs.exercisepicture": ALL,
     "programs.program": ALL,
     "programs.programitem": ALL,
     "programs.progressionscheme": ("view",),

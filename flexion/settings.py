@@ -257,8 +257,24 @@ STATIC_ROOT = Path(env("STATIC_ROOT", str(VAR_DIR / "static")))
 if DEBUG:
     # WhiteNoise warns about a missing root; in development files come from the finders.
     STATIC_ROOT.mkdir(parents=True, exist_ok=True)
+# Uploaded files (exercise pictures): through Django's storage API, on the filesystem by
+# default. Any S3-compatible store via django-storages: see the README ("Uploaded files").
+# They are never served from MEDIA_URL: patients/pictures.py serves them to those allowed.
+MEDIA_ROOT = Path(env("MEDIA_ROOT", str(VAR_DIR / "media")))
+MEDIA_URL = "/media/"
+FILE_STORAGE_BACKEND = env("FLEXION_FILE_STORAGE", "django.core.files.storage.FileSystemStorage")
+FILE_STORAGE_OPTIONS = {}
+if FILE_STORAGE_BACKEND == "storages.backends.s3.S3Storage":
+    FILE_STORAGE_OPTIONS = {
+        "bucket_name": env("AWS_STORAGE_BUCKET_NAME"),
+        "endpoint_url": env("AWS_S3_ENDPOINT_URL") or None,
+        "region_name": env("AWS_S3_REGION_NAME") or None,
+        "default_acl": "private",
+        "querystring_auth": True,
+        "file_overwrite": False,
+    }
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": {"BACKEND": FILE_STORAGE_BACKEND, "OPTIONS": FILE_STORAGE_OPTIONS},
     "staticfiles": {
         "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
         if DEBUG

@@ -22,6 +22,7 @@ from programs.models import Program
 
 from .admin_progress import AssignmentProgressMixin, PatientAlertMixin
 from .adminforms import AssignmentForm, PatientAssignForm, ProgramAssignForm
+from .handout import handout_response
 from .invitations import invitation_send
 from .models import (
     Assignment,
@@ -124,7 +125,8 @@ class PatientAdmin(PatientAlertMixin, PatientRightsAdmin, ClinicScopedAdmin):
             "<ul class='flexion-assignments'>{}</ul>",
             format_html_join(
                 "",
-                "<li><a href='{}'>{}</a> — {}, {} {}</li>",
+                "<li><a href='{}'>{}</a> — {}, {} {}"
+                " · <a href='{}' class='flexion-handout'>{}</a></li>",
                 (
                     (
                         reverse("admin:patients_assignment_change", args=[a.pk]),
@@ -132,6 +134,8 @@ class PatientAdmin(PatientAlertMixin, PatientRightsAdmin, ClinicScopedAdmin):
                         a.get_status_display(),
                         _("from"),
                         a.start_date,
+                        reverse("admin:patients_assignment_handout", args=[a.pk]),
+                        _("Print handout"),
                     )
                     for a in assignments
                 ),
@@ -287,6 +291,7 @@ class AssignmentAdmin(
     AssignmentProgressMixin, WideChangeFormMixin, SortableAdminBase, ClinicScopedAdmin
 ):
     form = AssignmentForm
+    change_form_template = "admin/patients/assignment/change_form.html"
     list_display = [
         "patient",
         "name",
@@ -326,6 +331,23 @@ class AssignmentAdmin(
     def has_add_permission(self, request):
         # Assignments are made by copying a program: from a patient's page or a program.
         return False
+
+    def get_urls(self):
+        return [
+            path(
+                "<int:assignment_id>/handout/",
+                self.admin_site.admin_view(self.handout_view),
+                name="patients_assignment_handout",
+            ),
+            *super().get_urls(),
+        ]
+
+    def handout_view(self, request, assignment_id):
+        """ "Print handout": the assignment's PDF, for staff who may see the assignment."""
+        assignment = get_object_or_404(
+            self.get_queryset(request).select_related("clinic", "scheme"), pk=assignment_id
+        )
+        return handout_response(request, assignment)
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)

@@ -12,11 +12,12 @@ import uuid
 from django.core.cache import caches
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Prefetch
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from programs.models import MAX_REPS, MAX_SETS, Intensity, Side
+from programs.models import MAX_REPS, MAX_SETS, ExercisePicture, Intensity, Side
 
 from .messages import message_body_clean, message_send
 from .models import (
@@ -56,6 +57,13 @@ def session_items(user, session: Session) -> list[PrescriptionItem]:
             PrescriptionItem.objects.visible_to(user)
             .filter(assignment_id=assignment.pk)
             .select_related("exercise")
+            # The pictures of the prescribed exercises are the patient's to see, and cached
+            # with the items: a picture added or deleted is a new items version (signals).
+            .prefetch_related(
+                Prefetch(
+                    "exercise__pictures", queryset=ExercisePicture.objects.order_by("order", "pk")
+                )
+            )
         )
         cache.set(key, items)
     return items

@@ -3,7 +3,7 @@
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
-from programs.models import Exercise
+from programs.models import Exercise, ExercisePicture
 
 from .models import Assignment, PrescriptionItem
 from .player import items_changed
@@ -23,3 +23,10 @@ def exercise_changed(sender, instance: Exercise, created: bool, **kwargs) -> Non
     """
     if not created:
         items_changed(Assignment.objects.filter(items__exercise=instance))
+
+
+@receiver(post_save, sender=ExercisePicture)
+@receiver(post_delete, sender=ExercisePicture)
+def exercise_picture_changed(sender, instance: ExercisePicture, **kwargs) -> None:
+    """A picture added or deleted: the players of every prescription with its exercise."""
+    items_changed(Assignment.objects.filter(items__exercise_id=instance.exercise_id))

@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from . import outcome_views, unsubscribe, views
+from . import handout, outcome_views, pictures, unsubscribe, views
 
 app_name = "patients"
 
@@ -39,6 +39,8 @@ urlpatterns = [
     ),
     path("history/", views.history, name="history"),
     path("messages/", views.thread, name="messages"),
+    path("programs/<int:assignment_id>/handout.pdf", handout.my_handout, name="my_handout"),
+    path("pictures/<int:picture_id>/<str:size>/", pictures.picture, name="picture"),
     path("checkin/<str:token>/", views.checkin_link, name="checkin_link"),
     path("reminders/unsubscribe/<str:token>/", unsubscribe.unsubscribe, name="unsubscribe"),
 ]

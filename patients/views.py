@@ -39,6 +39,7 @@ from .models import (
     SessionStatus,
 )
 from .outcomes import due_questionnaires, trends
+from .pictures import exercise_pictures
 from .progress import assignment_progress, local_today, stages_prefetch
 
 # Completed sessions older than this no longer ask for a check-in on the today page.
@@ -241,6 +242,7 @@ def _render_exercise(request, session, items, logs, current, form, status=200):
             "item": current,
             "exercise": current.exercise,
             "video": current.exercise.video,
+            "pictures": exercise_pictures(current.exercise),
             "dosage": player.dosage_in_words(current),
             "position": position,
             "count": len(items),

@@ -23,6 +23,7 @@ from clinic.tenancy import staff_clinic_id
 
 from .adminforms import (
     ExerciseForm,
+    ExercisePictureForm,
     KnownLabelsAutocompleteMixin,
     KnownLabelsFormSetMixin,
     ProgramForm,
@@ -38,6 +39,7 @@ from .importexport import (
 )
 from .models import (
     Exercise,
+    ExercisePicture,
     ExerciseVariation,
     Program,
     ProgramItem,
@@ -126,6 +128,28 @@ class ExerciseVariationInline(
         return super().get_queryset(request).select_related("exercise", "variation")
 
 
+class ExercisePictureInline(admin.TabularInline):
+    model = ExercisePicture
+    form = ExercisePictureForm
+    fields = ["preview", "upload", "alt_text", "order"]
+    readonly_fields = ["preview"]
+    extra = 0
+    max_num = 8
+    verbose_name = _("picture (a position or a step)")
+    verbose_name_plural = _("pictures, in order (start and end position, or the steps)")
+    formfield_overrides = {models.PositiveSmallIntegerField: {"widget": NARROW_NUMBER}}
+
+    @admin.display(description=_("preview"))
+    def preview(self, picture):
+        if not picture.pk:
+            return "–"
+        return format_html(
+            '<img src="{}" alt="{}" width="120" class="flexion-picture-thumb">',
+            reverse("patients:picture", args=[picture.pk, "thumb"]),
+            picture.alt_text,
+        )
+
+
 class ExerciseImportForm(forms.Form):
     file = forms.FileField(
         label=_("CSV or JSON file"),
@@ -160,7 +184,7 @@ class ExerciseAdmin(LibraryAdmin):
     list_per_page = 50
     readonly_fields = ["patient_preview", "copied_from_link"]
     prepopulated_fields = {"key": ["name"]}
-    inlines = [ExerciseVariationInline]
+    inlines = [ExercisePictureInline, ExerciseVariationInline]
     actions = ["copy_to_my_clinic", "export_csv", "export_json"]
     formfield_overrides = {models.PositiveSmallIntegerField: {"widget": NARROW_NUMBER}}
     fieldsets = [

@@ -7,7 +7,9 @@ from django.contrib.admin.widgets import AutocompleteSelect, RelatedFieldWidgetW
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from .models import Exercise, Program
+from .models import Exercise, ExercisePicture, Program
+from .pictures import picture_prepare
+from .services import picture_files_store
 from .video import InvalidVideoURL, parse_video_url
 
 
@@ -217,3 +219,51 @@ class WideChangeFormMixin:
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
         extra_context = {**(extra_context or {}), "is_nav_sidebar_enabled": False}
         return super().changeform_view(request, object_id, form_url, extra_context)
+
+
+class ExercisePictureForm(forms.ModelForm):
+    """A picture of the exercise: the file is checked (``picture_prepare``) before anything is
+    stored, and cannot be replaced afterwards (delete the picture and add another)."""
+
+    upload = forms.FileField(
+        label=_("Picture"),
+        required=False,
+        help_text=_("JPEG, PNG or WebP, up to 10 MB. Location and camera data are removed."),
+        widget=forms.ClearableFileInput(attrs={"accept": "image/jpeg,image/png,image/webp"}),
+    )
+
+    class Meta:
+        model = ExercisePicture
+        fields = ["upload", "alt_text", "order"]
+
+    prepared = None
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            # A saved picture is shown, not replaced: its row's file input is hidden and off
+            # (still a file input, so that the page's form stays multipart for new rows).
+            self.fields["upload"].widget = forms.FileInput(attrs={"hidden": True})
+            self.fields["upload"].disabled = True
+
+    def clean_upload(self):
+        upload = self.cleaned_data.get("upload")
+        if upload is None:
+            if not self.instance.pk:
+                raise ValidationError(_("Choose a picture to upload."), code="required")
+            return None
+        if self.instance.pk:
+            raise ValidationError(
+                _("A saved picture cannot be replaced: delete it and add a new one.")
+            )
+        self.prepared = picture_prepare(upload)
+        return upload
+
+    def save(self, commit=True):
+        picture = self.instance
+        if self.prepared is not None and not picture.pk:
+            picture.large, picture.thumb = picture_files_store(
+                clinic_id=picture.exercise.clinic_id, prepared=self.prepared
+            )
+            picture.width, picture.height = self.prepared.width, self.prepared.height
+        return super().save(commit)

@@ -618,3 +618,39 @@ class ProgramQuestionnaire(models.Model):
             )
         if not self.at_start and not self.every_weeks and not self.end_after_weeks:
             raise ValidationError(_("Choose at least one time: the start, a repeat or the end."))
+
+
+class ExercisePicture(models.Model):
+    """One picture of a clinic's exercise (a position or a step), in order, with its alt text.
+
+    The files are written once (``programs.services.exercise_picture_add``) and never
+    changed: a new picture is a new row, so its address can be cached for good.
+    """
+
+    exercise = models.ForeignKey(Exercise, on_delete=models.CASCADE, related_name="pictures")
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
+    alt_text = models.CharField(
+        _("description (alt text)"),
+        max_length=300,
+        help_text=_("What the picture shows, for patients who cannot see it."),
+    )
+    large = models.FileField(max_length=200, editable=False)
+    thumb = models.FileField(max_length=200, editable=False)
+    width = models.PositiveIntegerField(editable=False)
+    height = models.PositiveIntegerField(editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = ScopedQuerySet.as_manager()
+    tenancy = Tenancy(clinic="exercise__clinic", shared_when_clinic_is_null=True)
+
+    class Meta:
+        ordering = ["exercise", "order", "pk"]
+        verbose_name = _("picture")
+        verbose_name_plural = _("pictures")
+
+    def __str__(self):
+        return self.alt_text
+
+    def file_for(self, size: str):
+        """The stored file of a size ("large" or "thumb")."""
+        return self.thumb if size == "thumb" else self.large

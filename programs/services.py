@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import json
+import uuid
 from pathlib import Path
 
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 from django.db import transaction
 from django.db.models import Q
 
@@ -15,6 +18,7 @@ from .models import (
     Dosage,
     Equipment,
     Exercise,
+    ExercisePicture,
     ExerciseVariation,
     Program,
     ProgramItem,
@@ -23,6 +27,7 @@ from .models import (
     Questionnaire,
     QuestionnaireVersion,
 )
+from .pictures import STORED_EXTENSION, PreparedPicture
 from .video import parse_video_url
 
 STARTER_DIR = Path(__file__).resolve().parent / "starter"
@@ -247,3 +252,41 @@ def program_copy(*, program: Program, clinic: Clinic, created_by=None) -> Progra
         for item in program.items.all()
     )
     return copy
+
+
+def picture_files_store(*, clinic_id: int | None, prepared: PreparedPicture) -> tuple[str, str]:
+    """Write a checked picture's two sizes under new, unguessable names; return the names."""
+    folder = f"exercise-pictures/{clinic_id or 'shared'}"
+    stem = uuid.uuid4().hex
+    large = default_storage.save(f"{folder}/{stem}.{STORED_EXTENSION}", ContentFile(prepared.large))
+    thumb = default_storage.save(
+        f"{folder}/{stem}-thumb.{STORED_EXTENSION}", ContentFile(prepared.thumb)
+    )
+    return large, thumb
+
+
+def exercise_picture_add(
+    *, exercise: Exercise, prepared: PreparedPicture, alt_text: str, order: int = 0
+) -> ExercisePicture:
+    """Store a checked picture of an exercise; its files are removed if the row is not saved."""
+    large, thumb = picture_files_store(clinic_id=exercise.clinic_id, prepared=prepared)
+    try:
+        with transaction.atomic():
+            return ExercisePicture.objects.create(
+                exercise=exercise,
+                order=order,
+                alt_text=alt_text,
+                large=large,
+                thumb=thumb,
+                width=prepared.width,
+                height=prepared.height,
+            )
+    except Exception:
+        picture_files_delete([large, thumb])
+        raise
+
+
+def picture_files_delete(names: list[str]) -> None:
+    for name in names:
+        if name:
+            default_storage.delete(name)

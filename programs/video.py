@@ -107,6 +107,12 @@ class Video:
             return f"https://www.youtube.com/watch?v={self.id}"
         return f"https://vimeo.com/{self.id}"
 
+    def short_url(self) -> str:
+        """The shortest link to the video's page, for print (a handout and its QR code)."""
+        if self.provider is VideoProvider.YOUTUBE:
+            return f"https://youtu.be/{self.id}"
+        return f"https://vimeo.com/{self.id}"
+
     def thumbnail_url(self) -> str | None:
         """A still image of the video, or None when it cannot be built without an API call."""
         if self.provider is VideoProvider.YOUTUBE:

@@ -13,12 +13,16 @@
 - With --browser, Debian's Chromium at /usr/bin/chromium, for the browser tests: installed
   with apt-get when missing and run as root.
 - redis-server on the PATH, for the tests that start Redis servers of their own.
+- The PDF handout's Debian packages: Pango and HarfBuzz for WeasyPrint, a font, and
+  poppler-utils (pdftotext, pdftoppm) for its tests: installed with apt-get when missing
+  and run as root.
 
 When something cannot be had, it stops before the command, with the command to run.
 """
 
 from __future__ import annotations
 
+import ctypes.util
 import glob
 import os
 import pwd
@@ -37,6 +41,11 @@ import redis
 ROOT = Path(__file__).resolve().parents[1]
 VAR = ROOT / "var"
 CHROMIUM = Path("/usr/bin/chromium")
+# What WeasyPrint loads (the handout), a font for it, and the handout tests' PDF readers; the
+# Dockerfile installs the same libraries and font.
+PDF_PACKAGES = (
+    "libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core poppler-utils"
+)
 APT_INSTALL = "apt-get install -y -o DPkg::Lock::Timeout=600"
 START_TIMEOUT = 120  # seconds; a busy machine starts slowly
 
@@ -66,6 +75,7 @@ def main(arguments: list[str]) -> int:
     try:
         if browser:
             chromium_ensure()
+        pdf_packages_ensure()
         redis_server_ensure()
         if not postgres_answers(database_url, tell=True):
             server = PrivatePostgres()
@@ -129,6 +139,25 @@ def chromium_ensure() -> None:
     installed = subprocess.run(["sh", "-c", f"{command} >/dev/null"], env=env)
     if installed.returncode != 0 or not CHROMIUM.exists():
         raise Unavailable(f"Installing Chromium failed. Run: {command}")
+
+
+def pdf_packages_ensure() -> None:
+    present = (
+        ctypes.util.find_library("pango-1.0")
+        and ctypes.util.find_library("pangoft2-1.0")
+        and ctypes.util.find_library("harfbuzz-subset")
+        and shutil.which("pdftotext")
+        and shutil.which("pdftoppm")
+    )
+    if present:
+        return
+    command = f"apt-get update && {APT_INSTALL} {PDF_PACKAGES}"
+    if os.geteuid() != 0:
+        raise Unavailable(f"The PDF handout needs Debian packages. Run: sudo sh -c '{command}'")
+    say(f"The PDF handout's packages are missing; installing them: {command}")
+    env = os.environ | {"DEBIAN_FRONTEND": "noninteractive"}
+    if subprocess.run(["sh", "-c", f"{command} >/dev/null"], env=env).returncode != 0:
+        raise Unavailable(f"Installing the PDF handout's packages failed. Run: {command}")
 
 
 def redis_server_ensure() -> None:

@@ -121,6 +121,15 @@ def _security_settings_for_tests(request):
 
 
 @pytest.fixture(autouse=True)
+def _uploads_in_a_folder_of_the_test(request, tmp_path):
+    """Store each test's uploaded files (exercise pictures) in a folder of its own."""
+    if not request.config.pluginmanager.hasplugin("django"):
+        return
+    settings = request.getfixturevalue("settings")
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture(autouse=True)
 def _rate_limits_fresh(request):
     """Start each test with no rate-limit counters (they live in the shared default cache).
 

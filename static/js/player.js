@@ -34,6 +34,7 @@
   var where = document.getElementById("timer-where");
   var phase = document.getElementById("timer-phase");
   var count = document.getElementById("timer-count");
+  var pausedBadge = document.getElementById("timer-paused");
   var announcer = document.getElementById("timer-announce");
   var startButton = document.getElementById("timer-start");
   var pauseButton = document.getElementById("timer-pause");
@@ -42,21 +43,25 @@
   var repsField = document.getElementById("id_reps_done");
 
   var audio = null;
-  function beep(long) {
+  // A short high beep when a hold or contraction starts, a lower one when it ends,
+  // a long one when everything is done; a vibration of the same shape where there is one.
+  function beep(kind) {
+    var tones = { start: [990, 0.15], end: [660, 0.3], done: [660, 0.6] }[kind];
     try {
       audio = audio || new (window.AudioContext || window.webkitAudioContext)();
       var oscillator = audio.createOscillator();
       var gain = audio.createGain();
-      oscillator.frequency.value = long ? 660 : 880;
+      oscillator.frequency.value = tones[0];
       gain.gain.value = 0.2;
       oscillator.connect(gain);
       gain.connect(audio.destination);
       oscillator.start();
-      oscillator.stop(audio.currentTime + (long ? 0.6 : 0.2));
+      oscillator.stop(audio.currentTime + tones[1]);
     } catch (error) {
       /* No sound on this device: the screen and the announcement still tell. */
     }
-    if (navigator.vibrate) navigator.vibrate(long ? [200, 100, 200] : 200);
+    if (navigator.vibrate) navigator.vibrate(kind === "start" ? 120 : kind === "end" ? [200, 80, 200] : [400, 100, 400]);
+    root.dataset.cue = kind;
   }
 
   function announce(text) {
@@ -65,8 +70,30 @@
     window.setTimeout(function () { announcer.textContent = text; }, 50);
   }
 
-  // The plan: a list of timed phases, run one after the other.
-  function holdPlan() {
+  // The screen stays on while a timer runs (Wake Lock API, where the browser has it).
+  var wakeLock = null;
+  function keepAwake() {
+    if (!navigator.wakeLock || wakeLock) return;
+    navigator.wakeLock.request("screen").then(function (lock) {
+      wakeLock = lock;
+      root.dataset.awake = "yes";
+      lock.addEventListener("release", function () {
+        wakeLock = null;
+        delete root.dataset.awake;
+      });
+    }).catch(function () { /* Refused (battery saver, hidden tab): the timer still runs. */ });
+  }
+  function letSleep() {
+    if (wakeLock) wakeLock.release();
+  }
+  document.addEventListener("visibilitychange", function () {
+    // The browser drops the lock when the tab is hidden; take it again on return.
+    if (document.visibilityState === "visible" && index >= 0 && !paused) keepAwake();
+  });
+
+  // The plan: a list of timed phases, run one after the other. The hold and the
+  // contraction timers run the same sets, reps and sides; only the work phase differs.
+  function timedPlan(workName, workSeconds) {
     var plan = [];
     for (var set = 1; set <= sets; set++) {
       for (var rep = 1; rep <= reps; rep++) {
@@ -74,7 +101,7 @@
           var label = [t.tSet + " " + set + " " + t.tOf + " " + sets,
                        t.tRep + " " + rep + " " + t.tOf + " " + reps, sides[s]].filter(Boolean).join(" · ");
           plan.push({ name: t.tReady, where: label, seconds: ready, kind: "ready" });
-          plan.push({ name: t.tHold, where: label, seconds: hold, kind: "work",
+          plan.push({ name: workName, where: label, seconds: workSeconds, kind: "work",
                       after: s === sides.length - 1 ? { set: set, rep: rep } : null });
         }
       }
@@ -83,14 +110,8 @@
     return plan;
   }
 
-  function contractionPlan() {
-    return [
-      { name: t.tReady, where: "", seconds: ready, kind: "ready" },
-      { name: t.tContract, where: "", seconds: contraction, kind: "work", done: t.tContractDone },
-    ];
-  }
-
   var plan = [], index = -1, endsAt = 0, remainingWhenPaused = 0, ticking = null, paused = false;
+  var doneText = t.tDone;
 
   function showCount(seconds) {
     count.textContent = seconds + " s";
@@ -105,11 +126,12 @@
     where.textContent = step.where;
     showCount(step.seconds);
     root.dataset.phase = step.kind;
+    if (step.kind === "work") beep("start");
     announce([step.name, step.where, step.seconds + " " + t.tSeconds].filter(Boolean).join(". "));
   }
 
   function complete(step) {
-    if (step.kind === "work") beep(false);
+    if (step.kind === "work" && index < plan.length - 1) beep("end");
     if (step.after) {
       // Counters fill the form as the patient goes: a rep per full round of sides.
       repsField.value = step.after.rep;
@@ -128,33 +150,44 @@
     enter(index + 1);
   }
 
+  function setRunning(running) {
+    // While a timer runs, its Start buttons are off: a tap cannot restart it from set 1.
+    startButton.disabled = running && hold > 0;
+    if (contractionButton) contractionButton.disabled = running;
+    pauseButton.hidden = !running;
+  }
+
   function finish() {
     window.clearInterval(ticking);
     ticking = null;
     index = -1;
+    paused = false;
     delete root.dataset.phase;
     count.textContent = "";
-    var last = plan[plan.length - 1];
-    var text = last && last.done ? last.done : t.tDone;
-    phase.textContent = text;
+    phase.textContent = doneText;
     where.textContent = "";
-    pauseButton.hidden = true;
-    beep(true);
-    announce(text);
+    pausedBadge.hidden = true;
+    setRunning(false);
+    letSleep();
+    beep("done");
+    announce(doneText);
     root.dataset.state = "done";
   }
 
-  function start(newPlan) {
+  function start(newPlan, finalText) {
     window.clearInterval(ticking);
     plan = newPlan;
+    doneText = finalText;
     paused = false;
-    pauseButton.hidden = false;
+    pausedBadge.hidden = true;
     pauseButton.textContent = t.tPause;
+    setRunning(true);
     root.dataset.state = "running";
-    if (newPlan.length > 2 && setsField && repsField) {
+    if (setsField && repsField) {
       setsField.value = 0;
       repsField.value = 0;
     }
+    keepAwake();
     enter(0);
     ticking = window.setInterval(tick, 200);
   }
@@ -168,10 +201,14 @@
   }
 
   startButton.addEventListener("click", function () {
-    if (hold > 0) start(holdPlan()); else countReps();
+    if (index >= 0) return;
+    if (hold > 0) start(timedPlan(t.tHold, hold), t.tDone); else countReps();
   });
   if (contractionButton) {
-    contractionButton.addEventListener("click", function () { start(contractionPlan()); });
+    contractionButton.addEventListener("click", function () {
+      if (index >= 0) return;
+      start(timedPlan(t.tContract, contraction), t.tContractDone + " " + t.tDone);
+    });
   }
   pauseButton.addEventListener("click", function () {
     if (index < 0) return;
@@ -180,12 +217,16 @@
       remainingWhenPaused = endsAt - Date.now();
       pauseButton.textContent = t.tResume;
       root.dataset.state = "paused";
+      pausedBadge.hidden = false;
+      letSleep();
       announce(t.tPaused);
     } else {
       paused = false;
       endsAt = Date.now() + remainingWhenPaused;
       pauseButton.textContent = t.tPause;
       root.dataset.state = "running";
+      pausedBadge.hidden = true;
+      keepAwake();
       announce(plan[index].name);
     }
   });

@@ -163,7 +163,9 @@ def test_a_whole_session_works_with_javascript_off(live_server, new_page, shoot,
     assert session.logs.count() == 3
 
 
-def test_the_contraction_timer_counts_down_after_a_get_ready(live_server, new_page, carol):
+def test_the_contraction_timer_runs_every_rep_and_side_after_a_get_ready(
+    live_server, new_page, carol
+):
     assignment = back_pain_assignment(carol, timezone.localdate())
     item = assignment.items.order_by("order").first()
     item.contraction_seconds, item.contraction_seconds_max = 5, 5
@@ -176,10 +178,21 @@ def test_the_contraction_timer_counts_down_after_a_get_ready(live_server, new_pa
     page.keyboard.press("Enter")
     expect(page.locator("#timer-phase")).to_have_text("Get ready")
     expect(page.locator("#timer-count")).to_have_text("3 s")
+    # While it runs, neither timer can be started again from set 1.
+    expect(page.get_by_role("button", name="Contraction timer (5 s)")).to_be_disabled()
+    expect(page.get_by_role("button", name="Start the 20 s hold timer")).to_be_disabled()
     page.clock.run_for(3500)
     expect(page.locator("#timer-phase")).to_have_text("Contract")
+    expect(page.locator("#timer-where")).to_contain_text("Left side")
     expect(page.locator("#timer-announce")).to_contain_text("Contract")
     page.clock.run_for(5000)
-    expect(page.locator("#timer-phase")).to_have_text("Relax.")
-    # A contraction does not count as a rep: the form keeps what the patient entered.
+    # Like the hold timer: the other side, then the next rep.
+    expect(page.locator("#timer-where")).to_contain_text("Right side")
+    page.clock.run_for(8000)
+    expect(page.locator("#timer-where")).to_contain_text("Rep 2 of 2")
+    expect(page.get_by_label("Reps done (per set)")).to_have_value("1")
+    page.clock.run_for(2 * 8000)
+    expect(page.locator("#timer-phase")).to_have_text("Relax. All done. Well done! Log it below.")
     expect(page.get_by_label("Reps done (per set)")).to_have_value(str(item.reps))
+    expect(page.get_by_label("Sets done")).to_have_value(str(item.sets))
+    expect(page.get_by_role("button", name="Contraction timer (5 s)")).to_be_enabled()

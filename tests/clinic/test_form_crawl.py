@@ -105,18 +105,23 @@ def own_world(alice, alma, carol, clinic_a, bob, dave, clinic_b):
     """The URL sweep's world, filled with clinic A's rows: the forms alma and carol may use."""
     from axes.models import AccessAttempt, AccessFailureLog, AccessLog
     from django.contrib.auth.models import Group
+    from django.core.files.uploadedfile import SimpleUploadedFile
 
     from clinic.audit import audit_record
     from clinic.models import AuditAction
     from programs.models import Questionnaire
+    from programs.pictures import picture_prepare
+    from programs.services import exercise_picture_add
     from reports.models import ExportFormat, ReportExport
+    from tests.pictures import photo_bytes
 
     lockout = {"username": "carol@a.example", "ip_address": "203.0.113.9", "user_agent": ""}
+    records = patient_records(carol, marker="own")
     return World(
         clinic_b=clinic_a,
         bob=alice,
         dave=carol,
-        records=patient_records(carol, marker="own"),
+        records=records,
         exercise=ExerciseFactory(clinic=clinic_a, name="Own exercise"),
         program=ProgramItemFactory(
             program=ProgramFactory(clinic=clinic_a, name="Own program"),
@@ -137,6 +142,12 @@ def own_world(alice, alma, carol, clinic_a, bob, dave, clinic_b):
             "axes.accesslog": AccessLog.objects.create(**lockout),
             "axes.accessfailurelog": AccessFailureLog.objects.create(**lockout),
         },
+        # A picture of carol's own exercise: she may see it too.
+        picture=exercise_picture_add(
+            exercise=records["item"].exercise,
+            prepared=picture_prepare(SimpleUploadedFile("a.jpg", photo_bytes(size=(64, 48)))),
+            alt_text="Own picture",
+        ),
     )
 
 
@@ -243,7 +254,9 @@ def test_a_clinic_admin_opens_and_renames_her_clinic(client, alma, clinic_a):
     client.force_login(alma)
     url = f"/admin/clinic/clinic/{clinic_a.pk}/change/"
     assert client.get(url).status_code == 200
-    response = client.post(url, {"name": "Clinic A & Co", "timezone": "Europe/London"})
+    response = client.post(
+        url, {"name": "Clinic A & Co", "timezone": "Europe/London", "paper_size": "A4"}
+    )
     assert response.status_code == 302
     clinic_a.refresh_from_db()
     assert (clinic_a.name, clinic_a.slug) == ("Clinic A & Co", "clinic-a")

@@ -18,6 +18,7 @@ from django.contrib import admin
 from django.contrib.auth.models import Group
 from django.contrib.auth.tokens import default_token_generator
 from django.contrib.contenttypes.models import ContentType
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, resolve, reverse
 from django.utils.encoding import force_bytes
@@ -30,8 +31,11 @@ from patients.invitations import login_link_create
 from patients.links import checkin_token, unsubscribe_token
 from patients.models import LoginLinkPurpose, Patient
 from programs.models import Questionnaire
+from programs.pictures import picture_prepare
+from programs.services import exercise_picture_add
 from reports.models import ExportFormat, ReportExport
 from tests.factories import ExerciseFactory, ProgramFactory, ProgramItemFactory
+from tests.pictures import photo_bytes
 
 from .patient_records import patient_records
 
@@ -59,6 +63,7 @@ class World:
     export: ReportExport
     lockouts: dict = field(default_factory=dict)
     questionnaire: object = None
+    picture: object = None
 
 
 @pytest.fixture
@@ -73,7 +78,7 @@ def world(alice, alma, carol, bob, dave, clinic_b):
         bob=bob,
         dave=dave,
         records=patient_records(dave, marker=MARKER),
-        exercise=ExerciseFactory(clinic=clinic_b, name=f"{MARKER} exercise"),
+        exercise=(exercise := ExerciseFactory(clinic=clinic_b, name=f"{MARKER} exercise")),
         program=ProgramFactory(clinic=clinic_b, name=f"{MARKER} program"),
         event=audit_record(action=AuditAction.EXPORT, actor=bob, obj=dave),
         group=Group.objects.create(name=f"{MARKER} group"),
@@ -95,6 +100,11 @@ def world(alice, alma, carol, bob, dave, clinic_b):
             "axes.accesslog": AccessLog.objects.create(**lockout_fields),
             "axes.accessfailurelog": AccessFailureLog.objects.create(**lockout_fields),
         },
+        picture=exercise_picture_add(
+            exercise=exercise,
+            prepared=picture_prepare(SimpleUploadedFile("b.jpg", photo_bytes(size=(64, 48)))),
+            alt_text=f"{MARKER} picture",
+        ),
     )
 
 
@@ -192,6 +202,8 @@ CASES: dict[str, Case] = {
     "patients:session_log_past": NO_PARAMS,
     "patients:sign_in_link_request": NO_PARAMS,
     "patients:session_start": Case(kwargs=assignment_id),
+    "patients:my_handout": Case(kwargs=assignment_id),
+    "patients:picture": Case(kwargs=lambda w: {"picture_id": w.picture.pk, "size": "large"}),
     "patients:session": Case(kwargs=session_id),
     "patients:session_finish": Case(kwargs=session_id),
     "patients:session_checkin": Case(kwargs=session_id),
@@ -238,6 +250,7 @@ CASES: dict[str, Case] = {
     "patients:response_correct": Case(kwargs=response_id),
     "admin:patients_patient_assign": object_id(lambda w: w.dave),
     "admin:patients_assignment_stage": Case(kwargs=assignment_id),
+    "admin:patients_assignment_handout": Case(kwargs=assignment_id),
     "admin:programs_exercise_import": NO_PARAMS,
     "admin:programs_exercise_copy": object_id(lambda w: w.exercise),
     "admin:programs_program_preview": object_id(lambda w: w.program),

@@ -34,6 +34,8 @@ def exercise_form(**changes):
         "video_url": "",
         "variations-TOTAL_FORMS": "0",
         "variations-INITIAL_FORMS": "0",
+        "pictures-TOTAL_FORMS": "0",
+        "pictures-INITIAL_FORMS": "0",
     }
     data.update(changes)
     return data

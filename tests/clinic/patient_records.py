@@ -4,13 +4,13 @@ import datetime
 
 from django.utils import timezone
 
-from patients.invitations import login_link_create
+from clinic.login_links import login_link_create
+from clinic.models import LoginLinkPurpose
 from patients.models import (
     Answer,
     ChangeKind,
     CheckIn,
     ExerciseLog,
-    LoginLinkPurpose,
     ProgramWeek,
     Reminder,
     Session,

@@ -24,11 +24,11 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
 from clinic.audit import audit_record
-from clinic.models import ApiToken, AuditAction, AuditEvent
+from clinic.login_links import login_link_create
+from clinic.models import ApiToken, AuditAction, AuditEvent, LoginLinkPurpose
 from clinic.tokens import api_token_issue
-from patients.invitations import login_link_create
 from patients.links import checkin_token, unsubscribe_token
-from patients.models import LoginLinkPurpose, Patient
+from patients.models import Patient
 from reports.models import ExportFormat, ReportExport
 from tests.factories import ExerciseFactory, ProgramFactory, ProgramItemFactory
 

@@ -6,9 +6,8 @@ from django.core import mail
 from django.urls import reverse
 from rest_framework.test import APIClient
 
-from clinic.models import User
+from clinic.models import LoginLink, User
 from patients.invitations import invitation_send
-from patients.models import LoginLink
 from patients.services import patient_email_change
 from tests.factories import AssignmentFactory, PatientFactory
 
@@ -115,8 +114,8 @@ def test_logins_that_drifted_before_the_fix_are_put_back_on_the_patients_address
 
     from django.apps import apps
 
-    from patients.invitations import login_link_create
-    from patients.models import LoginLinkPurpose
+    from clinic.login_links import login_link_create
+    from clinic.models import LoginLinkPurpose
 
     migration = importlib.import_module(
         "patients.migrations.0010_patient_logins_follow_patient_email"

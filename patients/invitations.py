@@ -59,7 +59,7 @@ def invitation_send(*, patient: Patient) -> None:
         enqueue_on_commit(invitation_email, [(patient.pk,)])
 
 
-def invitation__send(*, patient_id: int) -> bool:
+def invitation_email_send(*, patient_id: int) -> bool:
     """Make an invitation link for the patient's login and email it; False if there is none."""
     patient = Patient.objects.select_related("user", "clinic").filter(pk=patient_id).first()
     user = patient.user if patient is not None else None
@@ -153,7 +153,7 @@ def sign_in_link_email(email: str) -> int:
 @shared_task(ignore_result=True, autoretry_for=TRANSIENT, retry_backoff=True, max_retries=5)
 def invitation_email(patient_id: int) -> bool:
     """Email a patient the invitation a therapist sent from the admin."""
-    return invitation__send(patient_id=patient_id)
+    return invitation_email_send(patient_id=patient_id)
 
 
 @shared_task(ignore_result=True, autoretry_for=TRANSIENT, retry_backoff=True, max_retries=5)

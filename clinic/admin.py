@@ -35,6 +35,8 @@ from .tokens import api_token_issue
 admin.site.site_header = _("Flexion clinic admin")
 admin.site.site_title = _("Flexion")
 admin.site.index_title = _("Your clinic")
+# The site's pages are the patients'; staff would get a refusal there. Their home is here.
+admin.site.site_url = None
 
 # Second factors are managed by their owners (enrolment) and by the "reset two-factor"
 # action on staff members; their own admins would show secrets and recovery codes.

@@ -72,10 +72,8 @@ def test_the_password_reset_page_states_the_password_rules(client, alice):
 def test_the_staff_invitation_states_the_password_rules(client, alma, after_commit):
     client.force_login(alma)
     with after_commit():
-        client.post(
-            reverse("admin:clinic_staffmember_add"),
-            {"email": "gina@a.example", "full_name": "Gina", "role": "therapist", "is_active": "on"},
-        )
+        data = {"email": "gina@a.example", "full_name": "Gina", "role": "therapist"}
+        client.post(reverse("admin:clinic_staffmember_add"), {**data, "is_active": "on"})
     client.logout()
     path = re.search(r"/admin/invitation/\S+/", mail.outbox[0].body).group(0)
     hints_in(client.get(path).text)

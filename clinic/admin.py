@@ -49,7 +49,8 @@ invalid_filters_refused_everywhere(admin.site)
 
 @admin.register(Clinic)
 class ClinicAdmin(ClinicScopedAdmin):
-    list_display = ["name", "slug", "timezone"]
+    list_display = ["name", "slug", "timezone", "reminder_time"]
+    fields = ["name", "slug", "timezone", "reminder_time"]
     search_fields = ["name", "slug"]
     prepopulated_fields = {"slug": ["name"]}
 

@@ -1,3 +1,4 @@
+import datetime
 import zoneinfo
 
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
@@ -13,10 +14,6 @@ from .tenancy import ScopedQuerySet, Tenancy
 def validate_timezone(value: str) -> None:
     if value not in zoneinfo.available_timezones():
         raise ValidationError(_("%(value)s is not a known time zone."), params={"value": value})
-
-
-def timezone_choices() -> list[tuple[str, str]]:
-    return [(name, name) for name in sorted(zoneinfo.available_timezones())]
 
 
 class UserManager(BaseUserManager):
@@ -97,6 +94,11 @@ class Clinic(models.Model):
     slug = models.SlugField(_("slug"), unique=True)
     timezone = models.CharField(
         _("time zone"), max_length=64, default="Europe/London", validators=[validate_timezone]
+    )
+    reminder_time = models.TimeField(
+        _("default reminder time"),
+        default=datetime.time(8, 0),
+        help_text=_("Offered when a program is assigned; each assignment can have its own."),
     )
     created_at = models.DateTimeField(auto_now_add=True)
 

@@ -241,7 +241,9 @@ def test_a_clinic_admin_opens_and_renames_her_clinic(client, alma, clinic_a):
     client.force_login(alma)
     url = f"/admin/clinic/clinic/{clinic_a.pk}/change/"
     assert client.get(url).status_code == 200
-    response = client.post(url, {"name": "Clinic A & Co", "timezone": "Europe/London"})
+    response = client.post(
+        url, {"name": "Clinic A & Co", "timezone": "Europe/London", "reminder_time": "07:30"}
+    )
     assert response.status_code == 302
     clinic_a.refresh_from_db()
     assert (clinic_a.name, clinic_a.slug) == ("Clinic A & Co", "clinic-a")

@@ -208,6 +208,13 @@ CASES: dict[str, Case] = {
             "token": login_link_create(user=w.dave.user, purpose=LoginLinkPurpose.SIGN_IN)
         }
     ),
+    # A staff invitation names the clinic and the address it sets up, to its holder.
+    "staff_invitation": Case(
+        kwargs=lambda w: {
+            "token": login_link_create(user=w.bob, purpose=LoginLinkPurpose.STAFF_INVITATION)
+        },
+        allowed=("bob@b.example", "Clinic B"),
+    ),
     "admin:patients_patient_assign": object_id(lambda w: w.dave),
     "admin:patients_assignment_stage": Case(kwargs=assignment_id),
     "admin:programs_exercise_import": NO_PARAMS,

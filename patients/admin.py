@@ -10,6 +10,8 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from clinic.audit import audit_record
+from clinic.models import AuditAction
 from clinic.scoped_admin import ClinicScopedAdmin, StaffFilter
 from programs.admin import ADMIN_CSS, DosageItemInline
 from programs.admin import ProgramAdmin as LibraryProgramAdmin
@@ -27,6 +29,16 @@ from .models import Assignment, AssignmentStatus, Patient, PrescriptionItem
 from .privacy_admin import PatientRightsAdmin
 from .reevaluation import assignment_reevaluate
 from .services import assignment_create, patient_email_change
+
+
+def assignment_audit(request, assignment) -> None:
+    """Record a program assigned from the admin (the API records its own)."""
+    audit_record(
+        action=AuditAction.ADD,
+        request=request,
+        obj=assignment,
+        extra={"assigned": assignment.program_id},
+    )
 
 
 def can_assign(request) -> bool:
@@ -157,6 +169,7 @@ class PatientAdmin(PatientAlertMixin, PatientRightsAdmin, ClinicScopedAdmin):
             except ValidationError as error:
                 form.add_error(None, error)
             else:
+                assignment_audit(request, assignment)
                 self.message_user(
                     request,
                     _("%(program)s assigned to %(patient)s. You can adjust their copy below.")
@@ -192,6 +205,8 @@ def program_assign_view(model_admin, request, program):
         except ValidationError as error:
             form.add_error(None, error)
         else:
+            for assignment in assignments:
+                assignment_audit(request, assignment)
             model_admin.message_user(
                 request,
                 ngettext(

@@ -20,6 +20,8 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from clinic.audit import audit_record
+from clinic.models import AuditAction
 from clinic.scoped_admin import ReadOnlyScopedAdmin
 
 from .models import Reminder, StageChange, program_date_validate
@@ -229,6 +231,12 @@ class AssignmentProgressMixin:
             except ValidationError as error:
                 form.add_error(None, error)
             else:
+                audit_record(
+                    action=AuditAction.CHANGE,
+                    request=request,
+                    obj=assignment,
+                    extra={"stage": change.to_stage, "effective_on": str(change.effective_on)},
+                )
                 self.message_user(request, change.reason, messages.SUCCESS)
                 return redirect(f"admin:{self._url_prefix()}_change", assignment.pk)
         context = {

@@ -10,6 +10,7 @@ without a line added here.
 
 from __future__ import annotations
 
+import datetime
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 
@@ -108,7 +109,10 @@ def own_world(alice, alma, carol, clinic_a, bob, dave, clinic_b):
 
     from clinic.audit import audit_record
     from clinic.models import AuditAction
+    from patients.models import Assignment
+    from reports.adherence import ReportScope
     from reports.models import ExportFormat, ReportExport
+    from reports.services import export_record
 
     lockout = {"username": "carol@a.example", "ip_address": "203.0.113.9", "user_agent": ""}
     return World(
@@ -123,12 +127,18 @@ def own_world(alice, alma, carol, clinic_a, bob, dave, clinic_b):
         ).program,
         event=audit_record(action=AuditAction.EXPORT, actor=alice, obj=carol),
         group=Group.objects.create(name="Own group"),
-        export=ReportExport.objects.create(
-            clinic=clinic_a,
-            exported_by=alice,
-            start="2026-01-01",
-            end="2026-03-31",
-            format=ExportFormat.CSV,
+        export=ReportExport.objects.get(
+            pk=export_record(
+                scope=ReportScope(
+                    Assignment.objects.none(),
+                    datetime.date(2026, 1, 1),
+                    datetime.date(2026, 3, 31),
+                    datetime.date(2026, 4, 1),
+                ),
+                clinic=clinic_a,
+                by=alice,
+                format=ExportFormat.CSV,
+            ).pk
         ),
         lockouts={
             "axes.accessattempt": AccessAttempt.objects.create(failures_since_start=1, **lockout),

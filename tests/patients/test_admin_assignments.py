@@ -213,7 +213,7 @@ def test_bulk_delete_cannot_reach_another_clinics_assignment(client, alice, dave
 def initial_data(form) -> dict:
     """What the browser sends when nothing but the program is chosen."""
     data = {}
-    for name, field in form.fields.items():
+    for name in form.fields:
         value = form[name].value()
         if value is None or value is False:
             continue

@@ -6,7 +6,9 @@ from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
+from django.utils.timezone import localtime
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
@@ -71,14 +73,15 @@ def invite_to_patient_site(modeladmin, request, queryset):
 @admin.register(Patient)
 class PatientAdmin(PatientAlertMixin, PatientRightsAdmin, ClinicScopedAdmin):
     change_form_template = "admin/patients/patient/change_form.html"
+    # The pain alert next to the name: it is what a therapist scans the list for.
     list_display = [
         "__str__",
-        "email",
+        "pain_alert",
+        "email_address",
         "therapist",
         "active_programs",
-        "reminder_consent",
-        "pain_alert",
-        "created_at",
+        "reminders",
+        "added_on",
     ]
     list_filter = ["reminder_consent", ("therapist", StaffFilter)]
     search_fields = ["first_name", "last_name", "email"]
@@ -114,6 +117,20 @@ class PatientAdmin(PatientAlertMixin, PatientRightsAdmin, ClinicScopedAdmin):
             patient_email_change(patient=obj, email=email)
         else:
             super().save_model(request, obj, form, change)
+
+    @admin.display(description=_("email"), ordering="email")
+    def email_address(self, obj):
+        # May wrap before the @ in a narrow list, never inside either part.
+        local, at, domain = obj.email.partition("@")
+        return format_html("{}<wbr>{}{}", local, at, domain) if at else obj.email
+
+    @admin.display(description=_("reminders"), boolean=True, ordering="reminder_consent")
+    def reminders(self, obj):
+        return obj.reminder_consent
+
+    @admin.display(description=_("added"), ordering="created_at")
+    def added_on(self, obj):
+        return date_format(localtime(obj.created_at).date(), "SHORT_DATE_FORMAT")
 
     @admin.display(description=_("active programs"), ordering="active_total")
     def active_programs(self, obj):

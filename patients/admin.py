@@ -1,9 +1,9 @@
 from adminsortable2.admin import CustomInlineFormSet, SortableAdminBase
 from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models, transaction
-from django.http import HttpResponseRedirect
-from django.shortcuts import get_object_or_404
+from django.http import Http404, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.formats import date_format
@@ -172,7 +172,9 @@ class PatientAdmin(PatientAlertMixin, PatientRightsAdmin, ClinicScopedAdmin):
         ]
 
     def assign_view(self, request, object_id):
-        patient = get_object_or_404(self.get_queryset(request), pk=object_id)
+        patient = self.get_object(request, unquote(object_id))
+        if patient is None:
+            raise Http404  # also for an id that is not a number ("1/change")
         if not can_assign(request) or not self.is_owned_by_user_clinic(request, patient):
             raise PermissionDenied
         form = PatientAssignForm(request.POST or None, user=request.user, patient=patient)
@@ -274,7 +276,9 @@ class ProgramAdmin(LibraryProgramAdmin):
         ]
 
     def assign_view(self, request, object_id):
-        program = get_object_or_404(self.get_queryset(request), pk=object_id)
+        program = self.get_object(request, unquote(object_id))
+        if program is None:
+            raise Http404  # also for an id that is not a number ("1/change")
         return program_assign_view(self, request, program)
 
     def has_assign_permission(self, request):

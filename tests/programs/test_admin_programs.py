@@ -426,3 +426,14 @@ def test_the_time_zone_suggestions_start_with_the_clinics_zone(client, bob, clin
     suggestions = re.findall(r'<option value="([^"]+)">', page.split("<datalist")[1])
     assert suggestions[0] == "America/New_York"
     assert "Europe/London" in suggestions and "US/Pacific" not in suggestions
+
+
+def test_an_assign_address_with_an_id_that_is_not_a_number_is_not_found(
+    client, alice, alices_program, carol
+):
+    client.force_login(alice)
+    for url in [
+        f"/admin/programs/program/{alices_program.pk}/change/assign/",
+        f"/admin/patients/patient/{carol.pk}/change/assign/",
+    ]:
+        assert client.get(url).status_code == 404, url

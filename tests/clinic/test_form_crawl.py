@@ -165,7 +165,9 @@ def rows_written() -> tuple:
         {
             model._meta.db_table
             for model in apps.get_models()
-            if model._meta.label_lower not in WRITTEN_ANYWAY and model._meta.managed
+            if model._meta.label_lower not in WRITTEN_ANYWAY
+            and model._meta.managed
+            and not model._meta.proxy  # its table is its concrete model's
         }
     )
     columns = ", ".join(

@@ -41,7 +41,6 @@ from .base import (
 )
 
 READ = ("list", "retrieve")
-DEFAULT_REMINDER_TIME = Assignment._meta.get_field("reminder_time").default
 
 
 @extend_schema_field(
@@ -287,7 +286,7 @@ class AssignmentViewSet(ScopedModelViewSet):
             program=data["program"],
             therapist=data.get("therapist"),
             start_date=data["start_date"],
-            reminder_time=data.get("reminder_time", DEFAULT_REMINDER_TIME),
+            reminder_time=data.get("reminder_time", data["patient"].clinic.reminder_time),
             timezone=data.get("timezone"),
             advanced=data["advanced"],
             preferred_weekdays=data.get("preferred_weekdays", ()),

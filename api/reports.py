@@ -141,6 +141,7 @@ class AdherenceReportView(generics.GenericAPIView):
             rows=rows,
             filters=form.filters(),
             via="api",
+            request=self.request,
         )
         response = StreamingHttpResponse(
             exports.csv_chunks(scope, rows), content_type="text/csv; charset=utf-8"

@@ -1,6 +1,8 @@
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.core.exceptions import ValidationError
+from django.db.models import Exists, OuterRef
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from django_otp.plugins.otp_static.models import StaticDevice
@@ -8,7 +10,18 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from . import mfa
 from .audit import audit_record
-from .models import ApiToken, AuditAction, AuditEvent, Clinic, Role, StaffMember, User
+from .invitations import staff_invitation_revoke, staff_invitation_send
+from .models import (
+    ApiToken,
+    AuditAction,
+    AuditEvent,
+    Clinic,
+    LoginLink,
+    LoginLinkPurpose,
+    Role,
+    StaffMember,
+    User,
+)
 from .scoped_admin import (
     ClinicScopedAdmin,
     InvalidFilterMixin,
@@ -22,6 +35,8 @@ from .tokens import api_token_issue
 admin.site.site_header = _("Flexion clinic admin")
 admin.site.site_title = _("Flexion")
 admin.site.index_title = _("Your clinic")
+# The site's pages are the patients'; staff would get a refusal there. Their home is here.
+admin.site.site_url = None
 
 # Second factors are managed by their owners (enrolment) and by the "reset two-factor"
 # action on staff members; their own admins would show secrets and recovery codes.
@@ -34,7 +49,8 @@ invalid_filters_refused_everywhere(admin.site)
 
 @admin.register(Clinic)
 class ClinicAdmin(ClinicScopedAdmin):
-    list_display = ["name", "slug", "timezone"]
+    list_display = ["name", "slug", "timezone", "reminder_time"]
+    fields = ["name", "slug", "timezone", "reminder_time"]
     search_fields = ["name", "slug"]
     prepopulated_fields = {"slug": ["name"]}
 
@@ -141,25 +157,81 @@ class StaffMemberForm(forms.ModelForm):
 @admin.register(StaffMember)
 class StaffMemberAdmin(ClinicScopedAdmin):
     form = StaffMemberForm
-    list_display = ["__str__", "email", "role", "is_active", "clinic"]
+    list_display = ["__str__", "email", "role", "is_active", "sign_in", "clinic"]
     list_filter = ["role", "is_active"]
     search_fields = ["user__email", "user__full_name"]
     list_select_related = ["user", "clinic"]
 
-    actions = ["reset_two_factor"]
+    actions = ["invite_again", "revoke_invitation", "reset_two_factor"]
 
     def get_queryset(self, request):
         # API tokens' own logins are managed as tokens, not as colleagues.
-        return super().get_queryset(request).filter(user__api_token__isnull=True)
+        pending = LoginLink.objects.usable().filter(
+            user=OuterRef("user"), purpose=LoginLinkPurpose.STAFF_INVITATION
+        )
+        return (
+            super()
+            .get_queryset(request)
+            .filter(user__api_token__isnull=True)
+            .annotate(invitation_pending=Exists(pending))
+        )
 
     @admin.display(description=_("email"), ordering="user__email")
     def email(self, obj):
         return obj.user.email
 
+    @admin.display(description=_("sign-in"))
+    def sign_in(self, obj):
+        if obj.user.has_usable_password():
+            return _("Password chosen")
+        if obj.invitation_pending:
+            return _("Invited")
+        return _("Not invited: send an invitation")
+
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
         if not obj.is_active:
             user_sessions_end(user=obj.user)
+            staff_invitation_revoke(staff=obj)
+        elif not change or ("email" in form.changed_data and not obj.user.has_usable_password()):
+            # A new colleague, or one whose invitation went to a wrong address.
+            self._invite(request, obj)
+
+    def _invite(self, request, staff) -> bool:
+        try:
+            staff_invitation_send(staff=staff)
+        except ValidationError as error:
+            self.message_user(request, " ".join(error.messages), messages.ERROR)
+            return False
+        audit_record(action=AuditAction.INVITE, request=request, obj=staff)
+        self.message_user(
+            request,
+            _("An invitation is on its way to %(email)s.") % {"email": staff.user.email},
+            messages.SUCCESS,
+        )
+        return True
+
+    @admin.action(permissions=["change"], description=_("Send the invitation again"))
+    def invite_again(self, request, queryset):
+        for staff in queryset.owned_by_clinic_of(request.user).select_related("user"):
+            self._invite(request, staff)
+
+    @admin.action(permissions=["change"], description=_("Withdraw the invitation"))
+    def revoke_invitation(self, request, queryset):
+        for staff in queryset.owned_by_clinic_of(request.user).select_related("user"):
+            if staff_invitation_revoke(staff=staff):
+                audit_record(action=AuditAction.INVITE_REVOKE, request=request, obj=staff)
+                self.message_user(
+                    request,
+                    _("The invitation of %(email)s no longer works.") % {"email": staff.user.email},
+                    messages.SUCCESS,
+                )
+            else:
+                self.message_user(
+                    request,
+                    _("%(email)s had no pending invitation.") % {"email": staff.user.email},
+                    messages.WARNING,
+                )
 
     def has_reset_two_factor_permission(self, request):
         return request.user.has_perm("clinic.change_staffmember")

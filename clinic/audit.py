@@ -79,6 +79,7 @@ def audit_record(
     clinic_id: int | None = None,
     patient_id: int | None = None,
     extra: dict | None = None,
+    object_type: str = "",
 ) -> AuditEvent | None:
     """Record one event; the actor defaults to the request's user, the clinic to the object's.
 
@@ -92,7 +93,7 @@ def audit_record(
         actor = None
     if actor is None and request is not None and not _anonymous_event_allowed(request):
         return None
-    fields = {}
+    fields = {"object_type": object_type}
     if obj is not None:
         fields = {
             "object_type": obj._meta.label_lower,

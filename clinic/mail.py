@@ -46,6 +46,11 @@ def render_subject(template_name: str, context: dict) -> str:
     return header_text(render_text(template_name, context))
 
 
+def absolute_url(path: str) -> str:
+    """Return the address of a path on this site, for a link in an email."""
+    return f"{settings.SITE_URL}{path}"
+
+
 def email_render(name: str, context: dict) -> tuple[str, str, str]:
     """Return the subject, text body and HTML body of the email ``name``."""
     return (

@@ -1,3 +1,4 @@
+import datetime
 import zoneinfo
 
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
@@ -13,10 +14,6 @@ from .tenancy import ScopedQuerySet, Tenancy
 def validate_timezone(value: str) -> None:
     if value not in zoneinfo.available_timezones():
         raise ValidationError(_("%(value)s is not a known time zone."), params={"value": value})
-
-
-def timezone_choices() -> list[tuple[str, str]]:
-    return [(name, name) for name in sorted(zoneinfo.available_timezones())]
 
 
 class UserManager(BaseUserManager):
@@ -109,6 +106,11 @@ class Clinic(models.Model):
         choices=PaperSize.choices,
         default=PaperSize.A4,
     )
+    reminder_time = models.TimeField(
+        _("default reminder time"),
+        default=datetime.time(8, 0),
+        help_text=_("Offered when a program is assigned; each assignment can have its own."),
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = ScopedQuerySet.as_manager()
@@ -168,6 +170,9 @@ class AuditAction(models.TextChoices):
     EXPORT = "export", _("Exported")
     ERASE = "erase", _("Erased")
     DENIED = "denied", _("Access refused")
+    INVITE = "invite", _("Invitation sent")
+    INVITE_REVOKE = "invite_revoke", _("Invitation revoked")
+    INVITE_ACCEPT = "invite_accept", _("Invitation accepted")
 
 
 class AuditEvent(models.Model):
@@ -217,6 +222,64 @@ class AuditEvent(models.Model):
 
     def __str__(self):
         return f"{self.at:%Y-%m-%d %H:%M:%S} {self.actor_repr} {self.get_action_display()}"
+
+
+class LoginLinkPurpose(models.TextChoices):
+    INVITATION = "invitation", _("Invitation: set a password")
+    SIGN_IN = "sign_in", _("Sign-in link")
+    STAFF_INVITATION = "staff_invitation", _("Staff invitation: set a password")
+    REMINDER = "reminder", _("Reminder: open today's session")
+
+    @property
+    def for_staff(self) -> bool:
+        return self == LoginLinkPurpose.STAFF_INVITATION
+
+
+class LoginLinkQuerySet(models.QuerySet):
+    def usable(self, now=None):
+        return self.filter(
+            used_at__isnull=True, revoked_at__isnull=True, expires_at__gt=now or timezone.now()
+        )
+
+
+class LoginLink(models.Model):
+    """A single-use, expiring link that lets someone in without typing a password.
+
+    Patients get invitations and sign-in links; staff get invitations. Only a hash of
+    the token is stored, so a database leak reveals no working link. The link is spent
+    by a conditional UPDATE (``used_at IS NULL``), so two clicks racing each other cannot
+    both use it.
+    """
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="login_links")
+    purpose = models.CharField(max_length=20, choices=LoginLinkPurpose.choices)
+    token_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    objects = LoginLinkQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("login link")
+        verbose_name_plural = _("login links")
+
+    def __str__(self):
+        return f"{self.get_purpose_display()} for {self.user}"
+
+    @property
+    def is_expired(self) -> bool:
+        return self.expires_at <= timezone.now()
+
+    def use(self) -> bool:
+        """Spend the link; return False when it was used, revoked or expired meanwhile."""
+        now = timezone.now()
+        spent = LoginLink.objects.usable(now).filter(pk=self.pk).update(used_at=now)
+        if spent:
+            self.used_at = now
+        return bool(spent)
 
 
 class ApiToken(models.Model):

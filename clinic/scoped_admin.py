@@ -4,13 +4,15 @@ from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.core.exceptions import FieldDoesNotExist, ValidationError
-from django.db import DataError
+from django.db import DataError, models
 from django.http import HttpResponseRedirect
 from django.utils.html import format_html
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from .audit import AuditedAdminMixin, audit_hidden_object
+from .forms import TimeZoneField
 from .tenancy import staff_clinic_id
 
 
@@ -106,6 +108,17 @@ class ClinicScopedAdmin(
 ):
     def get_queryset(self, request):
         return super().get_queryset(request).visible_to(request.user)
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        if db_field.name == "timezone" and isinstance(db_field, models.CharField):
+            staff = getattr(request.user, "staff", None)
+            return TimeZoneField(
+                first=staff.clinic.timezone if staff is not None else None,
+                label=capfirst(db_field.verbose_name),
+                required=not db_field.blank,
+                initial=db_field.default,
+            )
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
 
     def action_checkbox(self, obj):
         """Each row's checkbox for the actions: Django's own markup, without a widget template.

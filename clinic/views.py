@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import admin
+from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.forms import SetPasswordForm
 from django.core.exceptions import PermissionDenied
 from django.db import connection
 from django.http import HttpResponse
@@ -13,13 +15,14 @@ from django.urls import reverse, reverse_lazy
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.debug import sensitive_post_parameters
-from django.views.decorators.http import require_safe
+from django.views.decorators.http import require_http_methods, require_safe
 from django_otp import login as otp_login
 from django_otp import match_token
 
 from . import mfa
 from .audit import audit_record
-from .models import AuditAction
+from .login_links import login_link_check
+from .models import AuditAction, LoginLinkPurpose
 
 SETUP_KEY_SESSION = "flexion_mfa_setup_key"
 
@@ -114,6 +117,43 @@ def mfa_verify(request):
         request,
         "admin/mfa/verify.html",
         _context(request, title=_("Two-factor sign-in"), form=form, next=_safe_next(request)),
+    )
+
+
+@sensitive_post_parameters("new_password1", "new_password2")
+@require_http_methods(["GET", "POST"])
+def staff_invitation(request, token):
+    """Choose a password from a staff invitation, then set up the second factor.
+
+    The link is spent when the password is saved; the colleague is signed in and sent to
+    set up the authenticator app, then on to the admin's home.
+    """
+    check = login_link_check(token=token, purpose=LoginLinkPurpose.STAFF_INVITATION)
+    if not check.ok:
+        return _invitation_problem(request, check.problem)
+    user = check.link.user
+    form = SetPasswordForm(user, request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        if not check.link.use():
+            problem = login_link_check(token=token, purpose=check.link.purpose).problem
+            return _invitation_problem(request, problem)
+        form.save()
+        login(request, user, backend="clinic.auth.RoleBackend")
+        audit_record(action=AuditAction.INVITE_ACCEPT, request=request, obj=user.staff)
+        return redirect(f"{reverse('mfa_setup')}?{urlencode({'next': reverse('admin:index')})}")
+    return render(
+        request,
+        "admin/staff_invitation.html",
+        _context(request, title=_("Welcome to Flexion"), form=form, invitee=user),
+    )
+
+
+def _invitation_problem(request, problem):
+    return render(
+        request,
+        "admin/staff_invitation_invalid.html",
+        _context(request, title=_("This invitation no longer works"), problem=problem),
+        status=404 if problem == "unknown" else 410,
     )
 
 

@@ -254,6 +254,8 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = Path(env("STATIC_ROOT", str(VAR_DIR / "static")))
+# Files browsers ask for at the site's root (/favicon.ico), served by WhiteNoise.
+WHITENOISE_ROOT = BASE_DIR / "static" / "root"
 if DEBUG:
     # WhiteNoise warns about a missing root; in development files come from the finders.
     STATIC_ROOT.mkdir(parents=True, exist_ok=True)

@@ -1,15 +1,20 @@
 from adminsortable2.admin import CustomInlineFormSet, SortableAdminBase
 from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models, transaction
-from django.http import HttpResponseRedirect
+from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
+from django.utils.timezone import localtime
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from clinic.audit import audit_record
+from clinic.models import AuditAction
 from clinic.scoped_admin import ClinicScopedAdmin, StaffFilter
 from programs.admin import ADMIN_CSS, DosageItemInline, QuestionnaireScheduleInline
 from programs.admin import ProgramAdmin as LibraryProgramAdmin
@@ -34,6 +39,16 @@ from .models import (
 from .privacy_admin import PatientRightsAdmin
 from .reevaluation import assignment_reevaluate
 from .services import assignment_create, patient_email_change
+
+
+def assignment_audit(request, assignment) -> None:
+    """Record a program assigned from the admin (the API records its own)."""
+    audit_record(
+        action=AuditAction.ADD,
+        request=request,
+        obj=assignment,
+        extra={"assigned": assignment.program_id},
+    )
 
 
 def can_assign(request) -> bool:
@@ -66,14 +81,15 @@ def invite_to_patient_site(modeladmin, request, queryset):
 @admin.register(Patient)
 class PatientAdmin(PatientAlertMixin, PatientRightsAdmin, ClinicScopedAdmin):
     change_form_template = "admin/patients/patient/change_form.html"
+    # The pain alert next to the name: it is what a therapist scans the list for.
     list_display = [
         "__str__",
-        "email",
+        "pain_alert",
+        "email_address",
         "therapist",
         "active_programs",
-        "reminder_consent",
-        "pain_alert",
-        "created_at",
+        "reminders",
+        "added_on",
     ]
     list_filter = ["reminder_consent", ("therapist", StaffFilter)]
     search_fields = ["first_name", "last_name", "email"]
@@ -109,6 +125,20 @@ class PatientAdmin(PatientAlertMixin, PatientRightsAdmin, ClinicScopedAdmin):
             patient_email_change(patient=obj, email=email)
         else:
             super().save_model(request, obj, form, change)
+
+    @admin.display(description=_("email"), ordering="email")
+    def email_address(self, obj):
+        # May wrap before the @ in a narrow list, never inside either part.
+        local, at, domain = obj.email.partition("@")
+        return format_html("{}<wbr>{}{}", local, at, domain) if at else obj.email
+
+    @admin.display(description=_("reminders"), boolean=True, ordering="reminder_consent")
+    def reminders(self, obj):
+        return obj.reminder_consent
+
+    @admin.display(description=_("added"), ordering="created_at")
+    def added_on(self, obj):
+        return date_format(localtime(obj.created_at).date(), "SHORT_DATE_FORMAT")
 
     @admin.display(description=_("active programs"), ordering="active_total")
     def active_programs(self, obj):
@@ -153,7 +183,9 @@ class PatientAdmin(PatientAlertMixin, PatientRightsAdmin, ClinicScopedAdmin):
         ]
 
     def assign_view(self, request, object_id):
-        patient = get_object_or_404(self.get_queryset(request), pk=object_id)
+        patient = self.get_object(request, unquote(object_id))
+        if patient is None:
+            raise Http404  # also for an id that is not a number ("1/change")
         if not can_assign(request) or not self.is_owned_by_user_clinic(request, patient):
             raise PermissionDenied
         form = PatientAssignForm(request.POST or None, user=request.user, patient=patient)
@@ -167,6 +199,7 @@ class PatientAdmin(PatientAlertMixin, PatientRightsAdmin, ClinicScopedAdmin):
             except ValidationError as error:
                 form.add_error(None, error)
             else:
+                assignment_audit(request, assignment)
                 self.message_user(
                     request,
                     _("%(program)s assigned to %(patient)s. You can adjust their copy below.")
@@ -202,6 +235,8 @@ def program_assign_view(model_admin, request, program):
         except ValidationError as error:
             form.add_error(None, error)
         else:
+            for assignment in assignments:
+                assignment_audit(request, assignment)
             model_admin.message_user(
                 request,
                 ngettext(
@@ -252,7 +287,9 @@ class ProgramAdmin(LibraryProgramAdmin):
         ]
 
     def assign_view(self, request, object_id):
-        program = get_object_or_404(self.get_queryset(request), pk=object_id)
+        program = self.get_object(request, unquote(object_id))
+        if program is None:
+            raise Http404  # also for an id that is not a number ("1/change")
         return program_assign_view(self, request, program)
 
     def has_assign_permission(self, request):

@@ -20,6 +20,8 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from clinic.audit import audit_record
+from clinic.models import AuditAction
 from clinic.scoped_admin import ReadOnlyScopedAdmin
 
 from .models import Reminder, StageChange, program_date_validate
@@ -43,8 +45,7 @@ class ReminderAdmin(ReadOnlyScopedAdmin):
         "local_date",
         "patient",
         "status",
-        "includes_session",
-        "includes_checkin",
+        "includes",
         "due_at",
         "sent_at",
         "attempts",
@@ -55,6 +56,11 @@ class ReminderAdmin(ReadOnlyScopedAdmin):
     date_hierarchy = "local_date"
     list_select_related = ["patient"]
     ordering = ["-local_date", "patient"]
+
+    @admin.display(description=_("about"))
+    def includes(self, obj):
+        parts = [_("session")] * obj.includes_session + [_("check-in")] * obj.includes_checkin
+        return ", ".join(str(part) for part in parts) or "–"
 
     @admin.display(description=_("last error"))
     def short_error(self, obj):
@@ -83,11 +89,9 @@ class StageChangeAdmin(ReadOnlyScopedAdmin):
         "patient",
         "assignment",
         "kind",
-        "from_stage",
-        "to_stage",
+        "stages",
         "reason",
         "alert_therapist",
-        "acknowledged_at",
     ]
     list_filter = [OpenAlertFilter, "kind", "effective_on"]
     search_fields = ["assignment__patient__first_name", "assignment__patient__last_name"]
@@ -98,6 +102,10 @@ class StageChangeAdmin(ReadOnlyScopedAdmin):
     @admin.display(description=_("patient"), ordering="assignment__patient__last_name")
     def patient(self, obj):
         return obj.assignment.patient
+
+    @admin.display(description=_("stage"), ordering="to_stage")
+    def stages(self, obj):
+        return f"{obj.from_stage} → {obj.to_stage}" if obj.from_stage else obj.to_stage
 
     @admin.action(description=_("Acknowledge the selected pain alerts"), permissions=["view"])
     def acknowledge(self, request, queryset):
@@ -229,6 +237,12 @@ class AssignmentProgressMixin:
             except ValidationError as error:
                 form.add_error(None, error)
             else:
+                audit_record(
+                    action=AuditAction.CHANGE,
+                    request=request,
+                    obj=assignment,
+                    extra={"stage": change.to_stage, "effective_on": str(change.effective_on)},
+                )
                 self.message_user(request, change.reason, messages.SUCCESS)
                 return redirect(f"admin:{self._url_prefix()}_change", assignment.pk)
         context = {

@@ -6,10 +6,12 @@ import datetime
 import zoneinfo
 
 from django import forms
+from django.contrib import admin
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from clinic.models import StaffMember, timezone_choices
+from clinic.forms import AutocompleteSelectMultiple, TimeZoneField
+from clinic.models import StaffMember
 from programs.models import Program, SchemeStage
 
 from .models import Assignment, Patient, program_date_validate
@@ -88,6 +90,8 @@ class AssignFieldsForm(forms.Form):
         staff = getattr(user, "staff", None)
         if staff is not None:
             self.fields["therapist"].initial = staff.pk
+            self.fields["reminder_time"].initial = staff.clinic.reminder_time
+            self.fields["timezone"].widget.first = staff.clinic.timezone
         stages = {}
         for code, name, planned in SchemeStage.objects.filter(
             scheme__in=Program.objects.visible_to(user).values("scheme")
@@ -122,7 +126,7 @@ class PatientAssignForm(AssignFieldsForm):
     """Assign one program to one patient (from the patient's page)."""
 
     program = ProgramChoiceField(queryset=Program.objects.none(), label=_("Program"))
-    timezone = forms.ChoiceField(label=_("Time zone"), choices=timezone_choices)
+    timezone = TimeZoneField()
     field_order = ["program", "start_date", "therapist", "reminder_time", "timezone"]
 
     def __init__(self, *args, user, patient: Patient, **kwargs):
@@ -150,21 +154,25 @@ class ProgramAssignForm(AssignFieldsForm):
     patients = forms.ModelMultipleChoiceField(
         queryset=Patient.objects.none(),
         label=_("Patients"),
-        widget=forms.CheckboxSelectMultiple,
+        help_text=_("Type a name or an email address to find a patient; add as many as needed."),
     )
-    timezone = forms.ChoiceField(
-        label=_("Time zone"),
+    timezone = TimeZoneField(
         required=False,
-        choices=[("", _("Each patient's own time zone")), *timezone_choices()],
+        help_text=_("Empty: each patient's own time zone."),
     )
     field_order = ["patients", "start_date", "therapist", "reminder_time", "timezone"]
 
     def __init__(self, *args, user, program: Program, **kwargs):
         super().__init__(*args, user=user, **kwargs)
         self.program = program
-        self.fields["patients"].queryset = Patient.objects.visible_to(user)
+        # The search asks the patient admin, which shows only the patients the user may see.
+        self.fields["patients"].widget = AutocompleteSelectMultiple(
+            Assignment._meta.get_field("patient"), admin.site
+        )
+        self.fields["patients"].queryset = Patient.objects.visible_to(user)  # binds the choices
         staff = getattr(user, "staff", None)
         tz_name = staff.clinic.timezone if staff is not None else "UTC"
+        self.fields["timezone"].widget.attrs["placeholder"] = _("Each patient's own")
         self.fields["start_date"].initial = local_today(tz_name)
 
     def clean(self):
@@ -177,7 +185,7 @@ class ProgramAssignForm(AssignFieldsForm):
 
 
 class AssignmentForm(forms.ModelForm):
-    timezone = forms.ChoiceField(label=_("Time zone"), choices=timezone_choices)
+    # The time zone field is the admin's (ClinicScopedAdmin.formfield_for_dbfield).
     preferred_weekdays = WeekdaysField()
 
     class Meta:

@@ -1,59 +1,28 @@
 """Getting a patient in without friction: the invitation and the emailed sign-in link.
 
-Both are single-use and expire. Django's PasswordResetTokenGenerator would be
-single-use too (it hashes the password and last login), but it has one expiry for
-every purpose and cannot tell "already used" from "expired" or "never existed".
-A ``LoginLink`` row per link gives each its own expiry, a clear page for each case,
-and a record the clinic can look at.
+Both are single-use, expiring ``LoginLink`` rows (clinic.login_links).
 """
 
 from __future__ import annotations
-
-import datetime
-import hashlib
-import secrets
-from dataclasses import dataclass
 
 from celery import shared_task
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from clinic.login_links import VALID_FOR, login_link_create
 from clinic.mail import email_message
-from clinic.models import User
+from clinic.models import LoginLinkPurpose, User
 from clinic.queue import TRANSIENT, enqueue_on_commit
 from clinic.throttles import account_email_allowed
 
 from .links import absolute_url
-from .models import LoginLink, LoginLinkPurpose, Patient
+from .models import Patient
 
-INVITATION_VALID_FOR = datetime.timedelta(days=7)
-SIGN_IN_LINK_VALID_FOR = datetime.timedelta(minutes=15)
-# A reminder is read over the morning: its link signs in for the rest of that day at most.
-REMINDER_LINK_VALID_FOR = datetime.timedelta(hours=12)
-VALID_FOR = {
-    LoginLinkPurpose.INVITATION: INVITATION_VALID_FOR,
-    LoginLinkPurpose.SIGN_IN: SIGN_IN_LINK_VALID_FOR,
-    LoginLinkPurpose.REMINDER: REMINDER_LINK_VALID_FOR,
-}
-
-
-def _hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
-def login_link_create(*, user: User, purpose: str) -> str:
-    """Store a new link for the user and return its token (only its hash is kept)."""
-    token = secrets.token_urlsafe(32)
-    LoginLink.objects.create(
-        user=user,
-        purpose=purpose,
-        token_hash=_hash(token),
-        expires_at=timezone.now() + VALID_FOR[LoginLinkPurpose(purpose)],
-    )
-    return token
+INVITATION_VALID_FOR = VALID_FOR[LoginLinkPurpose.INVITATION]
+SIGN_IN_LINK_VALID_FOR = VALID_FOR[LoginLinkPurpose.SIGN_IN]
+REMINDER_LINK_VALID_FOR = VALID_FOR[LoginLinkPurpose.REMINDER]
 
 
 def reminder_link_url(patient: Patient) -> str:
@@ -65,32 +34,6 @@ def reminder_link_url(patient: Patient) -> str:
         return absolute_url(reverse("patients:home"))
     token = login_link_create(user=user, purpose=LoginLinkPurpose.REMINDER)
     return absolute_url(reverse("patients:reminder_link", args=[token]))
-
-
-@dataclass(frozen=True)
-class LinkCheck:
-    link: LoginLink | None
-    problem: str | None  # "unknown", "used", "expired" or None when the link can be used
-
-    @property
-    def ok(self) -> bool:
-        return self.problem is None
-
-
-def login_link_check(*, token: str, purpose: str) -> LinkCheck:
-    """Look a token up without spending it: a GET may only look."""
-    link = (
-        LoginLink.objects.select_related("user")
-        .filter(token_hash=_hash(token), purpose=purpose)
-        .first()
-    )
-    if link is None or not link.user.is_active or link.user.is_staff:
-        return LinkCheck(None, "unknown")
-    if link.used_at is not None:
-        return LinkCheck(link, "used")
-    if link.is_expired:
-        return LinkCheck(link, "expired")
-    return LinkCheck(link, None)
 
 
 def patient_login_ensure(*, patient: Patient) -> User:

@@ -6,17 +6,14 @@ so mail scanners that prefetch links change nothing.
 
 import datetime
 
-from django.conf import settings
 from django.core import signing
 from django.urls import reverse
+
+from clinic.mail import absolute_url
 
 CHECKIN_SALT = "flexion.checkin"
 UNSUBSCRIBE_SALT = "flexion.unsubscribe"
 CHECKIN_LINK_MAX_AGE = datetime.timedelta(days=14)
-
-
-def absolute_url(path: str) -> str:
-    return f"{settings.SITE_URL}{path}"
 
 
 def checkin_token(session) -> str:

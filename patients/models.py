@@ -515,57 +515,6 @@ class Message(models.Model):
         return f"{_('Message')} #{self.pk}"
 
 
-class LoginLinkPurpose(models.TextChoices):
-    INVITATION = "invitation", _("Invitation: set a password")
-    SIGN_IN = "sign_in", _("Sign-in link")
-    REMINDER = "reminder", _("Reminder: open today's session")
-
-
-class LoginLinkQuerySet(models.QuerySet):
-    def usable(self, now=None):
-        return self.filter(used_at__isnull=True, expires_at__gt=now or timezone.now())
-
-
-class LoginLink(models.Model):
-    """A single-use, expiring link that lets a patient in without typing a password.
-
-    Only a hash of the token is stored, so a database leak reveals no working link.
-    The link is spent by a conditional UPDATE (``used_at IS NULL``), so two clicks
-    racing each other cannot both use it.
-    """
-
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="login_links"
-    )
-    purpose = models.CharField(max_length=10, choices=LoginLinkPurpose.choices)
-    token_hash = models.CharField(max_length=64, unique=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    expires_at = models.DateTimeField()
-    used_at = models.DateTimeField(null=True, blank=True)
-
-    objects = LoginLinkQuerySet.as_manager()
-
-    class Meta:
-        ordering = ["-created_at"]
-        verbose_name = _("login link")
-        verbose_name_plural = _("login links")
-
-    def __str__(self):
-        return f"{self.get_purpose_display()} for {self.user}"
-
-    @property
-    def is_expired(self) -> bool:
-        return self.expires_at <= timezone.now()
-
-    def use(self) -> bool:
-        """Spend the link; return False when it was used or expired meanwhile."""
-        now = timezone.now()
-        spent = LoginLink.objects.usable(now).filter(pk=self.pk).update(used_at=now)
-        if spent:
-            self.used_at = now
-        return bool(spent)
-
-
 class AssignmentQuestionnaire(models.Model):
     """When a patient's program asks for a questionnaire; copied from the program, editable."""
 

@@ -10,7 +10,7 @@ from django.db import transaction
 from django.utils.timezone import now
 from django.utils.translation import gettext as _
 
-from clinic.models import StaffMember, User
+from clinic.models import LoginLink, StaffMember, User
 from clinic.queue import enqueue_on_commit
 from clinic.security import user_sessions_end
 from programs import progression
@@ -21,7 +21,6 @@ from .models import (
     Assignment,
     AssignmentStatus,
     ChangeKind,
-    LoginLink,
     Patient,
     PrescriptionItem,
     StageChange,

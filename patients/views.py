@@ -12,6 +12,8 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from clinic.login_links import login_link_check
+from clinic.models import LoginLinkPurpose
 from programs.progression import adherence_streak
 
 from . import player
@@ -27,13 +29,12 @@ from .forms import (
     SignInLinkForm,
 )
 from .history import pain_chart
-from .invitations import SIGN_IN_LINK_VALID_FOR, login_link_check, sign_in_link_request
+from .invitations import SIGN_IN_LINK_VALID_FOR, sign_in_link_request
 from .links import session_id_from_checkin_token
 from .messages import message_send, messages_read
 from .models import (
     Assignment,
     AssignmentStatus,
-    LoginLinkPurpose,
     Message,
     Session,
     SessionStatus,

@@ -64,9 +64,34 @@ class AdherenceReportAdmin(ReadOnlyScopedAdmin):
 
 @admin.register(ReportExport)
 class ReportExportAdmin(ReadOnlyScopedAdmin):
-    """The audit of exports: read-only."""
+    """The exports of adherence data: the export events of the audit trail, read-only."""
 
-    list_display = ["exported_at", "exported_by", "via", "format", "rows", "start", "end", "clinic"]
-    list_filter = ["format", "via"]
-    list_select_related = ["exported_by", "clinic"]
-    readonly_fields = [field.name for field in ReportExport._meta.fields]
+    list_display = ["at", "actor_repr", "via", "format", "rows", "start", "end", "ip"]
+    search_fields = ["actor_repr"]
+    date_hierarchy = "at"
+    fields = ["at", "actor_repr", "via", "format", "rows", "start", "end", "filters", "ip"]
+    readonly_fields = fields
+
+    @admin.display(description=_("via"))
+    def via(self, obj):
+        return obj.via
+
+    @admin.display(description=_("format"))
+    def format(self, obj):
+        return obj.get_format_display()
+
+    @admin.display(description=_("rows"))
+    def rows(self, obj):
+        return obj.get_rows_display()
+
+    @admin.display(description=_("from"))
+    def start(self, obj):
+        return obj.start
+
+    @admin.display(description=_("to"))
+    def end(self, obj):
+        return obj.end
+
+    @admin.display(description=_("filters"))
+    def filters(self, obj):
+        return obj.filters or "–"

@@ -1,4 +1,4 @@
-"""What the reports store: the record of every export, and therapists' reviews of alerts.
+"""What the reports store: therapists' reviews of alerts; exports are in the audit trail.
 
 The adherence figures themselves are never stored: ``adherence.py`` computes
 them from sessions and ``patients.ProgramWeek`` on every request.
@@ -8,7 +8,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from clinic.models import Clinic
+from clinic.models import AuditAction, AuditEvent
 from clinic.tenancy import ScopedQuerySet, Tenancy
 from patients.models import Assignment
 
@@ -34,39 +34,68 @@ class ExportRows(models.TextChoices):
     OUTCOME = "outcome", _("Outcomes: one row per patient, program, therapist and clinic")
 
 
-class ReportExport(models.Model):
-    """One export of adherence data, kept for the clinic's audit: who, when, what."""
+EXPORT_OBJECT_TYPE = "reports.adherencereport"
 
-    clinic = models.ForeignKey(
-        Clinic, on_delete=models.PROTECT, null=True, blank=True, related_name="report_exports"
-    )
-    exported_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        help_text=_("Empty for the export_adherence command."),
-    )
-    exported_at = models.DateTimeField(auto_now_add=True)
-    via = models.CharField(max_length=20, default="admin")
-    start = models.DateField(_("from"))
-    end = models.DateField(_("to"))
-    format = models.CharField(max_length=10, choices=ExportFormat.choices)
-    rows = models.CharField(max_length=10, choices=ExportRows.choices, default=ExportRows.PATIENT)
-    filters = models.JSONField(default=dict, blank=True)
 
-    objects = ScopedQuerySet.as_manager()
-    tenancy = Tenancy(clinic="clinic")
+class ReportExportQuerySet(ScopedQuerySet):
+    pass
+
+
+class ReportExportManager(models.Manager.from_queryset(ReportExportQuerySet)):
+    def get_queryset(self):
+        return (
+            super().get_queryset().filter(action=AuditAction.EXPORT, object_type=EXPORT_OBJECT_TYPE)
+        )
+
+
+class ReportExport(AuditEvent):
+    """An export of adherence data, as the audit trail records it: who, when, what.
+
+    Not a table of its own: the export events of the one trail (``AuditEvent``), with
+    what was exported in their details. ``services.export_record`` writes them.
+    """
+
+    objects = ReportExportManager()
 
     class Meta:
-        ordering = ["-exported_at"]
+        proxy = True
+        ordering = ["-at", "-pk"]
         verbose_name = _("report export")
         verbose_name_plural = _("report exports")
 
     def __str__(self):
-        who = self.exported_by or self.via
+        who = self.actor_repr or self.via
         return f"{self.get_format_display()} {self.start}–{self.end} by {who}"
+
+    @property
+    def via(self) -> str:
+        return self.extra.get("via", "")
+
+    @property
+    def start(self) -> str:
+        return self.extra.get("start", "")
+
+    @property
+    def end(self) -> str:
+        return self.extra.get("end", "")
+
+    @property
+    def format(self) -> str:
+        return self.extra.get("format", "")
+
+    @property
+    def rows(self) -> str:
+        return self.extra.get("rows", "")
+
+    @property
+    def filters(self) -> dict:
+        return self.extra.get("filters", {})
+
+    def get_format_display(self) -> str:
+        return str(dict(ExportFormat.choices).get(self.format, self.format))
+
+    def get_rows_display(self) -> str:
+        return str(dict(ExportRows.choices).get(self.rows, self.rows))
 
 
 class AttentionReview(models.Model):

@@ -6,11 +6,11 @@ from django.db import transaction
 from django.utils import timezone
 
 from clinic.audit import audit_record
-from clinic.models import AuditAction
+from clinic.models import AuditAction, AuditEvent
 from patients.models import Assignment, StageChange
 
 from .adherence import ReportScope
-from .models import AttentionReview, ExportFormat, ExportRows, ReportExport
+from .models import EXPORT_OBJECT_TYPE, AttentionReview, ExportFormat, ExportRows
 
 
 def export_record(
@@ -22,17 +22,23 @@ def export_record(
     rows: ExportRows | str = ExportRows.PATIENT,
     filters: dict | None = None,
     via: str = "admin",
-) -> ReportExport:
-    """Record an export for the clinic's audit before any row leaves the server."""
-    return ReportExport.objects.create(
-        clinic=clinic,
-        exported_by=by,
-        via=via,
-        start=scope.start,
-        end=scope.end,
-        format=format,
-        rows=rows,
-        filters=filters or {},
+    request=None,
+) -> AuditEvent:
+    """Record an export in the audit trail before any row leaves the server."""
+    return audit_record(
+        action=AuditAction.EXPORT,
+        request=request,
+        actor=by,
+        clinic_id=clinic.pk if clinic is not None else None,
+        object_type=EXPORT_OBJECT_TYPE,
+        extra={
+            "via": via,
+            "start": scope.start.isoformat(),
+            "end": scope.end.isoformat(),
+            "format": str(format),
+            "rows": str(rows),
+            "filters": filters or {},
+        },
     )
 
 

@@ -118,7 +118,13 @@ def export_response(request, model_admin, format: str, *, assignments=None):
     if assignments is not None:
         filters["selected"] = sorted(assignments.values_list("pk", flat=True))
     services.export_record(
-        scope=scope, clinic=clinic, by=request.user, format=format, rows=rows, filters=filters
+        scope=scope,
+        clinic=clinic,
+        by=request.user,
+        format=format,
+        rows=rows,
+        filters=filters,
+        request=request,
     )
     filename = f"adherence-{scope.start.isoformat()}-{scope.end.isoformat()}"
     if format == ExportFormat.XLSX:
@@ -159,6 +165,7 @@ def report_print(request, model_admin):
         by=request.user,
         format=ExportFormat.PRINT,
         filters=form.filters(),
+        request=request,
     )
     points = adherence.weekly_adherence(scope)
     planned = sum(point.planned for point in points)

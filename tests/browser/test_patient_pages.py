@@ -7,13 +7,13 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from patients.invitations import login_link_create
+from clinic.login_links import login_link_create
+from clinic.models import LoginLinkPurpose
 from patients.links import checkin_token
 from patients.models import (
     Answer,
     CheckIn,
     ExerciseLog,
-    LoginLinkPurpose,
     Session,
     SessionStatus,
 )

@@ -4,15 +4,15 @@ import datetime
 
 from django.utils import timezone
 
+from clinic.login_links import login_link_create
+from clinic.models import LoginLinkPurpose
 from patients import outcomes
-from patients.invitations import login_link_create
 from patients.models import (
     Answer,
     AssignmentQuestionnaire,
     ChangeKind,
     CheckIn,
     ExerciseLog,
-    LoginLinkPurpose,
     Message,
     ProgramWeek,
     Reminder,

@@ -16,6 +16,7 @@ from django.test.signals import template_rendered
 from django.urls import reverse
 from django.utils import timezone
 
+from clinic.invitations import staff_invitation_email_send
 from clinic.mail import header_text, render_subject
 from clinic.password_reset import password_reset_email_send
 from patients.emails import reminder_message, therapist_alert_message
@@ -26,7 +27,7 @@ from patients.invitations import (
 )
 from patients.messages import message_notice_send, message_send
 from patients.models import ChangeKind, Reminder, StageChange
-from tests.factories import AssignmentFactory
+from tests.factories import AssignmentFactory, StaffFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -106,6 +107,10 @@ def send_every_email(assignment, alma, alice, erin, capture) -> None:
     message_notice_send(message_id=asked.pk)
     answered = message_send(patient=carol, author=alice, body="A & Q", from_patient=False)
     message_notice_send(message_id=answered.pk)
+    invited = StaffFactory(clinic=assignment.clinic, user__email="gina@a.example")
+    invited.user.set_unusable_password()
+    invited.user.save()
+    staff_invitation_email_send(staff_id=invited.pk)
 
 
 def test_every_email_has_a_plain_one_line_subject(
@@ -113,7 +118,7 @@ def test_every_email_has_a_plain_one_line_subject(
 ):
     send_every_email(hostile, alma, alice, erin, django_capture_on_commit_callbacks)
     assert subject_templates() <= set(rendered), "an email whose subject this walk does not send"
-    assert len(mailoutbox) == 10
+    assert len(mailoutbox) == 11
     for message in mailoutbox:
         assert "\n" not in message.subject and "\r" not in message.subject
         assert "&amp;" not in message.subject and "&#" not in message.subject, message.subject
@@ -122,6 +127,7 @@ def test_every_email_has_a_plain_one_line_subject(
         message.message()  # builds the headers: a bad one raises BadHeaderError
     subjects = [message.subject for message in mailoutbox]
     assert f"{ONE_LINE} invites you to your home exercises" in subjects
+    assert f"{ONE_LINE} invites you to Flexion" in subjects
     assert f"Today's session is ready — {ONE_LINE}" in subjects
     assert f"Pain alert: {PATIENT} — {ASSIGNMENT}" in subjects
     assert f"A new message from {ONE_LINE}" in subjects

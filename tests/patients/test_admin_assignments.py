@@ -211,3 +211,77 @@ def test_bulk_delete_cannot_reach_another_clinics_assignment(client, alice, dave
         {"action": "delete_selected", "_selected_action": [daves_assignment.pk], "post": "yes"},
     )
     assert Assignment.objects.filter(pk=daves_assignment.pk).exists()
+
+
+def initial_data(form) -> dict:
+    """What the browser sends when nothing but the program is chosen."""
+    data = {}
+    for name in form.fields:
+        value = form[name].value()
+        if value is None or value is False:
+            continue
+        data[name] = [str(v) for v in value] if isinstance(value, list) else str(value)
+    return data
+
+
+def test_from_the_patient_page_a_program_is_assigned_in_three_actions(
+    client, alice, carol, program
+):
+    client.force_login(alice)
+    page = client.get(reverse("admin:patients_patient_change", args=[carol.pk])).text
+    assert assign_url(carol) in page  # 1: the "Assign a program" link
+    form = client.get(assign_url(carol)).context["form"]
+    data = {**initial_data(form), "program": program.pk}  # 2: choose the program
+    response = client.post(assign_url(carol), data)  # 3: Assign
+    assert response.status_code == 302
+    assert Assignment.objects.get(patient=carol).program == program
+
+
+def test_assigning_from_the_patient_page_is_in_the_audit_trail(client, alice, carol, program):
+    from clinic.models import AuditAction, AuditEvent
+
+    client.force_login(alice)
+    client.post(assign_url(carol), assign_form(program))
+    assignment = Assignment.objects.get(patient=carol)
+    event = AuditEvent.objects.get(action=AuditAction.ADD, object_type="patients.assignment")
+    assert (event.actor, event.object_id, event.patient_id) == (
+        alice,
+        str(assignment.pk),
+        carol.pk,
+    )
+    assert event.extra == {"assigned": program.pk}
+    assert "Carol" not in event.object_repr  # patients by id only
+
+
+def test_assigning_a_program_to_several_patients_records_one_event_each(
+    client, alice, carol, erin, program
+):
+    from clinic.models import AuditAction, AuditEvent
+
+    client.force_login(alice)
+    client.post(
+        reverse("admin:programs_program_assign", args=[program.pk]),
+        {
+            "patients": [carol.pk, erin.pk],
+            "start_date": "2026-03-09",
+            "reminder_time": "08:00",
+            "timezone": "",
+        },
+    )
+    events = AuditEvent.objects.filter(action=AuditAction.ADD, object_type="patients.assignment")
+    assert sorted(events.values_list("patient_id", flat=True)) == sorted([carol.pk, erin.pk])
+
+
+def test_setting_the_stage_by_hand_is_in_the_audit_trail(client, alice, carols_assignment):
+    from clinic.models import AuditAction, AuditEvent
+
+    client.force_login(alice)
+    stages = carols_assignment.scheme.stages.order_by("order").values_list("code", flat=True)
+    response = client.post(
+        reverse("admin:patients_assignment_stage", args=[carols_assignment.pk]),
+        {"stage": stages[1], "effective_on": carols_assignment.start_date.isoformat()},
+    )
+    assert response.status_code == 302
+    event = AuditEvent.objects.get(action=AuditAction.CHANGE)
+    assert event.object_id == str(carols_assignment.pk)
+    assert event.extra["stage"] == stages[1]

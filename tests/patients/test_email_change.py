@@ -6,9 +6,8 @@ from django.core import mail
 from django.urls import reverse
 from rest_framework.test import APIClient
 
-from clinic.models import User
+from clinic.models import LoginLink, User
 from patients.invitations import invitation_send
-from patients.models import LoginLink
 from patients.services import patient_email_change
 from tests.factories import AssignmentFactory, PatientFactory
 
@@ -115,15 +114,22 @@ def test_logins_that_drifted_before_the_fix_are_put_back_on_the_patients_address
 
     from django.apps import apps
 
-    from patients.invitations import login_link_create
-    from patients.models import LoginLinkPurpose
+    from clinic.login_links import login_link_create
+    from clinic.models import LoginLinkPurpose
 
     migration = importlib.import_module(
         "patients.migrations.0010_patient_logins_follow_patient_email"
     )
     type(carol).objects.filter(pk=carol.pk).update(email="Carol@Right.example")
     login_link_create(user=carol.user, purpose=LoginLinkPurpose.SIGN_IN)
-    migration.logins_follow_patients(apps, None)
+    # It ran while LoginLink was still the patients' (it moved down to clinic since).
+    historical = {("patients", "LoginLink"): LoginLink}
+
+    class AppsOfThen:
+        def get_model(self, app_label, name):
+            return historical.get((app_label, name)) or apps.get_model(app_label, name)
+
+    migration.logins_follow_patients(AppsOfThen(), None)
     carol.user.refresh_from_db()
     assert carol.user.email == "carol@right.example"
     assert not LoginLink.objects.usable().filter(user=carol.user).exists()

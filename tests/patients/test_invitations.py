@@ -7,9 +7,9 @@ from django.core import mail
 from django.urls import reverse
 from django.utils import timezone
 
-from clinic.models import User
+from clinic.models import LoginLink, User
 from patients.invitations import invitation_send
-from patients.models import LoginLink, Patient
+from patients.models import Patient
 from tests.factories import PASSWORD, PatientFactory
 
 pytestmark = pytest.mark.django_db

@@ -11,7 +11,8 @@ from django.core import mail
 from django.core.management import call_command
 from django.test import Client
 
-from patients.models import LoginLink, LoginLinkPurpose, Session
+from clinic.models import LoginLink, LoginLinkPurpose
+from patients.models import Session
 
 from .back_pain import back_pain_assignment
 

@@ -1,3 +1,5 @@
+import re
+
 import pytest
 from django.urls import reverse
 
@@ -284,8 +286,9 @@ def test_a_program_is_assigned_to_several_patients_of_alices_clinic(
     client.force_login(alice)
     url = reverse("admin:programs_program_assign", args=[alices_program.pk])
     page = client.get(url)
-    assert "Carol" in page.text
-    assert "Dave" not in page.text
+    # Patients are found by searching, not listed: the page names none of them.
+    assert "Carol" not in page.text and "Erin" not in page.text
+    assert 'data-model-name="assignment"' in page.text  # the autocomplete widget
     response = client.post(
         url,
         assign_form(
@@ -367,3 +370,73 @@ def test_programs_are_found_by_the_name_of_one_of_their_exercises(client, alice,
         "Hip flexor stretches for back pain"
     ]
     assert response.context["cl"].result_list[0].exercise_total == 3
+
+
+def patient_search(client, term):
+    query = {
+        "app_label": "patients",
+        "model_name": "assignment",
+        "field_name": "patient",
+        "term": term,
+    }
+    response = client.get(reverse("admin:autocomplete"), query)
+    assert response.status_code == 200
+    return {row["text"] for row in response.json()["results"]}
+
+
+def test_the_assign_pages_patient_search_finds_only_the_clinics_patients(
+    client, alice, carol, erin, dave
+):
+    client.force_login(alice)
+    assert patient_search(client, "Carol") == {str(carol)}
+    assert patient_search(client, "a.example") == {str(carol), str(erin)}
+    assert patient_search(client, "Dave") == set()
+    assert patient_search(client, "b.example") == set()
+
+
+def test_the_patient_search_of_another_clinic_finds_none_of_ours(client, bob, carol, dave):
+    client.force_login(bob)
+    assert patient_search(client, "") == {str(dave)}
+    assert patient_search(client, "Carol") == set()
+
+
+@pytest.mark.parametrize("value", ["x", "\x00", "99999999999999999999999", "-1"])
+def test_a_hand_made_patient_value_on_the_assign_page_is_refused_not_a_server_error(
+    client, alice, alices_program, value
+):
+    client.force_login(alice)
+    url = reverse("admin:programs_program_assign", args=[alices_program.pk])
+    response = client.post(url, assign_form(patients=[value]))
+    assert response.status_code == 200
+    assert 'class="errorlist' in response.text
+    assert not Assignment.objects.exists()
+
+
+def test_a_typed_time_zone_that_does_not_exist_is_refused(client, alice, alices_program, carol):
+    client.force_login(alice)
+    url = reverse("admin:programs_program_assign", args=[alices_program.pk])
+    response = client.post(url, assign_form(patients=[carol.pk], timezone="Mars/Olympus_Mons"))
+    assert "Mars/Olympus_Mons is not a known time zone." in response.text
+    assert not Assignment.objects.exists()
+
+
+def test_the_time_zone_suggestions_start_with_the_clinics_zone(client, bob, clinic_b):
+    client.force_login(bob)
+    program = ProgramFactory(clinic=clinic_b)
+    response = client.get(reverse("admin:programs_program_assign", args=[program.pk]))
+    assert response.status_code == 200, response.status_code
+    page = response.text
+    suggestions = re.findall(r'<option value="([^"]+)">', page.split("<datalist")[1])
+    assert suggestions[0] == "America/New_York"
+    assert "Europe/London" in suggestions and "US/Pacific" not in suggestions
+
+
+def test_an_assign_address_with_an_id_that_is_not_a_number_is_not_found(
+    client, alice, alices_program, carol
+):
+    client.force_login(alice)
+    for url in [
+        f"/admin/programs/program/{alices_program.pk}/change/assign/",
+        f"/admin/patients/patient/{carol.pk}/change/assign/",
+    ]:
+        assert client.get(url).status_code == 404, url

@@ -12,6 +12,7 @@ from django.db import connection
 from django.http import StreamingHttpResponse
 from django.urls import reverse
 
+from clinic.models import AuditAction, AuditEvent
 from patients.models import Assignment, ProgramWeek, Session, SessionStatus
 from reports.adherence import ReportScope, patient_rows_stream
 from reports.exports import PATIENT_HEADER, WEEK_HEADER
@@ -120,11 +121,14 @@ def test_every_export_is_recorded_with_who_when_and_what(client, alice, carol):
     history(carol)
     export(login(client, alice), format="xlsx", rows="week", status="active")
     record = ReportExport.objects.get()
-    assert record.exported_by == alice
+    assert record.actor == alice
     assert record.clinic == alice.staff.clinic
-    assert (record.start, record.end) == (datetime.date(2026, 3, 1), datetime.date(2026, 3, 31))
+    assert (record.start, record.end) == ("2026-03-01", "2026-03-31")
     assert (record.format, record.rows, record.filters) == ("xlsx", "week", {"status": "active"})
-    assert record.exported_at == NOW
+    assert record.at == NOW
+    assert record.ip == "127.0.0.1"
+    # One kind of record: the export is an event of the audit trail.
+    assert AuditEvent.objects.get(action=AuditAction.EXPORT).pk == record.pk
 
 
 def test_the_printable_page_uses_the_print_stylesheet_and_is_recorded(client, alice, carol, dave):
@@ -229,7 +233,7 @@ class TestExportCommand:
         rows = list(csv.DictReader(output.open()))
         assert [row["patient"] for row in rows] == [str(carol)]
         record = ReportExport.objects.get()
-        assert (record.via, record.exported_by, record.clinic.slug) == ("command", None, "clinic-a")
+        assert (record.via, record.actor, record.clinic.slug) == ("command", None, "clinic-a")
 
     def test_it_writes_xlsx(self, tmp_path, carol):
         history(carol)

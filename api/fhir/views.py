@@ -299,7 +299,7 @@ class EverythingView(FhirView):
                 links=[{"relation": "self", "url": request.build_absolute_uri()}],
             )
         )
-        response["Content-Disposition"] = f'inline; filename="patient-{patient.pk}-fhir.json"'
+        response["Content-Disposition"] = f'attachment; filename="patient-{patient.pk}-fhir.json"'
         return response
 
     def types_wanted(self) -> set[str]:

@@ -7,6 +7,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
 from fhir.resources.R4B import get_fhir_model_class
 
 from api.fhir import codes
@@ -371,3 +372,36 @@ def test_everything_runs_the_same_number_of_queries_for_a_long_history(fhir, cli
     assert queries(fhir, f"Patient/{long.pk}/$everything", {}) == queries(
         fhir, f"Patient/{short.pk}/$everything", {}
     )
+
+
+def test_a_clinic_admin_exports_a_patients_record_in_fhir_from_the_admin(
+    client, alma, record, carol
+):
+    client.force_login(alma)
+    changelist = reverse("admin:patients_patient_changelist")
+
+    offered = client.get(changelist)
+    response = client.post(
+        changelist, {"action": "export_patient_fhir", "_selected_action": [carol.pk]}
+    )
+    download = client.get(response["Location"])
+
+    assert "export_patient_fhir" in offered.text
+    assert response["Location"] == f"/fhir/R4/Patient/{carol.pk}/$everything"
+    assert download.status_code == 200
+    assert download["Content-Disposition"] == f'attachment; filename="patient-{carol.pk}-fhir.json"'
+    assert f"Patient/{carol.pk}" in ids_of(validated(download.json()))
+    export = AuditEvent.objects.get(action=AuditAction.EXPORT)
+    assert (export.actor, export.patient_id) == (alma, carol.pk)
+
+
+def test_a_therapist_is_not_offered_the_fhir_export(client, alice, carol):
+    client.force_login(alice)
+    changelist = reverse("admin:patients_patient_changelist")
+
+    response = client.post(
+        changelist, {"action": "export_patient_fhir", "_selected_action": [carol.pk]}
+    )
+
+    assert "export_patient_fhir" not in client.get(changelist).text
+    assert "$everything" not in response.get("Location", "")

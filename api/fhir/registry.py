@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.db import models
-from django.db.models import F, OuterRef, Q, Subquery
+from django.db.models import F, OuterRef, Prefetch, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.html import escape
@@ -57,15 +57,12 @@ def reference(resource_type: str, row_id) -> dict:
     return {"reference": f"{resource_type}/{row_id}"}
 
 
-def pruned(value):
-    """Drop empty values (None, "", [], {}) at every depth: FHIR forbids them."""
-    if isinstance(value, dict):
-        items = ((key, pruned(item)) for key, item in value.items())
-        return {key: item for key, item in items if item not in (None, "", [], {})}
-    if isinstance(value, list):
-        items = (pruned(item) for item in value)
-        return [item for item in items if item not in (None, "", [], {})]
-    return value
+def compact(fields: dict) -> dict:
+    """The fields that have a value: FHIR forbids empty ones (None, "", [], {}).
+
+    One level only, so the mappers build nested elements without empty parts themselves.
+    """
+    return {key: value for key, value in fields.items() if value not in (None, "", [], {})}
 
 
 def instant(moment: datetime.datetime) -> str:
@@ -93,7 +90,7 @@ def patient_resource(patient: Patient) -> dict:
         "id": str(patient.pk),
         "meta": meta(patient.created_at),
         "active": True,
-        "name": [{"family": patient.last_name, "given": [patient.first_name]}],
+        "name": [compact({"family": patient.last_name, "given": [patient.first_name]})],
         "telecom": [{"system": "email", "value": patient.email}] if patient.email else [],
         "managingOrganization": reference("Organization", patient.clinic_id),
         "generalPractitioner": (
@@ -171,7 +168,7 @@ def timing(assignment: Assignment, planned_per_week: int | None) -> dict:
     }
     if planned_per_week:
         repeat.update(frequency=planned_per_week, period=1, periodUnit="wk")
-    return {"repeat": repeat}
+    return {"repeat": compact(repeat)}
 
 
 def servicerequest_resource(item: PrescriptionItem) -> dict:
@@ -222,6 +219,21 @@ def _session_status(session: Session) -> str:
     return "final" if session.status == SessionStatus.COMPLETED else "preliminary"
 
 
+def _log_status(log: ExerciseLog) -> str:
+    return "final" if log.session_status == SessionStatus.COMPLETED else "preliminary"
+
+
+def _log_fields() -> dict:
+    """What an exercise log's Observations read of its session and exercise: a few columns
+    (not whole rows) for the hundreds of logs of a record."""
+    return {
+        "performed_on": F("session__performed_on"),
+        "session_status": F("session__status"),
+        "patient_pk": F("session__patient_id"),
+        "exercise_name": F("item__exercise__name"),
+    }
+
+
 def session_observation(session: Session) -> dict:
     return {
         **_observation(
@@ -251,7 +263,6 @@ def session_observation(session: Session) -> dict:
 
 
 def exercise_observation(log: ExerciseLog) -> dict:
-    session = log.session
     components = [
         {"code": codes.concept(codes.flexion("sets-done")), "valueInteger": log.sets_done},
         {"code": codes.concept(codes.flexion("reps-done")), "valueInteger": log.reps_done},
@@ -264,29 +275,28 @@ def exercise_observation(log: ExerciseLog) -> dict:
     return {
         **_observation(
             f"exercise-{log.pk}",
-            status=_session_status(session),
+            status=_log_status(log),
             category=codes.ACTIVITY,
             code=codes.concept(codes.EXERCISE_ACTIVITY),
-            subject=session.patient_id,
-            effective=session.performed_on,
+            subject=log.patient_pk,
+            effective=log.performed_on,
         ),
         "meta": meta(log.completed_at),
         "basedOn": [reference("ServiceRequest", log.item_id)],
-        "valueCodeableConcept": {"text": log.item.exercise.name},
+        "valueCodeableConcept": {"text": log.exercise_name},
         "component": components,
     }
 
 
 def pain_observation(log: ExerciseLog) -> dict:
-    session = log.session
     return {
         **_observation(
             f"pain-{log.pk}",
-            status=_session_status(session),
+            status=_log_status(log),
             category=codes.SURVEY,
             code=codes.concept(codes.PAIN_SEVERITY),
-            subject=session.patient_id,
-            effective=session.performed_on,
+            subject=log.patient_pk,
+            effective=log.performed_on,
         ),
         "meta": meta(log.completed_at),
         "basedOn": [reference("ServiceRequest", log.item_id)],
@@ -337,7 +347,7 @@ class Source:
     # Which rows are resources ("an assignment with a goal"), and what a mapper reads.
     where: Q = field(default_factory=Q)
     select_related: tuple[str, ...] = ()
-    prefetch_related: tuple[str, ...] = ()
+    prefetch_related: tuple = ()
     annotations: Callable[[], dict] = dict
     id_prefix: str = ""
 
@@ -352,6 +362,9 @@ class Source:
         if self.prefetch_related:
             rows = rows.prefetch_related(*self.prefetch_related)
         return rows
+
+    def resource(self, row: models.Model) -> dict:
+        return compact(self.mapper(row))
 
     def resource_id(self, pk: int) -> str:
         return f"{self.id_prefix}{pk}"
@@ -503,7 +516,12 @@ REGISTRY: dict[str, ResourceType] = {
                     date="performed_on",
                     last_updated=lambda: Coalesce("completed_at", "started_at"),
                     categories=(codes.ACTIVITY, codes.PHYSICAL_ACTIVITY),
-                    prefetch_related=("logs",),
+                    prefetch_related=(
+                        Prefetch(
+                            "logs",
+                            queryset=ExerciseLog.objects.only("pk", "session_id").order_by("pk"),
+                        ),
+                    ),
                     id_prefix="session-",
                 ),
                 Source(
@@ -513,7 +531,7 @@ REGISTRY: dict[str, ResourceType] = {
                     date="session__performed_on",
                     last_updated=lambda: F("completed_at"),
                     categories=(codes.ACTIVITY, codes.PHYSICAL_ACTIVITY),
-                    select_related=("session", "item__exercise"),
+                    annotations=_log_fields,
                     id_prefix="exercise-",
                 ),
                 Source(
@@ -524,7 +542,7 @@ REGISTRY: dict[str, ResourceType] = {
                     last_updated=lambda: F("completed_at"),
                     categories=(codes.SURVEY, codes.PHYSICAL_ACTIVITY),
                     where=Q(pain__isnull=False),
-                    select_related=("session",),
+                    annotations=_log_fields,
                     id_prefix="pain-",
                 ),
                 Source(

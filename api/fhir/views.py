@@ -28,7 +28,7 @@ from patients.models import Patient
 from ..permissions import is_patient
 from . import codes
 from .capability import capability_statement
-from .registry import REGISTRY, ResourceType, pruned
+from .registry import REGISTRY, ResourceType, compact
 from .search import (
     SearchError,
     count_of,
@@ -141,24 +141,23 @@ class FhirView(APIView):
     def base_url(self) -> str:
         return self.request.build_absolute_uri(reverse("fhir:base"))
 
-    def full_url(self, resource: dict) -> str:
-        return f"{self.base_url()}{resource['resourceType']}/{resource['id']}"
-
     def bundle(self, resources: list[dict], *, total: int, links: list[dict]) -> dict:
-        return pruned(
+        base = self.base_url()
+        entries = [
+            {
+                "fullUrl": f"{base}{resource['resourceType']}/{resource['id']}",
+                "resource": resource,
+                "search": {"mode": "match"},
+            }
+            for resource in resources
+        ]
+        return compact(
             {
                 "resourceType": "Bundle",
                 "type": "searchset",
                 "total": total,
                 "link": links,
-                "entry": [
-                    {
-                        "fullUrl": self.full_url(resource),
-                        "resource": resource,
-                        "search": {"mode": "match"},
-                    }
-                    for resource in resources
-                ],
+                "entry": entries,
             }
         )
 
@@ -200,7 +199,7 @@ class ReadView(FhirView):
         if row is None:
             audit_hidden_object(request, source.model, pk)
             raise exceptions.NotFound(f"No {type_name} {resource_id[:64]!r}.")
-        resource = pruned(source.mapper(row))
+        resource = source.resource(row)
         audit_record(
             action=AuditAction.VIEW,
             request=request,
@@ -216,7 +215,7 @@ class SearchView(FhirView):
         filters = filters_of(self.resource_type, params)
         count, offset = count_of(params), offset_of(params)
         page = search_page(self.resource_type, request.user, filters, offset=offset, count=count)
-        resources = [pruned(source.mapper(row)) for source, row in page.rows]
+        resources = [source.resource(row) for source, row in page.rows]
         links = [{"relation": "self", "url": self.page_url(offset, count)}]
         if offset + count < page.total and count:
             links.append({"relation": "next", "url": self.page_url(offset + count, count)})
@@ -283,9 +282,7 @@ class EverythingView(FhirView):
             if found is not None:
                 audit_hidden_object(request, Patient, found[1])
             raise exceptions.NotFound(f"No Patient {resource_id[:64]!r}.")
-        resources = [
-            pruned(source.mapper(row)) for source, row in self.rows_of(patient, types, since)
-        ]
+        resources = [source.resource(row) for source, row in self.rows_of(patient, types, since)]
         audit_record(
             action=AuditAction.EXPORT,
             request=request,

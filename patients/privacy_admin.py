@@ -63,7 +63,7 @@ class PatientRightsAdmin:
 
     @admin.action(
         permissions=["patient_rights"],
-        description=gettext_lazy("Export the patient's record in FHIR R4 (for another system)"),
+        description=gettext_lazy("Export the patient's record (FHIR R4)"),
     )
     def export_patient_fhir(self, request, queryset):
         """The FHIR interface's ``Patient/$everything``, which records the export itself."""

@@ -183,7 +183,7 @@ def _integer(params, name: str, default: int, cap: int | None) -> int:
     if len(values) > 1:
         raise SearchError(f"Give {name} once.")
     text = values[0]
-    if not (text.isascii() and text.isdigit()) or len(text) > 9:
+    if not (text.isascii() and text.isdigit()) or len(text) > 100:
         raise SearchError(f"{name} is a whole number of at least 0.")
     number = int(text)
     return min(number, cap) if cap is not None else number

@@ -18,5 +18,5 @@ urlpatterns = [
         views.ReadView.as_view(),
         name="read",
     ),
-    re_path(r"^.*$", views.NotFoundView.as_view()),
+    re_path(r"^[\s\S]*$", views.NotFoundView.as_view()),
 ]

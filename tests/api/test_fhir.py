@@ -406,3 +406,11 @@ def test_a_therapist_is_not_offered_the_fhir_export(client, alice, carol):
 
     assert "export_patient_fhir" not in client.get(changelist).text
     assert "$everything" not in response.get("Location", "")
+
+
+@pytest.mark.parametrize("path", ["Patient%0A", "Patient/1%0A/x", "%0A", "Observation/a/b/c"])
+def test_a_path_no_interaction_matches_answers_an_operation_outcome(fhir, path):
+    response = fhir(path)
+
+    assert response.status_code == 404
+    assert response.json()["issue"][0]["code"] == "not-found"

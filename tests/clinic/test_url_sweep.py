@@ -259,7 +259,7 @@ CASES: dict[str, Case] = {
             "resource_id": f"session-{w.records['session'].pk}",
         }
     ),
-    "fhir/R4/^.*$": Case(path=lambda w: f"/fhir/R4/Patient/{w.dave.pk}/$nothing"),
+    "fhir/R4/^[\\s\\S]*$": Case(path=lambda w: f"/fhir/R4/Patient/{w.dave.pk}/$nothing"),
 }
 
 

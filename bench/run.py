@@ -22,6 +22,8 @@ On PostgreSQL and Redis only (never SQLite). For each data set (1,000 and 10,000
    clients, one after the other, in 5 rounds; the targets use each page's median;
 4. counts the SQL queries per request of those pages (Django's test client on the same data);
 5. runs bench/bench_reports.py (clinic report, CSV export vs COPY, peak memory);
+6. runs bench/bench_fhir.py (the FHIR interface: ``Patient/$everything`` for the patient
+   with the longest history, and a paged Observation search);
 
 then times one reminder dispatch pass (and its claim batches) at 10,000 and 100,000 active
 assignments with ``bench_dispatch`` and writes BENCHMARKS.md with the machine and the commit.
@@ -470,8 +472,10 @@ def dataset_measure(dataset: dict, ab: str, scale: float) -> dict:
         load = load_measure(ab, prepared, scale)
         rounds = rounds_measure(ab, prepared, scale)
     reports = reports_measure(dataset)
+    fhir = fhir_measure(dataset)
     dataset = {key: value for key, value in dataset.items() if key != "url"}
     return dataset | {
+        "fhir": fhir,
         "queries": prepared["queries"],
         "caseload": prepared.get("caseload", {}),
         "bytes": prepared["bytes"],
@@ -507,6 +511,27 @@ def reports_measure(dataset: dict, repeat: int = 3) -> dict:
             str(dataset["patients"]),
             "--weeks",
             str(dataset["weeks"]),
+            "--output",
+            str(output),
+        ],
+        env=server_env(dataset["url"]),
+        stdout=subprocess.DEVNULL,
+    )
+    return json.loads(output.read_text())
+
+
+def fhir_measure(dataset: dict, repeat: int = 5) -> dict:
+    """bench/bench_fhir.py on a loaded data set: $everything and a paged Observation search."""
+    log(f"bench_fhir at {dataset['patients']:,} patients × {dataset['weeks']} weeks")
+    output = VAR / f"fhir-{dataset['name']}.json"
+    run(
+        [
+            python(),
+            "bench/bench_fhir.py",
+            "--url",
+            dataset["url"],
+            "--repeat",
+            str(repeat),
             "--output",
             str(output),
         ],
@@ -709,6 +734,17 @@ def targets(results: dict) -> list[tuple[str, str, str]]:
             _met(ratio <= 3),
         )
     )
+    if fhir := big.get("fhir"):
+        everything = fhir["everything"]
+        rows.append(
+            (
+                f"FHIR `Patient/$everything` < 300 ms, a patient with "
+                f"{fhir['patient']['history_weeks']} weeks of history",
+                f"{_ms(everything['median_ms'])} ms for {everything['resources']:,} resources "
+                f"({everything['kib']:,} KiB, {everything['queries']} queries)",
+                _met(everything["median_ms"] < 300),
+            )
+        )
     largest = results["dispatch"][-1]
     total = pass_seconds(largest)
     rows.append(
@@ -865,7 +901,7 @@ def render_markdown(results: dict) -> str:
         "signed-in page, so the patient pages' p50 target compares them with that signed-in "
         "floor. Both floors are in the tables.",
         "",
-        "## Targets (issues 9 and 20)",
+        "## Targets",
         "",
         "| target | measured | |",
         "|---|---|---|",
@@ -1003,6 +1039,45 @@ def render_markdown(results: dict) -> str:
                 )
 
             report_row(f"{names[mode]}, one row per {rows}", cell)
+    fhir_sets = [d for d in sets if d.get("fhir")]
+    if fhir_sets:
+        lines += [
+            "",
+            "## FHIR interface",
+            "",
+            "From `bench/bench_fhir.py`: Django's test client as the clinic admin of the "
+            "first clinic, medians of 5 requests after a warm one. The patient is the one "
+            "with the most sessions; pages hold 50 Observations.",
+            "",
+            "| measure | " + " | ".join(f"{d['patients']:,} patients" for d in fhir_sets) + " |",
+            "|---|" + "---|" * len(fhir_sets),
+        ]
+        fhir_rows = (
+            ("`Patient/{id}/$everything`", "everything"),
+            ("Observation search, the patient's first page", "observation_first_page"),
+            ("Observation search, the patient's last page", "observation_last_page"),
+            ("Observation search, the clinic's last 7 days, first page", "observation_clinic_week"),
+        )
+        for label, key in fhir_rows:
+            cells = [d["fhir"][key] for d in fhir_sets]
+            lines.append(
+                f"| {label} | "
+                + " | ".join(
+                    f"{c['median_ms']} ms, {c['resources']:,} of {c['total']:,} resources, "
+                    f"{c['queries']} queries"
+                    for c in cells
+                )
+                + " |"
+            )
+        lines.append(
+            "| the patient | "
+            + " | ".join(
+                f"{d['fhir']['patient']['sessions']} sessions over "
+                f"{d['fhir']['patient']['history_weeks']} weeks"
+                for d in fhir_sets
+            )
+            + " |"
+        )
     lines += [
         "",
         "## Reminder dispatch pass",

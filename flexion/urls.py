@@ -48,6 +48,7 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     *password_reset_urls,
     path("api/v1/", include("api.urls")),
+    path("fhir/R4/", include("api.fhir.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     # The split view serves its script as a file: no inline script for the CSP to refuse.
     path(

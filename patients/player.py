@@ -73,9 +73,10 @@ def items_changed(assignments) -> None:
     """Give the assignments (a queryset) a new items version: cached items are not read again.
 
     Random, not a counter, so that a version rolled back with its transaction is never
-    used again.
+    used again. The assignment's ``updated_at`` moves too: its prescription changed (the
+    FHIR interface's ``_lastUpdated`` of the prescribed exercises reads it).
     """
-    assignments.update(items_version=uuid.uuid4())
+    assignments.update(items_version=uuid.uuid4(), updated_at=timezone.now())
 
 
 def session_start(*, assignment: Assignment, today: datetime.date | None = None) -> Session:

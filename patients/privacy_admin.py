@@ -1,4 +1,5 @@
-"""Admin actions for a patient's rights: export all their data, erase them.
+"""Admin actions for a patient's rights: export all their data (Flexion's JSON, or the
+FHIR interface's record of them for another system), erase them.
 
 Mixed into ``PatientAdmin``; only users who may delete patients (clinic admins) see them.
 """
@@ -12,7 +13,9 @@ from django.contrib.admin import helpers
 from django.contrib.admin.options import IS_POPUP_VAR
 from django.core.serializers.json import DjangoJSONEncoder
 from django.http import HttpResponse
+from django.shortcuts import redirect
 from django.template.response import TemplateResponse
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -20,7 +23,7 @@ from .privacy import patient_erase, patient_export
 
 
 class PatientRightsAdmin:
-    patient_rights_actions = ("export_patient_data", "erase_patient")
+    patient_rights_actions = ("export_patient_data", "export_patient_fhir", "erase_patient")
 
     def get_actions(self, request):
         # Added here rather than through ``actions`` so that PatientAdmin's own list of
@@ -57,6 +60,17 @@ class PatientRightsAdmin:
         )
         response["Content-Disposition"] = f'attachment; filename="patient-{patient.pk}.json"'
         return response
+
+    @admin.action(
+        permissions=["patient_rights"],
+        description=gettext_lazy("Export the patient's record (FHIR R4)"),
+    )
+    def export_patient_fhir(self, request, queryset):
+        """The FHIR interface's ``Patient/$everything``, which records the export itself."""
+        patient = self._one_patient(request, queryset)
+        if patient is None:
+            return None
+        return redirect(reverse("fhir:patient-everything", kwargs={"resource_id": patient.pk}))
 
     @admin.action(
         permissions=["patient_rights"],

@@ -54,6 +54,18 @@ def rounds(floor_p50s, today_p50s, today_p95):
     }
 
 
+def fhir_figure(median_ms, resources, total, queries=9):
+    return {
+        "path": "/fhir/R4/…",
+        "median_ms": median_ms,
+        "min_ms": median_ms - 1,
+        "queries": queries,
+        "resources": resources,
+        "total": total,
+        "kib": resources // 2,
+    }
+
+
 def dataset(patients, today_p95, home_queries=11):
     exports = [
         {"mode": mode, "rows": rows, "count": 1000, "rows_per_second": rps, "extra_memory_mib": 4}
@@ -102,6 +114,13 @@ def dataset(patients, today_p95, home_queries=11):
             "needs_attention_clinic": {"median_ms": 300, "listed": 20},
             "outcome_report_clinic": {"median_ms": 610, "min_ms": 600, "rows": 40, "pairs": 3000},
             "exports": exports,
+        },
+        "fhir": {
+            "patient": {"sessions": 70, "history_weeks": 26},
+            "everything": fhir_figure(120 + patients // 100, 1450, 1450, queries=17),
+            "observation_first_page": fhir_figure(20, 50, 980),
+            "observation_last_page": fhir_figure(22, 30, 980),
+            "observation_clinic_week": fhir_figure(90, 50, 12_000),
         },
     }
 
@@ -187,7 +206,8 @@ def test_the_report_has_every_section_with_the_figures():
     markdown = runner().render_markdown(RESULTS)
     for heading in (
         "## Machine",
-        "## Targets (issues 9 and 20)",
+        "## Targets",
+        "## FHIR interface",
         "## Data sets",
         "## Pages under load",
         "## SQL queries per request",
@@ -205,6 +225,23 @@ def test_the_report_has_every_section_with_the_figures():
     assert "| 3 | 5 / 9 | 40 / 180 | 10 / 90 | 9 / 60 | 8.0× | 2.0× |" in markdown
     assert "| median | 5 / 9 | 12 / 180 | 10 / 90 | 9 / 60 | 2.4× | 2.0× |" in markdown
     assert "| outcome report SQL, largest clinic | 610 ms (3,000 pairs) | 610 ms" in markdown
+    assert (
+        "| Observation search, the patient's last page | 22 ms, 30 of 980 resources, 9 queries "
+        "| 22 ms, 30 of 980 resources, 9 queries |"
+    ) in markdown
+    assert "| the patient | 70 sessions over 26 weeks | 70 sessions over 26 weeks |" in markdown
+
+
+def test_the_fhir_target_is_everything_for_a_patient_of_26_weeks_under_300_ms():
+    rows = {target: (figure, verdict) for target, figure, verdict in runner().targets(RESULTS)}
+    label = "FHIR `Patient/$everything` < 300 ms, a patient with 26 weeks of history"
+    assert rows[label] == ("220 ms for 1,450 resources (725 KiB, 17 queries)", "met")
+    slow = {**RESULTS, "datasets": [*RESULTS["datasets"][:-1], dict(RESULTS["datasets"][-1])]}
+    slow["datasets"][-1]["fhir"] = {
+        **slow["datasets"][-1]["fhir"],
+        "everything": fhir_figure(310, 1450, 1450),
+    }
+    assert {t: v for t, _, v in runner().targets(slow)}[label] == "**not met**"
 
 
 def test_the_targets_say_which_are_met():

@@ -316,6 +316,18 @@ CASES: dict[str, Case] = {
     "api:adherence-report": NO_PARAMS,
     "api:reminder-detail": Case(kwargs=lambda w: {"pk": w.records["reminder"].pk}),
     "api:message-detail": Case(kwargs=lambda w: {"pk": w.records["message"].pk}),
+    "fhir:base": NO_PARAMS,
+    "fhir:metadata": NO_PARAMS,
+    "fhir:codesystem": NO_PARAMS,
+    "fhir:patient-everything": Case(kwargs=lambda w: {"resource_id": w.dave.pk}),
+    "fhir:search": Case(kwargs=lambda w: {"type_name": "Observation"}, query="_count=200"),
+    "fhir:read": Case(
+        kwargs=lambda w: {
+            "type_name": "Observation",
+            "resource_id": f"session-{w.records['session'].pk}",
+        }
+    ),
+    "fhir/R4/^[\\s\\S]*$": Case(path=lambda w: f"/fhir/R4/Patient/{w.dave.pk}/$nothing"),
 }
 
 

@@ -334,6 +334,11 @@ def questionnaire_url(version: QuestionnaireVersion) -> str:
     return f"{codes.QUESTIONNAIRES}/clinic-{questionnaire.clinic_id}/{questionnaire.code}"
 
 
+def _text(item: outcomes.Item) -> str:
+    """The item's text as the patient reads it: a number's end labels after the question."""
+    return " ".join(filter(None, (item.text, item.low_label, item.high_label)))
+
+
 def _question(item: outcomes.Item) -> dict:
     extension = []
     if item.type is outcomes.ItemType.INTEGER:
@@ -345,7 +350,7 @@ def _question(item: outcomes.Item) -> dict:
         {
             "extension": extension,
             "linkId": item.link_id,
-            "text": " ".join(filter(None, (item.text, item.low_label, item.high_label))),
+            "text": _text(item),
             "type": item.type.value,
             "required": item.required or None,
             "answerOption": [
@@ -401,7 +406,7 @@ def _answered(item: outcomes.Item, answers: dict) -> dict | None:
         return None
     return {
         "linkId": item.link_id,
-        "text": item.text,
+        "text": _text(item),
         "answer": [_answer(item, answers[item.link_id])],
     }
 

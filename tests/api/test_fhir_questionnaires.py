@@ -116,6 +116,9 @@ def test_a_sent_response_is_completed_and_its_correction_amended_with_the_score(
     name, rating = sent["item"][0]["item"]
     assert name["answer"] == [{"valueString": "Walking"}]
     assert rating["answer"] == [{"valueInteger": 3}]
+    # Each item's text is its Questionnaire item's (with a number's end labels).
+    asked = fhir(f"Questionnaire/{first.version_id}").json()["item"][0]["item"][1]
+    assert rating["text"] == asked["text"] and "10 = able" in rating["text"]
     own = validated(fhir(f"QuestionnaireResponse/{record['own_response'].pk}").json())
     woke, note = own["item"]
     assert woke["answer"] == [{"valueCoding": {"code": "2", "display": "A little"}}]

@@ -40,6 +40,7 @@ urlpatterns = [
     # Before the admin's own URLs, whose catch-all would otherwise answer these.
     path("admin/mfa/setup/", views.mfa_setup, name="mfa_setup"),
     path("admin/mfa/verify/", views.mfa_verify, name="mfa_verify"),
+    path("admin/language/", views.staff_language, name="staff_language"),
     path("admin/", admin.site.urls),
     path("healthz", views.healthz, name="healthz"),
     *password_reset_urls,

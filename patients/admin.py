@@ -6,6 +6,7 @@ from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils import translation
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
@@ -68,12 +69,12 @@ class PatientAdmin(PatientAlertMixin, PatientRightsAdmin, ClinicScopedAdmin):
         "pain_alert",
         "created_at",
     ]
-    list_filter = ["reminder_consent", ("therapist", StaffFilter)]
+    list_filter = ["reminder_consent", "language", ("therapist", StaffFilter)]
     search_fields = ["first_name", "last_name", "email"]
     list_select_related = ["therapist__user"]
     readonly_fields = ["user", "reminders_opted_out_at", "created_at", "assignments_list"]
     fieldsets = [
-        (None, {"fields": ["first_name", "last_name", "email", "therapist"]}),
+        (None, {"fields": ["first_name", "last_name", "email", "therapist", "language"]}),
         (_("Programs"), {"fields": ["assignments_list"]}),
         (_("Reminders"), {"fields": ["timezone", "reminder_consent", "reminders_opted_out_at"]}),
         (_("Login"), {"fields": ["user", "created_at"]}),
@@ -93,6 +94,13 @@ class PatientAdmin(PatientAlertMixin, PatientRightsAdmin, ClinicScopedAdmin):
                 )
             )
         )
+
+    def get_changeform_initial_data(self, request):
+        """A new patient starts in the language the therapist works in (it can be changed)."""
+        return {
+            "language": translation.get_language(),
+            **super().get_changeform_initial_data(request),
+        }
 
     def save_model(self, request, obj, form, change):
         """A changed address goes through patient_email_change, which moves the login's too."""

@@ -23,6 +23,7 @@ urlpatterns = [
     path("sessions/<int:session_id>/checkin/", views.session_checkin, name="session_checkin"),
     path("log-earlier/", views.session_log_past, name="session_log_past"),
     path("history/", views.history, name="history"),
+    path("settings/", views.patient_settings, name="settings"),
     path("checkin/<str:token>/", views.checkin_link, name="checkin_link"),
     path("reminders/unsubscribe/<str:token>/", unsubscribe.unsubscribe, name="unsubscribe"),
 ]

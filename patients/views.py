@@ -9,6 +9,7 @@ from django.db.models import Avg
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -21,6 +22,7 @@ from .forms import (
     CheckInForm,
     ExerciseLogForm,
     FinishForm,
+    LanguageForm,
     PastSessionForm,
     PatientLoginForm,
     SignInLinkForm,
@@ -441,3 +443,18 @@ def sign_in_link(request, token):
         return redirect(reverse("patients:home"))
     # The page names nobody: a forwarded or prefetched link shows no address.
     return render(request, "patients/sign_in_link.html")
+
+
+@require_http_methods(["GET", "POST"])
+@patient_required
+def patient_settings(request):
+    """The patient's own settings: the language of their site, emails and reminders."""
+    form = LanguageForm(request.POST or None, instance=request.patient)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        translation.activate(form.instance.language)
+        messages.success(request, _("Saved: Flexion speaks to you in this language now."))
+        return redirect("patients:settings")
+    return render(
+        request, "patients/settings.html", {"form": form}, status=400 if form.errors else 200
+    )

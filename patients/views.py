@@ -16,7 +16,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from programs.progression import adherence_streak
 
 from . import player
-from .access import patient_required
+from .access import patient_language_use, patient_required
 from .checkins import checkin_record
 from .forms import (
     CheckInForm,
@@ -380,6 +380,7 @@ def checkin_link(request, token):
     )
     if session is None:
         return render(request, "patients/checkin_link_invalid.html", status=404)
+    patient_language_use(request, session.patient)
     data = request.POST if request.method == "POST" else None
     form = CheckInForm(data, initial=_current_answer(session))
     if request.method == "POST" and form.is_valid():
@@ -408,6 +409,8 @@ def invitation(request, token):
     if not check.ok:
         return _link_problem(request, check)
     user = check.link.user
+    if getattr(user, "patient", None) is not None:
+        patient_language_use(request, user.patient)
     form = SetPasswordForm(user, request.POST or None)
     if request.method == "POST" and form.is_valid():
         if not check.link.use():

@@ -241,6 +241,14 @@ class TranslatedContent(models.Model):
             self.__dict__[name] = next((value for value in values if value), values[0])
         super().save(*args, **kwargs)
 
+    def translations(self) -> dict[str, object]:
+        """Every language's text of every translated field, by column (``name_de``)."""
+        return {
+            f"{name}_{code}": getattr(self, f"{name}_{code}")
+            for name in self.TRANSLATED_FIELDS
+            for code in content_languages()
+        }
+
     @property
     def missing_translations(self) -> list[str]:
         """The languages (codes) in which a text written in the default language is missing."""

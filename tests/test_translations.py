@@ -99,3 +99,17 @@ def test_every_msgid_of_the_code_and_templates_is_in_both_catalogs_translated(
 def test_the_compiled_catalogs_are_what_django_reads(language, expected):
     with translation.override(language):
         assert translation.gettext("Start today's session") == expected
+
+
+def test_the_stylesheets_say_start_and_end_never_left_and_right():
+    """Logical properties: a right-to-left language later needs no layout rework."""
+    physical = re.compile(
+        r"(margin|padding|border)-(left|right)\s*:|text-align:\s*(left|right)|float:\s*(left|right)"
+    )
+    found = [
+        f"{path.relative_to(ROOT)}: {match.group(0)}"
+        for path in (ROOT / "static").rglob("*.css")
+        if "vendor" not in path.parts
+        for match in physical.finditer(path.read_text())
+    ]
+    assert found == []

@@ -254,9 +254,10 @@ PASSWORD_RESET_TIMEOUT = envint("PASSWORD_RESET_TIMEOUT", 60 * 60 * 24)
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", "English"), ("de", "Deutsch"), ("es", "Español")]
 LOCALE_PATHS = [BASE_DIR / "locale"]
-# Content a clinic has not translated shows in English (django-modeltranslation).
+# Content a clinic has not translated shows in English, else in whichever language it has
+# (django-modeltranslation; programs/translation.py).
 MODELTRANSLATION_DEFAULT_LANGUAGE = "en"
-MODELTRANSLATION_FALLBACK_LANGUAGES = ("en",)
+MODELTRANSLATION_FALLBACK_LANGUAGES = ("en", "de", "es")
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True

@@ -95,6 +95,13 @@ class PatientAdmin(PatientAlertMixin, PatientRightsAdmin, ClinicScopedAdmin):
             )
         )
 
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        if "language" in form.base_fields:
+            # Left out of a post (a script, an older form): the record's default, not an error.
+            form.base_fields["language"].required = False
+        return form
+
     def get_changeform_initial_data(self, request):
         """A new patient starts in the language the therapist works in (it can be changed)."""
         return {

@@ -126,7 +126,16 @@ def _locked(ids: list[int]) -> list[Assignment]:
         Assignment.objects.select_for_update(of=("self",))
         .filter(pk__in=ids)
         .order_by("pk")
-        .only("pk", "scheme_id", "start_date", "advanced", "preferred_weekdays", "timezone")
+        .select_related("patient")
+        .only(
+            "pk",
+            "scheme_id",
+            "start_date",
+            "advanced",
+            "preferred_weekdays",
+            "timezone",
+            "patient__language",
+        )
     )
 
 
@@ -141,13 +150,9 @@ def _reevaluate(
     progresses: dict[int, progression.Progress] = {}
     evaluated_on: dict[int, datetime.date] = {}
     # The reasons are stored as written: in each patient's language, one switch per language.
-    languages = dict(
-        Assignment.objects.filter(pk__in=[a.pk for a in assignments]).values_list(
-            "pk", "patient__language"
-        )
-    )
-    by_language = sorted(assignments, key=lambda a: languages.get(a.pk) or "")
-    for language, group in itertools.groupby(by_language, key=lambda a: languages.get(a.pk)):
+    languages = {assignment.pk: assignment.patient.language for assignment in assignments}
+    by_language = sorted(assignments, key=lambda a: languages[a.pk])
+    for language, group in itertools.groupby(by_language, key=lambda a: languages[a.pk]):
         with translation.override(language or settings.LANGUAGE_CODE):
             for assignment in group:
                 day = today or local_today(assignment)

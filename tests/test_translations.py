@@ -8,6 +8,7 @@ django.po (terms: docs/glossary.md), `make compilemessages`.
 
 import re
 import shutil
+import subprocess
 from pathlib import Path
 
 import polib
@@ -113,3 +114,13 @@ def test_the_stylesheets_say_start_and_end_never_left_and_right():
         for match in physical.finditer(path.read_text())
     ]
     assert found == []
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_gettext_compiles_the_catalog_with_its_format_checks(language):
+    """What `make install` runs: msgfmt refuses a broken catalog or a placeholder mismatch."""
+    path = ROOT / "locale" / language / "LC_MESSAGES" / "django.po"
+    checked = subprocess.run(
+        ["msgfmt", "--check", "-o", "/dev/null", str(path)], capture_output=True, text=True
+    )
+    assert checked.returncode == 0, checked.stderr

@@ -150,11 +150,16 @@ def stage_override(
     except ValidationError as error:
         raise ValidationError({"effective_on": error.messages}) from error
     history = history_of(assignment)
-    before = progression.evaluate(scheme, history, on)
-    overrides = dict(history.overrides) | {on: stage_code}
-    after = progression.evaluate(
-        scheme, dataclasses.replace(history, overrides=sorted(overrides.items())), on
+    # The reason is the patient's to read: written in their language, not the therapist's.
+    patient_language = Patient.objects.values_list("language", flat=True).get(
+        pk=assignment.patient_id
     )
+    with translation.override(patient_language):
+        before = progression.evaluate(scheme, history, on)
+        overrides = dict(history.overrides) | {on: stage_code}
+        after = progression.evaluate(
+            scheme, dataclasses.replace(history, overrides=sorted(overrides.items())), on
+        )
     change = next(
         change
         for change in reversed(after.changes)

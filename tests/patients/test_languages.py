@@ -174,6 +174,8 @@ def test_the_admin_edits_english_in_the_plain_fields_and_each_language_in_its_ow
             "name_de": "Brücke",
             "variations-TOTAL_FORMS": "0",
             "variations-INITIAL_FORMS": "0",
+            "pictures-TOTAL_FORMS": "0",
+            "pictures-INITIAL_FORMS": "0",
         }
     )
     answer = client.post(url, data)
@@ -212,3 +214,42 @@ def test_the_api_reads_and_writes_a_patients_language(alice, carol):
     refused = api.patch(url, {"language": "fr"}, format="json")
     assert refused.status_code == 400
     assert Patient.objects.get(pk=carol.pk).language == "de"
+
+
+def test_a_message_notice_speaks_each_readers_language(carol, alice, after_commit):
+    from patients.messages import message_send
+
+    carol.language, carol.therapist = "es", alice.staff
+    carol.save()
+    alice.language = "de"
+    alice.save()
+    with translation.override("en"), after_commit():
+        message_send(patient=carol, author=carol.user, body="Knee", from_patient=True)
+    with translation.override("en"), after_commit():
+        message_send(patient=carol, author=alice, body="Fine", from_patient=False)
+    to_alice, to_carol = mail.outbox
+    assert to_alice.to == [alice.email] and to_carol.to == [carol.email]
+    assert to_alice.subject == "Eine Patientin / ein Patient hat eine neue Nachricht gesendet"
+    assert '<html lang="de">' in to_alice.alternatives[0][0]
+    assert to_carol.subject == f"Un mensaje nuevo de {carol.clinic.name}"
+    assert "Por tu privacidad, el mensaje no aparece en este correo." in to_carol.body
+    assert '<html lang="es">' in to_carol.alternatives[0][0]
+
+
+def test_a_staff_invitation_speaks_the_colleagues_language(client, alma, after_commit):
+    from clinic.invitations import staff_invitation_send
+    from clinic.models import StaffMember
+
+    client.force_login(alma)
+    data = {"email": "gina@a.example", "full_name": "Gina", "role": "therapist", "is_active": "on"}
+    with after_commit():
+        client.post(reverse("admin:clinic_staffmember_add"), data)
+    gina = StaffMember.objects.get(user__email="gina@a.example")
+    gina.user.language = "de"
+    gina.user.save()
+    mail.outbox.clear()
+    with translation.override("en"), after_commit():
+        staff_invitation_send(staff=gina)
+    (message,) = mail.outbox
+    assert message.subject == f"{alma.staff.clinic.name} lädt Sie zu Flexion ein"
+    assert "Halten Sie Ihr Handy bereit" in message.body

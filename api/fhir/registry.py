@@ -27,6 +27,7 @@ from patients.models import (
     AssignmentStatus,
     CheckIn,
     ExerciseLog,
+    Message,
     Patient,
     PrescriptionItem,
     ProgramWeek,
@@ -257,7 +258,8 @@ def session_observation(session: Session) -> dict:
             if session.effort is not None
             else []
         ),
-        "note": [{"text": session.note}] if session.note else [],
+        # A session's note is now the message its patient wrote at its end (patients 0012).
+        "note": [{"text": message.body} for message in session.patient_notes],
         "hasMember": [reference("Observation", f"exercise-{log.pk}") for log in session.logs.all()],
     }
 
@@ -520,6 +522,13 @@ REGISTRY: dict[str, ResourceType] = {
                         Prefetch(
                             "logs",
                             queryset=ExerciseLog.objects.only("pk", "session_id").order_by("pk"),
+                        ),
+                        Prefetch(
+                            "messages",
+                            queryset=Message.objects.filter(from_patient=True)
+                            .only("pk", "session_id", "body")
+                            .order_by("pk"),
+                            to_attr="patient_notes",
                         ),
                     ),
                     id_prefix="session-",

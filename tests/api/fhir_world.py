@@ -2,7 +2,7 @@
 
 import datetime
 
-from patients.models import Answer, CheckIn, ExerciseLog, Session, SessionStatus
+from patients.models import Answer, CheckIn, ExerciseLog, Message, Session, SessionStatus
 from patients.reevaluation import assignment_reevaluate
 from programs.models import Exercise
 
@@ -45,7 +45,15 @@ def full_record(patient, therapist) -> dict:
         status=SessionStatus.COMPLETED,
         completed_at=datetime.datetime(2026, 3, 2, 18, 30, tzinfo=datetime.UTC),
         effort=6,
-        note="Felt good",
+    )
+    # The note a patient writes at the end of a session is a message of the thread.
+    Message.objects.create(
+        clinic=patient.clinic,
+        patient=patient,
+        author=patient.user,
+        from_patient=True,
+        body="Felt good",
+        session=done,
     )
     pain_log = ExerciseLog.objects.create(
         session=done, item=knee_item, sets_done=3, reps_done=10, pain=4

@@ -240,16 +240,21 @@ def test_a_staff_invitation_speaks_the_colleagues_language(client, alma, after_c
     from clinic.invitations import staff_invitation_send
     from clinic.models import StaffMember
 
+    alma.language = "de"
+    alma.save()
     client.force_login(alma)
     data = {"email": "gina@a.example", "full_name": "Gina", "role": "therapist", "is_active": "on"}
     with after_commit():
         client.post(reverse("admin:clinic_staffmember_add"), data)
     gina = StaffMember.objects.get(user__email="gina@a.example")
-    gina.user.language = "de"
+    assert gina.user.language == "de"  # the language of the admin who added her
+    (first,) = mail.outbox
+    assert first.subject == f"{alma.staff.clinic.name} lädt Sie zu Flexion ein"
+    gina.user.language = "es"
     gina.user.save()
     mail.outbox.clear()
     with translation.override("en"), after_commit():
         staff_invitation_send(staff=gina)
-    (message,) = mail.outbox
-    assert message.subject == f"{alma.staff.clinic.name} lädt Sie zu Flexion ein"
-    assert "Halten Sie Ihr Handy bereit" in message.body
+    (again,) = mail.outbox
+    assert again.subject == f"{alma.staff.clinic.name} te invita a Flexion"
+    assert "Ten el móvil a mano" in again.body

@@ -14,6 +14,7 @@ PARAM_TYPES = {
     "subject": "reference",
     "date": "date",
     "category": "token",
+    "questionnaire": "reference",
 }
 EVERYTHING = "http://hl7.org/fhir/OperationDefinition/Patient-everything"
 

@@ -16,6 +16,18 @@ LOINC = "http://loinc.org"
 PA_CODES = "http://hl7.org/fhir/us/physical-activity/CodeSystem/pa-temporary-codes"
 OBSERVATION_CATEGORY = "http://terminology.hl7.org/CodeSystem/observation-category"
 GOAL_PERTAINS = "http://hl7.org/fhir/StructureDefinition/resource-pertainsToGoal"
+# Core R4 extensions of Questionnaire items: a number's range, a choice's score value.
+MIN_VALUE = "http://hl7.org/fhir/StructureDefinition/minValue"
+MAX_VALUE = "http://hl7.org/fhir/StructureDefinition/maxValue"
+ORDINAL_VALUE = "http://hl7.org/fhir/StructureDefinition/ordinalValue"
+# Flexion's canonical URLs of its questionnaires and of the two QuestionnaireResponse
+# extensions R4 has no element for (docs/fhir.md): identifiers, like FLEXION_SYSTEM.
+FLEXION_FHIR = "https://flexion.health/fhir"
+QUESTIONNAIRES = f"{FLEXION_FHIR}/Questionnaire"
+# The response's score by its questionnaire version's rule (valueDecimal).
+SCORE_EXTENSION = f"{FLEXION_FHIR}/StructureDefinition/questionnaire-score"
+# The sent response a correction replaces (valueReference).
+REPLACES_EXTENSION = f"{FLEXION_FHIR}/StructureDefinition/replaces"
 
 
 def coding(system: str, code: str, display: str) -> dict:

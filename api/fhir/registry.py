@@ -27,14 +27,17 @@ from patients.models import (
     AssignmentStatus,
     CheckIn,
     ExerciseLog,
-    Message,
+    OutcomeResponse,
     Patient,
     PrescriptionItem,
     ProgramWeek,
+    ResponseStatus,
     Session,
     SessionStatus,
 )
+from programs import outcomes
 from programs.display import dosage_text
+from programs.models import QuestionnaireVersion
 
 from . import codes
 
@@ -258,8 +261,6 @@ def session_observation(session: Session) -> dict:
             if session.effort is not None
             else []
         ),
-        # A session's note is now the message its patient wrote at its end (patients 0012).
-        "note": [{"text": message.body} for message in session.patient_notes],
         "hasMember": [reference("Observation", f"exercise-{log.pk}") for log in session.logs.all()],
     }
 
@@ -324,6 +325,120 @@ def checkin_observation(checkin: CheckIn) -> dict:
     }
 
 
+def questionnaire_url(version: QuestionnaireVersion) -> str:
+    """The canonical URL of a questionnaire (all its versions): Flexion's shared ones by
+    their code, a clinic's own under the clinic's id (codes are unique per clinic)."""
+    questionnaire = version.questionnaire
+    if questionnaire.clinic_id is None:
+        return f"{codes.QUESTIONNAIRES}/{questionnaire.code}"
+    return f"{codes.QUESTIONNAIRES}/clinic-{questionnaire.clinic_id}/{questionnaire.code}"
+
+
+def _text(item: outcomes.Item) -> str:
+    """The item's text as the patient reads it: a number's end labels after the question."""
+    return " ".join(filter(None, (item.text, item.low_label, item.high_label)))
+
+
+def _question(item: outcomes.Item) -> dict:
+    extension = []
+    if item.type is outcomes.ItemType.INTEGER:
+        extension = [
+            {"url": codes.MIN_VALUE, "valueInteger": item.minimum},
+            {"url": codes.MAX_VALUE, "valueInteger": item.maximum},
+        ]
+    return compact(
+        {
+            "extension": extension,
+            "linkId": item.link_id,
+            "text": _text(item),
+            "type": item.type.value,
+            "required": item.required or None,
+            "answerOption": [
+                {
+                    "valueCoding": {"code": str(option.value), "display": option.label},
+                    "extension": [{"url": codes.ORDINAL_VALUE, "valueDecimal": option.value}],
+                }
+                for option in item.options
+            ],
+            "item": [_question(child) for child in item.children],
+        }
+    )
+
+
+def questionnaire_resource(version: QuestionnaireVersion) -> dict:
+    questionnaire = version.questionnaire
+    definition = version.parsed
+    current = version.number == version.latest_number
+    return {
+        "resourceType": "Questionnaire",
+        "id": str(version.pk),
+        "meta": meta(version.created_at),
+        "url": questionnaire_url(version),
+        "version": str(version.number),
+        "title": questionnaire.title,
+        # Editing a questionnaire stores a new version; the earlier ones are retired.
+        "status": "active" if current else "retired",
+        "subjectType": ["Patient"],
+        "date": instant(version.created_at),
+        "publisher": questionnaire.clinic.name if questionnaire.clinic_id else "Flexion",
+        "description": version.definition.get("description"),
+        "copyright": definition.licence,
+        "item": [_question(item) for item in definition.screens],
+    }
+
+
+def _answer(item: outcomes.Item, value) -> dict:
+    if item.type is outcomes.ItemType.CHOICE:
+        labels = {option.value: option.label for option in item.options}
+        return {"valueCoding": compact({"code": str(value), "display": labels.get(value)})}
+    if item.type is outcomes.ItemType.INTEGER:
+        return {"valueInteger": value}
+    return {"valueString": str(value)}
+
+
+def _answered(item: outcomes.Item, answers: dict) -> dict | None:
+    """The item with its answer (or its answered children); None when nothing is answered."""
+    if item.type is outcomes.ItemType.GROUP:
+        children = [_answered(child, answers) for child in item.children]
+        children = [child for child in children if child]
+        return {"linkId": item.link_id, "text": item.text, "item": children} if children else None
+    if answers.get(item.link_id) in (None, ""):
+        return None
+    return {
+        "linkId": item.link_id,
+        "text": _text(item),
+        "answer": [_answer(item, answers[item.link_id])],
+    }
+
+
+def questionnaireresponse_resource(response: OutcomeResponse) -> dict:
+    version = response.version
+    items = [_answered(item, response.answers) for item in version.parsed.screens]
+    extension = [{"url": codes.SCORE_EXTENSION, "valueDecimal": response.score}]
+    if response.supersedes_id:
+        extension.append(
+            {
+                "url": codes.REPLACES_EXTENSION,
+                "valueReference": reference("QuestionnaireResponse", response.supersedes_id),
+            }
+        )
+    return {
+        "resourceType": "QuestionnaireResponse",
+        "id": str(response.pk),
+        "meta": meta(response.updated_at),
+        "extension": extension,
+        "basedOn": [reference("CarePlan", response.assignment_id)],
+        "questionnaire": f"{questionnaire_url(version)}|{version.number}",
+        # A correction is the occasion's answers amended; the first sending is completed.
+        "status": "amended" if response.supersedes_id else "completed",
+        "subject": reference("Patient", response.patient_id),
+        "authored": instant(response.submitted_at),
+        "author": reference("Patient", response.patient_id),
+        "source": reference("Patient", response.patient_id),
+        "item": [item for item in items if item],
+    }
+
+
 # --- Sources and resource types --------------------------------------------------------
 
 
@@ -332,6 +447,12 @@ def _planned_this_week():
     today = timezone.now().date()
     weeks = ProgramWeek.objects.filter(assignment=OuterRef("assignment_id"), starts_on__lte=today)
     return Subquery(weeks.order_by("-starts_on").values("planned")[:1])
+
+
+def _latest_number():
+    """The questionnaire's latest version number: the one version that is active."""
+    versions = QuestionnaireVersion.objects.filter(questionnaire=OuterRef("questionnaire_id"))
+    return {"latest_number": Subquery(versions.order_by("-number").values("number")[:1])}
 
 
 @dataclass(frozen=True)
@@ -352,6 +473,8 @@ class Source:
     prefetch_related: tuple = ()
     annotations: Callable[[], dict] = dict
     id_prefix: str = ""
+    # The column of the Questionnaire (version) a row answers (the ``questionnaire`` search).
+    questionnaire: str | None = None
 
     def rows(self, user) -> models.QuerySet:
         """The rows the user may read: always through the one tenancy mechanism."""
@@ -409,6 +532,10 @@ class ResourceType:
 PATIENT_PARAM = "Whose resources: `123` or `Patient/123`."
 SUBJECT_PARAM = "As `patient`."
 CATEGORY_PARAM = "A category code, `system|code` or `code`."
+QUESTIONNAIRE_PARAM = (
+    "The Questionnaire answered: `123`, `Questionnaire/123` (one version), or its canonical "
+    "URL, optionally with `|version`."
+)
 
 REGISTRY: dict[str, ResourceType] = {
     resource_type.name: resource_type
@@ -523,13 +650,6 @@ REGISTRY: dict[str, ResourceType] = {
                             "logs",
                             queryset=ExerciseLog.objects.only("pk", "session_id").order_by("pk"),
                         ),
-                        Prefetch(
-                            "messages",
-                            queryset=Message.objects.filter(from_patient=True)
-                            .only("pk", "session_id", "body")
-                            .order_by("pk"),
-                            to_attr="patient_notes",
-                        ),
                     ),
                     id_prefix="session-",
                 ),
@@ -570,6 +690,42 @@ REGISTRY: dict[str, ResourceType] = {
                 "date": "The patient's local date of the session or check-in.",
                 "category": CATEGORY_PARAM + " `activity`: sessions and exercises; "
                 "`survey`: pain scores and check-ins.",
+            },
+        ),
+        ResourceType(
+            "Questionnaire",
+            (
+                Source(
+                    QuestionnaireVersion,
+                    questionnaire_resource,
+                    patient=None,
+                    last_updated=lambda: F("created_at"),
+                    select_related=("questionnaire__clinic",),
+                    annotations=_latest_number,
+                ),
+            ),
+            # $everything adds the versions the patient's responses answered.
+            in_everything=False,
+        ),
+        ResourceType(
+            "QuestionnaireResponse",
+            (
+                Source(
+                    OutcomeResponse,
+                    questionnaireresponse_resource,
+                    patient="patient_id",
+                    date="submitted_on",
+                    last_updated=lambda: F("updated_at"),
+                    where=Q(status=ResponseStatus.SUBMITTED),
+                    select_related=("version__questionnaire",),
+                    questionnaire="version",
+                ),
+            ),
+            search={
+                "patient": PATIENT_PARAM,
+                "subject": SUBJECT_PARAM,
+                "date": "The patient's local date the answers were sent.",
+                "questionnaire": QUESTIONNAIRE_PARAM,
             },
         ),
     )

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from django.db import models
 from django.db.models import Q, Value
 
+from . import codes
 from .registry import MAX_ROW_ID, ResourceType, Source
 
 DEFAULT_COUNT = 50
@@ -165,6 +166,41 @@ def patient_pk(value: str) -> int | None:
     return int(value)
 
 
+def questionnaire_q(value: str, column: str) -> Q | None:
+    """``123`` or ``Questionnaire/123`` (one version), or a canonical URL of ours with an
+    optional ``|version``; None when it names none of ours."""
+    if value.startswith(f"{codes.QUESTIONNAIRES}/"):
+        url, _bar, number = value.partition("|")
+        path = url[len(codes.QUESTIONNAIRES) + 1 :].split("/")
+        where = Q(**{f"{column}__questionnaire__code": path[-1]})
+        if len(path) == 1:
+            where &= Q(**{f"{column}__questionnaire__clinic__isnull": True})
+        elif len(path) == 2 and path[0].startswith("clinic-"):
+            clinic = path[0].removeprefix("clinic-")
+            if not (clinic.isascii() and clinic.isdigit()) or len(clinic) > 18:
+                return None
+            where &= Q(**{f"{column}__questionnaire__clinic_id": int(clinic)})
+        else:
+            return None
+        if number:
+            if not (number.isascii() and number.isdigit()) or len(number) > 9:
+                raise SearchError(f"{number[:40]!r} is not a questionnaire version.")
+            where &= Q(**{f"{column}__number": int(number)})
+        return where
+    if "://" in value:
+        return None  # another server's questionnaire
+    if "/" in value:
+        parts = value.split("/")
+        if parts[-2] != "Questionnaire":
+            raise SearchError("A questionnaire is `123`, `Questionnaire/123` or its canonical URL.")
+        value = parts[-1]
+    if not value or not (value.isascii() and value.isdigit()):
+        raise SearchError(f"{value[:40]!r} is not a questionnaire id.")
+    if len(value) > 19 or not 0 < int(value) <= MAX_ROW_ID:
+        return None
+    return Q(**{column: int(value)})
+
+
 def count_of(request_params) -> int:
     return _integer(request_params, "_count", DEFAULT_COUNT, MAX_COUNT)
 
@@ -234,6 +270,8 @@ def _filter(name: str, value: str, source: Source) -> Q | None:
         return date_range(value).q(source.date, dates=True)
     if name == "category":
         return Q() if token_matches(value, source.categories) else None
+    if name == "questionnaire":
+        return questionnaire_q(value, source.questionnaire) if source.questionnaire else None
     raise SearchError(f"Unknown search parameter {name!r}.")  # pragma: no cover
 
 

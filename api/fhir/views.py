@@ -258,9 +258,9 @@ class SearchView(FhirView):
 class EverythingView(FhirView):
     """``Patient/{id}/$everything``: the patient's whole record in Flexion, one Bundle.
 
-    The patient, their clinic and therapists, and every resource of theirs of each type
-    the registry marks ``in_everything``. ``_type`` limits the types, ``_since`` to what
-    changed since then. Recorded as an export of the patient's data.
+    The patient, their clinic and therapists, the Questionnaires they answered, and every
+    resource of theirs of each type the registry marks ``in_everything``. ``_type`` limits
+    the types, ``_since`` to what changed since then. Recorded as an export of the patient's data.
     """
 
     type_name = "Patient"
@@ -322,6 +322,12 @@ class EverythingView(FhirView):
             yield from self.rows_where(
                 REGISTRY["Practitioner"],
                 Q(pk__in=_ids(REGISTRY["Practitioner"], user, therapists)) & changed,
+            )
+        if "Questionnaire" in types:
+            answered = REGISTRY["QuestionnaireResponse"].sources[0].rows(user)
+            yield from self.rows_where(
+                REGISTRY["Questionnaire"],
+                Q(pk__in=answered.filter(patient=patient).values("version_id")) & changed,
             )
         for name, resource_type in REGISTRY.items():
             if name in types and resource_type.in_everything and name != "Patient":

@@ -134,7 +134,6 @@ def test_observations_are_sessions_exercises_pain_and_check_ins(fhir, record, ca
     assert panel["code"]["coding"][0]["code"] == "PAPanel"
     assert panel["effectiveDateTime"] == "2026-03-02" and panel["status"] == "final"
     assert {"reference": f"Observation/exercise-{log.pk}"} in panel["hasMember"]
-    assert panel["note"] == [{"text": "Felt good"}]
     assert pain["code"]["coding"] == [codes.PAIN_SEVERITY] and pain["valueInteger"] == 4
     assert answer["valueCodeableConcept"]["coding"][0]["code"] == "sore"
     assert answer["effectiveDateTime"] == "2026-03-03"

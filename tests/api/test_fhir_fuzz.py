@@ -11,7 +11,17 @@ from api.fhir.registry import REGISTRY
 
 from .fhir_world import full_record
 
-PARAMS = ["_id", "_lastUpdated", "patient", "subject", "date", "category", "_count", "_offset"]
+PARAMS = [
+    "_id",
+    "_lastUpdated",
+    "patient",
+    "subject",
+    "date",
+    "category",
+    "questionnaire",
+    "_count",
+    "_offset",
+]
 PREFIXES = ["", "eq", "ne", "lt", "gt", "le", "ge", "sa", "eb", "ap", "xx"]
 OUTCOMES = {
     200: "Bundle",
@@ -49,6 +59,12 @@ references = st.one_of(
     numbers.map(lambda n: f"Patient/{n}"),
     numbers.map(lambda n: f"http://other.example/fhir/Patient/{n}"),
     st.sampled_from(["Patient/", "/", "Practitioner/1", "Patient//1", "Patient/1/_history/2"]),
+    numbers.map(lambda n: f"Questionnaire/{n}"),
+    st.builds(
+        lambda path, version: f"https://flexion.health/fhir/Questionnaire/{path}{version}",
+        st.sampled_from(["psfs", "clinic-1/sleep", "clinic-x/a", "a/b/c", "", "clinic-/"]),
+        st.one_of(st.just(""), numbers.map(lambda n: f"|{n}"), st.just("|")),
+    ),
 )
 tokens = st.one_of(
     st.sampled_from(["activity", "survey", "PhysicalActivity", "|activity", "a|b|c", "|", ""]),

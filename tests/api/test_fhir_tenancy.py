@@ -34,6 +34,9 @@ def foreign_ids(record: dict, clinic, therapist) -> dict[str, list[str]]:
         "ServiceRequest": [record["item"]],
         "Goal": [record["assignment"]],
         "Observation": [record["session"], record["log"], record["log"], record["checkin"]],
+        # The clinic's own questionnaire (the shared ones are every clinic's to read).
+        "Questionnaire": [record["own_questionnaire"]],
+        "QuestionnaireResponse": [record["own_response"]],
     }
     assert set(rows) == set(REGISTRY), "a new resource type needs its foreign rows here"
     for name, resource_type in REGISTRY.items():

@@ -20,7 +20,11 @@ RUN pip install --no-cache-dir -c constraints.txt . \
     && useradd --system --home /app flexion \
     && mkdir -p /var/lib/flexion && chown flexion /var/lib/flexion
 COPY . .
-RUN DEBUG=false SECRET_KEY=build-only python manage.py collectstatic --noinput
+# The German and Spanish catalogs are compiled here (gettext's msgfmt, only for the build).
+RUN apt-get update && apt-get install -y --no-install-recommends gettext \
+    && DEBUG=false SECRET_KEY=build-only python manage.py compilemessages --ignore=.venv -v0 \
+    && apt-get purge -y gettext && apt-get autoremove -y && rm -rf /var/lib/apt/lists/* \
+    && DEBUG=false SECRET_KEY=build-only python manage.py collectstatic --noinput
 
 USER flexion
 EXPOSE 8000

@@ -13,9 +13,21 @@ TEST_REDIS_URL ?= redis://127.0.0.1:6379/0
 WITH_SERVICES := DATABASE_URL="$${DATABASE_URL:-$(TEST_DATABASE_URL)}" \
 	REDIS_URL="$${REDIS_URL:-$(TEST_REDIS_URL)}" $(PY) scripts/check_services.py
 
-.PHONY: install lock run test bench lint format migrations-check check-services demo clean
+.PHONY: install compilemessages lock run test bench lint format migrations-check check-services demo clean messages
 
-install: $(STAMP)
+# The German and Spanish catalogs (locale/*/django.po) compiled to .mo files; Debian's
+# gettext (msgfmt) does it: `apt-get install -y gettext` when missing.
+install: $(STAMP) compilemessages
+
+compilemessages: $(STAMP)
+	@command -v msgfmt >/dev/null || { echo "msgfmt is missing: apt-get install -y gettext" >&2; exit 2; }
+	$(PY) manage.py compilemessages --ignore=.venv --ignore=var -v0
+
+# After strings change: refresh the catalogs, translate what is new or fuzzy in
+# locale/*/LC_MESSAGES/django.po (docs/glossary.md), then `make compilemessages`.
+messages: install
+	$(PY) manage.py makemessages -l de -l es --no-obsolete --ignore=.venv --ignore=var \
+		--ignore=tests --ignore=bench --ignore=test-artifacts
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)

@@ -67,6 +67,7 @@ class PatientSerializer(ModelCleanSerializer):
             "last_name",
             "email",
             "timezone",
+            "language",
             "reminder_consent",
             "reminders_opted_out_at",
             "therapist",

@@ -3,6 +3,7 @@ from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.core.exceptions import ValidationError
 from django.db.models import Exists, OuterRef
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from django_otp.plugins.otp_static.models import StaticDevice
@@ -142,7 +143,9 @@ class StaffMemberForm(forms.ModelForm):
         if staff.pk:
             user = staff.user
         else:
-            user = User(is_staff=True)
+            # A new colleague starts in the language of the admin who adds them (their
+            # invitation is written in it); they change it from the admin's "Language".
+            user = User(is_staff=True, language=translation.get_language() or "")
             user.set_unusable_password()
         user.email = self.cleaned_data["email"]
         user.full_name = self.cleaned_data["full_name"]

@@ -66,6 +66,7 @@ def staff_invitation_email_send(*, staff_id: int) -> bool:
     email_message(
         "staff_invitation",
         to=user.email,
+        language=user.email_language,
         context={
             "staff": staff,
             "clinic": staff.clinic,

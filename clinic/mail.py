@@ -8,7 +8,8 @@ Templates escape HTML by default, which is right for the HTML part and wrong for
 others: a clinic named "Smith & O'Brien" would write "Smith &amp; O&#x27;Brien" in a
 subject. A subject is also a mail header, where a line break in a clinic's name would
 make Django refuse the whole message (``BadHeaderError``), so it is folded to one line.
-The password-reset email is rendered the same way, through ``PasswordResetForm``.
+The password-reset email is rendered the same way, through ``PasswordResetForm``. Every
+email is rendered in its recipient's language (``language``), whoever sends it.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from django.contrib.auth import forms as auth_forms
 from django.core.mail import EmailMultiAlternatives
 from django.template import Context
 from django.template.loader import get_template, render_to_string
+from django.utils import translation
 
 logger = logging.getLogger(__name__)
 
@@ -64,12 +66,18 @@ def email_message(
     name: str,
     *,
     to: str,
+    language: str,
     context: dict,
     from_email: str | None = None,
     headers: dict[str, str] | None = None,
 ) -> EmailMultiAlternatives:
-    """Build the email ``name`` to one address, with its text and HTML bodies."""
-    subject, text, html = email_render(name, context)
+    """Build the email ``name`` to one address, with its text and HTML bodies.
+
+    Rendered in the recipient's ``language`` (a patient's ``language``, a login's
+    ``email_language``), never in whichever language the sender's request or task had.
+    """
+    with translation.override(language):
+        subject, text, html = email_render(name, context)
     message = EmailMultiAlternatives(
         subject=subject,
         body=text,
@@ -94,7 +102,11 @@ class PasswordResetForm(auth_forms.PasswordResetForm):
         html_email_template_name=None,
     ):
         message = email_message(
-            "password_reset", to=to_email, context=context, from_email=from_email
+            "password_reset",
+            to=to_email,
+            language=context["user"].email_language,
+            context=context,
+            from_email=from_email,
         )
         try:
             message.send()

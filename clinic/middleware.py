@@ -10,6 +10,7 @@ from django.contrib.auth import logout
 from django.contrib.auth.views import redirect_to_login
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils import translation
 from django.utils.cache import add_never_cache_headers
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
@@ -129,3 +130,23 @@ class AuditFailedAuthorisationMiddleware:
                 extra={"path": request.path[:500], "method": request.method},
             )
         return response
+
+
+class PersonLanguageMiddleware:
+    """Speak a signed-in person's own language, over the browser's Accept-Language.
+
+    Runs after Django's LocaleMiddleware (which chose from the browser) and after the login
+    is known. A patient's language is on their record; a staff member's is their own choice,
+    empty to follow the browser. The patient record is the one the patient site loads anyway.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = request.user
+        language = user.reading_language if user.is_authenticated else None
+        if language and language != translation.get_language():
+            translation.activate(language)
+            request.LANGUAGE_CODE = translation.get_language()
+        return self.get_response(request)

@@ -1,6 +1,7 @@
 import datetime
 import zoneinfo
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.core.exceptions import ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
@@ -55,6 +56,14 @@ class User(AbstractBaseUser, PermissionsMixin):
         help_text=_("Can log in to the clinic admin. Never set for patients."),
     )
     is_active = models.BooleanField(_("active"), default=True)
+    # Staff only: a patient's language is on their patient record (``reading_language``).
+    language = models.CharField(
+        _("language"),
+        max_length=8,
+        choices=settings.LANGUAGES,
+        blank=True,
+        help_text=_("The language Flexion speaks to you in; empty: your browser's."),
+    )
     date_joined = models.DateTimeField(_("date joined"), default=timezone.now)
 
     objects = UserManager()
@@ -84,6 +93,24 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     def get_full_name(self):
         return self.full_name or self.email
+
+    @property
+    def reading_language(self) -> str | None:
+        """The language this login reads Flexion in; None: the browser's (Accept-Language).
+
+        A patient's is on their patient record, set by the therapist and changeable by the
+        patient; a staff member chooses their own.
+        """
+        if not self.is_staff:
+            patient = getattr(self, "patient", None)
+            if patient is not None:
+                return patient.language
+        return self.language or None
+
+    @property
+    def email_language(self) -> str:
+        """The language of the emails this login receives: its own, else the site's."""
+        return self.reading_language or settings.LANGUAGE_CODE
 
     def get_short_name(self):
         return (self.full_name.split() or [self.email])[0]

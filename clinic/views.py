@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from django import forms
-from django.contrib import admin
+from django.conf import settings
+from django.contrib import admin, messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import SetPasswordForm
@@ -12,6 +13,7 @@ from django.db import connection
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
+from django.utils import translation
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.debug import sensitive_post_parameters
@@ -22,7 +24,7 @@ from django_otp import match_token
 from . import mfa
 from .audit import audit_record
 from .login_links import login_link_check
-from .models import AuditAction, LoginLinkPurpose
+from .models import AuditAction, LoginLinkPurpose, User
 
 SETUP_KEY_SESSION = "flexion_mfa_setup_key"
 
@@ -168,3 +170,23 @@ def healthz(request):
         cursor.execute("SELECT 1")
         cursor.fetchone()
     return HttpResponse("ok", content_type="text/plain")
+
+
+class StaffLanguageForm(forms.ModelForm):
+    class Meta:
+        model = User
+        fields = ["language"]
+
+
+@staff_login_required
+def staff_language(request):
+    """A staff member chooses the language of their own admin and emails."""
+    _staff_only(request)
+    form = StaffLanguageForm(request.POST or None, instance=request.user)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        translation.activate(request.user.language or settings.LANGUAGE_CODE)
+        messages.success(request, _("Your language is saved."))
+        return redirect("admin:index")
+    context = _context(request, form=form, title=_("Your language"))
+    return render(request, "admin/language.html", context, status=400 if form.errors else 200)

@@ -87,6 +87,8 @@ CSRF_TRUSTED_ORIGINS = envlist("CSRF_TRUSTED_ORIGINS")
 SITE_URL = env("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 
 INSTALLED_APPS = [
+    # Before the admin, as its documentation asks: per-language content fields.
+    "modeltranslation",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -124,6 +126,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # After the login is known: a patient's or staff member's own language over the browser's.
+    "clinic.middleware.PersonLanguageMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "clinic.throttles.AnonymousWriteThrottleMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -244,9 +248,16 @@ LOGIN_REDIRECT_URL = "patients:home"
 LOGOUT_REDIRECT_URL = "patients:login"
 PASSWORD_RESET_TIMEOUT = envint("PASSWORD_RESET_TIMEOUT", 60 * 60 * 24)
 
+# Flexion's languages: the catalogs in locale/ (compiled by `make install`), the content
+# fields of programs/translation.py, the glossary in docs/glossary.md. Each name is written
+# in its own language, as a language menu shows it.
 LANGUAGE_CODE = "en"
-LANGUAGES = [("en", "English")]
+LANGUAGES = [("en", "English"), ("de", "Deutsch"), ("es", "Español")]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# Content a clinic has not translated shows in English, else in whichever language it has
+# (django-modeltranslation; programs/translation.py).
+MODELTRANSLATION_DEFAULT_LANGUAGE = "en"
+MODELTRANSLATION_FALLBACK_LANGUAGES = ("en", "de", "es")
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True

@@ -41,6 +41,7 @@ urlpatterns = [
     path("admin/mfa/setup/", views.mfa_setup, name="mfa_setup"),
     path("admin/mfa/verify/", views.mfa_verify, name="mfa_verify"),
     path("admin/invitation/<str:token>/", views.staff_invitation, name="staff_invitation"),
+    path("admin/language/", views.staff_language, name="staff_language"),
     # The therapist's home answers /admin/ itself (Django's index for a superuser
     # without a clinic), and a patient's story page.
     path("admin/", include("reports.urls")),

@@ -4,6 +4,7 @@ from functools import wraps
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.utils import translation
 
 
 def patient_required(view):
@@ -22,3 +23,10 @@ def patient_required(view):
         return view(request, *args, **kwargs)
 
     return wrapper
+
+
+def patient_language_use(request, patient) -> None:
+    """Answer in the patient's language on a page a link opens before anyone signs in
+    (invitation, check-in, unsubscribe): the link says whose it is."""
+    translation.activate(patient.language)
+    request.LANGUAGE_CODE = translation.get_language()

@@ -7,6 +7,7 @@ from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils import translation
 from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
 from django.utils.timezone import localtime
@@ -91,12 +92,12 @@ class PatientAdmin(PatientAlertMixin, PatientRightsAdmin, ClinicScopedAdmin):
         "reminders",
         "added_on",
     ]
-    list_filter = ["reminder_consent", ("therapist", StaffFilter)]
+    list_filter = ["reminder_consent", "language", ("therapist", StaffFilter)]
     search_fields = ["first_name", "last_name", "email"]
     list_select_related = ["therapist__user"]
     readonly_fields = ["user", "reminders_opted_out_at", "created_at", "assignments_list"]
     fieldsets = [
-        (None, {"fields": ["first_name", "last_name", "email", "therapist"]}),
+        (None, {"fields": ["first_name", "last_name", "email", "therapist", "language"]}),
         (_("Programs"), {"fields": ["assignments_list"]}),
         (_("Reminders"), {"fields": ["timezone", "reminder_consent", "reminders_opted_out_at"]}),
         (_("Login"), {"fields": ["user", "created_at"]}),
@@ -116,6 +117,20 @@ class PatientAdmin(PatientAlertMixin, PatientRightsAdmin, ClinicScopedAdmin):
                 )
             )
         )
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        if "language" in form.base_fields:
+            # Left out of a post (a script, an older form): the record's default, not an error.
+            form.base_fields["language"].required = False
+        return form
+
+    def get_changeform_initial_data(self, request):
+        """A new patient starts in the language the therapist works in (it can be changed)."""
+        return {
+            "language": translation.get_language(),
+            **super().get_changeform_initial_data(request),
+        }
 
     def save_model(self, request, obj, form, change):
         """A changed address goes through patient_email_change, which moves the login's too."""

@@ -55,6 +55,7 @@ def reminder_message(reminder: Reminder) -> EmailMultiAlternatives:
     return email_message(
         "reminder",
         to=patient.email,
+        language=patient.language,
         context=context,
         from_email=_from_clinic(clinic.name),
         headers={
@@ -86,6 +87,7 @@ def therapist_alert_message(change: StageChange) -> EmailMultiAlternatives | Non
     return email_message(
         "therapist_alert",
         to=therapist.user.email,
+        language=therapist.user.email_language,
         context=context,
         from_email=_from_clinic(assignment.clinic.name),
         headers={"Auto-Submitted": "auto-generated"},

@@ -5,7 +5,7 @@ from django.contrib.auth.forms import AuthenticationForm
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
-from .models import MAX_MESSAGE_LENGTH, Answer
+from .models import MAX_MESSAGE_LENGTH, Answer, Patient
 
 
 class PatientLoginForm(AuthenticationForm):
@@ -184,3 +184,14 @@ class PastSessionForm(FinishForm):
         widget = self.fields["performed_on"].widget
         widget.attrs["max"] = today.isoformat()
         widget.attrs["min"] = (today - datetime.timedelta(days=7)).isoformat()
+
+
+class LanguageForm(forms.ModelForm):
+    """The patient's own choice of the language of their site, emails and reminders."""
+
+    class Meta:
+        model = Patient
+        fields = ["language"]
+        labels = {"language": _("Language")}
+        help_texts = {"language": _("Your exercises, emails and reminders are in this language.")}
+        error_messages = {"language": {"invalid_choice": _("Please choose one of the languages.")}}

@@ -19,7 +19,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from clinic.audit import audit_record
 from clinic.models import AuditAction, PaperSize
@@ -122,13 +122,18 @@ def handout_context(assignment: Assignment) -> dict:
 
 
 def handout_pdf(assignment: Assignment) -> bytes:
-    """Render the assignment's handout as PDF bytes."""
+    """Render the assignment's handout as PDF bytes, in the patient's language.
+
+    The patient reads it, whoever downloads it: a therapist printing it from the admin in
+    English gets the German patient's handout in German.
+    """
     # Imported here: WeasyPrint takes seconds to import on a busy machine, and only this
     # needs it (not every process start, nor the first request after it).
     from weasyprint import CSS, HTML
 
-    context = handout_context(assignment)
-    html = render_to_string("patients/handout.html", context)
+    with translation.override(assignment.patient.language):
+        context = handout_context(assignment)
+        html = render_to_string("patients/handout.html", context)
     css = CSS(string=f"@page {{ size: {context['page_size']}; }}\n{context['css']}")
     return HTML(string=html, url_fetcher=_data_only_fetch).write_pdf(stylesheets=[css])
 

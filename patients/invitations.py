@@ -82,6 +82,7 @@ def invitation_email_send(*, patient_id: int) -> bool:
     _send(
         "invitation",
         to=user.email,
+        language=patient.language,
         context={
             "patient": patient,
             "clinic": patient.clinic,
@@ -124,6 +125,7 @@ def sign_in_link_send(*, email: str) -> int:
         _send(
             "sign_in_link",
             to=user.email,
+            language=user.patient.language,
             context={
                 "patient": user.patient,
                 "clinic": user.patient.clinic,
@@ -144,13 +146,13 @@ def email_change_notices_send(*, patient_id: int, old: str, new: str) -> None:
         return
     context = {"clinic": patient.clinic, "sign_in_url": absolute_url(reverse("patients:login"))}
     if old:
-        _send("address_changed_old", to=old, context=context)
+        _send("address_changed_old", to=old, language=patient.language, context=context)
     if new:
-        _send("address_changed_new", to=new, context=context)
+        _send("address_changed_new", to=new, language=patient.language, context=context)
 
 
-def _send(name: str, *, to: str, context: dict) -> None:
-    email_message(name, to=to, context=context).send()
+def _send(name: str, *, to: str, language: str, context: dict) -> None:
+    email_message(name, to=to, language=language, context=context).send()
 
 
 # The Celery tasks that send these emails once the request that asked for them committed.

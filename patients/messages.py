@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 
 from clinic.audit import audit_record
 from clinic.mail import email_message
-from clinic.models import AuditAction, StaffMember
+from clinic.models import AuditAction, StaffMember, User
 from clinic.queue import TRANSIENT, enqueue_on_commit
 
 from .links import absolute_url
@@ -75,20 +75,23 @@ def messages_read(*, patient: Patient, by_patient: bool) -> int:
     return unread.update(read_at=timezone.now())
 
 
-def message_recipients(message: Message) -> list[str]:
-    """The addresses told of a new message: the patient, or their therapists."""
+def message_recipients(message: Message) -> list[tuple[str, str]]:
+    """The addresses told of a new message, each with its reader's language: the patient
+    (their record's language), or their therapists (each one's own)."""
     patient = message.patient
     if not message.from_patient:
         user = patient.user
         wants = user is not None and user.is_active and bool(patient.email)
-        return [patient.email] if wants else []
+        return [(patient.email, patient.language)] if wants else []
     staff = StaffMember.objects.filter(clinic_id=patient.clinic_id, is_active=True)
     if patient.therapist_id is not None:
         staff = staff.filter(pk=patient.therapist_id)
     else:
         staff = staff.filter(assignments__patient=patient, assignments__status="active").distinct()
-    emails = staff.filter(user__is_active=True).values_list("user__email", flat=True)
-    return sorted({email for email in emails if email})
+    users = User.objects.filter(
+        pk__in=staff.filter(user__is_active=True).values("user_id")
+    ).exclude(email="")
+    return sorted({(user.email, user.email_language) for user in users})
 
 
 def message_notice_send(*, message_id: int) -> int:
@@ -107,10 +110,11 @@ def message_notice_send(*, message_id: int) -> int:
         url = absolute_url(reverse("patient_story", args=[message.patient_id]))
     context = {"clinic": message.patient.clinic, "to_patient": to_patient, "url": url}
     sent = 0
-    for address in message_recipients(message):
+    for address, language in message_recipients(message):
         email_message(
             "message_notice",
             to=address,
+            language=language,
             context=context,
             headers={"Auto-Submitted": "auto-generated"},
         ).send()

@@ -57,6 +57,16 @@ class Patient(models.Model):
     timezone = models.CharField(
         _("time zone"), max_length=64, default="Europe/London", validators=[validate_timezone]
     )
+    language = models.CharField(
+        _("language"),
+        max_length=8,
+        choices=settings.LANGUAGES,
+        default=settings.LANGUAGE_CODE,
+        help_text=_(
+            "The patient's site, emails and reminders are in this language; "
+            "the patient can change it."
+        ),
+    )
     reminder_consent = models.BooleanField(
         _("agrees to email reminders"),
         default=False,

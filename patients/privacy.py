@@ -66,8 +66,8 @@ MIN_IDENTIFIER_LENGTH = 5
 
 # Text kept on erasure, with the reason: none of it says who the patient is.
 KEPT_TEXT_FIELDS: dict[str, tuple[str, ...]] = {
-    # Time zones place the program weeks, which adherence counts.
-    "patients.patient": ("timezone",),
+    # Time zones place the program weeks, which adherence counts; a language names nobody.
+    "patients.patient": ("timezone", "language"),
     # The program's name, the stage codes and the generated reasons of stage changes
     # describe the program, not the person; reports per program need them.
     "patients.assignment": ("name", "timezone"),

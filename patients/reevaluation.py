@@ -16,15 +16,17 @@ local midnight (a week that ended is judged then, not when someone next looks) a
 from __future__ import annotations
 
 import datetime
+import itertools
 import logging
 import uuid
 import zoneinfo
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import Exists, OuterRef, Q
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from clinic.bulk import rows_insert_new
 from clinic.queue import enqueue_on_commit
@@ -124,7 +126,16 @@ def _locked(ids: list[int]) -> list[Assignment]:
         Assignment.objects.select_for_update(of=("self",))
         .filter(pk__in=ids)
         .order_by("pk")
-        .only("pk", "scheme_id", "start_date", "advanced", "preferred_weekdays", "timezone")
+        .select_related("patient")
+        .only(
+            "pk",
+            "scheme_id",
+            "start_date",
+            "advanced",
+            "preferred_weekdays",
+            "timezone",
+            "patient__language",
+        )
     )
 
 
@@ -138,18 +149,23 @@ def _reevaluate(
     schemes = schemes_of(assignment.scheme_id for assignment in assignments)
     progresses: dict[int, progression.Progress] = {}
     evaluated_on: dict[int, datetime.date] = {}
-    for assignment in assignments:
-        day = today or local_today(assignment)
-        try:
-            progresses[assignment.pk] = progression.evaluate(
-                schemes[assignment.scheme_id],
-                histories[assignment.pk],
-                max(day, assignment.start_date),
-            )
-        except Exception:
-            log.exception("Could not evaluate assignment %s.", assignment.pk)
-            continue
-        evaluated_on[assignment.pk] = day
+    # The reasons are stored as written: in each patient's language, one switch per language.
+    languages = {assignment.pk: assignment.patient.language for assignment in assignments}
+    by_language = sorted(assignments, key=lambda a: languages[a.pk])
+    for language, group in itertools.groupby(by_language, key=lambda a: languages[a.pk]):
+        with translation.override(language or settings.LANGUAGE_CODE):
+            for assignment in group:
+                day = today or local_today(assignment)
+                try:
+                    progresses[assignment.pk] = progression.evaluate(
+                        schemes[assignment.scheme_id],
+                        histories[assignment.pk],
+                        max(day, assignment.start_date),
+                    )
+                except Exception:
+                    log.exception("Could not evaluate assignment %s.", assignment.pk)
+                    continue
+                evaluated_on[assignment.pk] = day
     version = uuid.uuid4()
     for assignment in assignments:
         assignment.history_version = version

@@ -200,7 +200,8 @@ def claim_batches(candidates: list[Candidate]) -> list[list[list]]:
 Decision = tuple[list[dict], datetime.datetime | None]
 
 
-@progression.translations_memoized()  # one language for the whole batch
+# Each patient has their own language, and the items keep no reason: none is translated.
+@progression.reasons_untranslated()
 def _message_items(candidates: list[Candidate]) -> dict[Candidate, Decision]:
     """Decide with the progression rule what each candidate's message says, and when it was due.
 

@@ -7,6 +7,7 @@ import datetime
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import translation
 from django.utils.timezone import now
 from django.utils.translation import gettext as _
 
@@ -55,6 +56,35 @@ def assignment_create(
     """
     if program.clinic_id not in (None, patient.clinic_id):
         raise ValidationError(_("This program belongs to another clinic."))
+    # The patient's copy of the texts, and the reason of the first stage, in their language.
+    with translation.override(patient.language):
+        return _assignment_create(
+            patient=patient,
+            program=program,
+            therapist=therapist,
+            start_date=start_date,
+            reminder_time=reminder_time,
+            timezone=timezone,
+            advanced=advanced,
+            preferred_weekdays=preferred_weekdays,
+            starting_stage=starting_stage,
+            by=by,
+        )
+
+
+def _assignment_create(
+    *,
+    patient,
+    program,
+    therapist,
+    start_date,
+    reminder_time,
+    timezone,
+    advanced,
+    preferred_weekdays,
+    starting_stage,
+    by,
+) -> Assignment:
     try:
         program_date_validate(start_date)
     except ValidationError as error:
@@ -121,11 +151,16 @@ def stage_override(
     except ValidationError as error:
         raise ValidationError({"effective_on": error.messages}) from error
     history = history_of(assignment)
-    before = progression.evaluate(scheme, history, on)
-    overrides = dict(history.overrides) | {on: stage_code}
-    after = progression.evaluate(
-        scheme, dataclasses.replace(history, overrides=sorted(overrides.items())), on
+    # The reason is the patient's to read: written in their language, not the therapist's.
+    patient_language = Patient.objects.values_list("language", flat=True).get(
+        pk=assignment.patient_id
     )
+    with translation.override(patient_language):
+        before = progression.evaluate(scheme, history, on)
+        overrides = dict(history.overrides) | {on: stage_code}
+        after = progression.evaluate(
+            scheme, dataclasses.replace(history, overrides=sorted(overrides.items())), on
+        )
     change = next(
         change
         for change in reversed(after.changes)

@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
+from .access import patient_language_use
 from .links import patient_id_from_unsubscribe_token
 from .models import Patient
 
@@ -21,6 +22,7 @@ def unsubscribe(request, token):
     patient = Patient.objects.filter(pk=patient_id).first() if patient_id else None
     if patient is None:
         return render(request, "reminders/unsubscribe_invalid.html", status=404)
+    patient_language_use(request, patient)
     if request.method == "POST":
         # The first opt-out time stays: a second click changes nothing.
         Patient.objects.filter(pk=patient.pk, reminders_opted_out_at__isnull=True).update(

@@ -41,6 +41,7 @@ urlpatterns = [
     path("messages/", views.thread, name="messages"),
     path("programs/<int:assignment_id>/handout.pdf", handout.my_handout, name="my_handout"),
     path("pictures/<int:picture_id>/<str:size>/", pictures.picture, name="picture"),
+    path("settings/", views.patient_settings, name="settings"),
     path("checkin/<str:token>/", views.checkin_link, name="checkin_link"),
     path("reminders/unsubscribe/<str:token>/", unsubscribe.unsubscribe, name="unsubscribe"),
 ]

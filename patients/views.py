@@ -9,6 +9,7 @@ from django.db.models import Avg
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -17,12 +18,13 @@ from clinic.models import LoginLinkPurpose
 from programs.progression import adherence_streak
 
 from . import player
-from .access import patient_required
+from .access import patient_language_use, patient_required
 from .checkins import checkin_record
 from .forms import (
     CheckInForm,
     ExerciseLogForm,
     FinishForm,
+    LanguageForm,
     MessageForm,
     PastSessionForm,
     PatientLoginForm,
@@ -439,6 +441,7 @@ def checkin_link(request, token):
     )
     if session is None:
         return render(request, "patients/checkin_link_invalid.html", status=404)
+    patient_language_use(request, session.patient)
     data = request.POST if request.method == "POST" else None
     form = CheckInForm(data, initial=_current_answer(session))
     if request.method == "POST" and form.is_valid():
@@ -467,6 +470,8 @@ def invitation(request, token):
     if not check.ok:
         return _link_problem(request, check)
     user = check.link.user
+    if getattr(user, "patient", None) is not None:
+        patient_language_use(request, user.patient)
     form = SetPasswordForm(user, request.POST or None)
     if request.method == "POST" and form.is_valid():
         if not check.link.use():
@@ -535,3 +540,18 @@ def sign_in_link(request, token):
         return redirect(reverse("patients:home"))
     # The page names nobody: a forwarded or prefetched link shows no address.
     return render(request, "patients/sign_in_link.html")
+
+
+@require_http_methods(["GET", "POST"])
+@patient_required
+def patient_settings(request):
+    """The patient's own settings: the language of their site, emails and reminders."""
+    form = LanguageForm(request.POST or None, instance=request.patient)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        translation.activate(form.instance.language)
+        messages.success(request, _("Saved: Flexion speaks to you in this language now."))
+        return redirect("patients:settings")
+    return render(
+        request, "patients/settings.html", {"form": form}, status=400 if form.errors else 200
+    )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from adminsortable2.admin import CustomInlineFormSet, SortableAdminBase, SortableTabularInline
 from django import forms
+from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.db import models
@@ -28,6 +29,7 @@ from .adminforms import (
     KnownLabelsFormSetMixin,
     ProgramForm,
     WideChangeFormMixin,
+    translation_fieldsets,
 )
 from .display import dosage_text
 from .importexport import (
@@ -47,6 +49,7 @@ from .models import (
     ProgressionScheme,
     Questionnaire,
     SchemeStage,
+    content_languages,
 )
 from .outcomes import DefinitionError, definition_parse
 from .services import exercise_copy_to_clinic, program_copy, questionnaire_version_save
@@ -70,6 +73,40 @@ class LibraryFilter(admin.SimpleListFilter):
         if self.value() == "shared":
             return queryset.filter(clinic__isnull=True)
         return queryset
+
+
+class MissingTranslationFilter(admin.SimpleListFilter):
+    """Rows with a text written in the default language but not in the language chosen."""
+
+    title = _("missing translation")
+    parameter_name = "missing_translation"
+
+    def lookups(self, request, model_admin):
+        return [
+            (code, name) for code, name in settings.LANGUAGES if code in content_languages()[1:]
+        ]
+
+    def queryset(self, request, queryset):
+        code = self.value()
+        if code not in content_languages()[1:]:
+            return queryset
+        default = settings.LANGUAGE_CODE
+        missing = models.Q()
+        for name in queryset.model.TRANSLATED_FIELDS:
+            empty = [None, [] if name == "steps" else ""]
+            written = ~models.Q(**{f"{name}_{default}__isnull": True}) & ~models.Q(
+                **{f"{name}_{default}": empty[1]}
+            )
+            absent = models.Q(**{f"{name}_{code}__isnull": True}) | models.Q(
+                **{f"{name}_{code}": empty[1]}
+            )
+            missing |= written & absent
+        return queryset.filter(missing)
+
+
+@admin.display(description=_("missing translations"))
+def missing_translations(obj) -> str:
+    return ", ".join(obj.missing_translations) or "—"
 
 
 def library_label(obj) -> str:
@@ -172,9 +209,11 @@ class ExerciseAdmin(LibraryAdmin):
         "default_dosage",
         "has_video",
         "library",
+        missing_translations,
     ]
     list_filter = [
         LibraryFilter,
+        MissingTranslationFilter,
         "category",
         "body_regions",
         "equipment",
@@ -220,6 +259,7 @@ class ExerciseAdmin(LibraryAdmin):
             },
         ),
         (_("Video and source"), {"fields": ["video_url", "source", "copied_from_link"]}),
+        *translation_fieldsets(Exercise),
         (_("As the patient sees it"), {"fields": ["patient_preview"]}),
     ]
 
@@ -472,8 +512,16 @@ class ProgramQuestionnaireInline(QuestionnaireScheduleInline):
 class ProgramAdmin(WideChangeFormMixin, SortableAdminBase, LibraryAdmin):
     form = ProgramForm
     change_form_template = "admin/programs/program/change_form.html"
-    list_display = ["name", "goal", "exercise_count", "dosage_warnings", "scheme", "library"]
-    list_filter = [LibraryFilter, "scheme"]
+    list_display = [
+        "name",
+        "goal",
+        "exercise_count",
+        "dosage_warnings",
+        "scheme",
+        "library",
+        missing_translations,
+    ]
+    list_filter = [LibraryFilter, MissingTranslationFilter, "scheme"]
     search_fields = ["name", "goal", "items__exercise__name"]
     inlines = [ProgramItemInline, ProgramQuestionnaireInline]
     # patients/admin.py registers this admin's subclass with "Assign to patients" first.
@@ -481,6 +529,7 @@ class ProgramAdmin(WideChangeFormMixin, SortableAdminBase, LibraryAdmin):
     fieldsets = [
         (None, {"fields": ["name", "goal", "scheme"]}),
         (_("Education text for the patient"), {"fields": ["education"]}),
+        *translation_fieldsets(Program),
     ]
 
     class Media:

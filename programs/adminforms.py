@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from django import forms
+from django.conf import settings
 from django.contrib.admin.widgets import AutocompleteSelect, RelatedFieldWidgetWrapper
 from django.core.exceptions import ValidationError
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
+from modeltranslation.utils import fallbacks
 
-from .models import Exercise, ExercisePicture, Program
+from .models import Exercise, ExercisePicture, Program, content_languages
 from .pictures import picture_prepare
 from .services import picture_files_store
 from .video import InvalidVideoURL, parse_video_url
@@ -26,6 +29,58 @@ class StepsField(forms.CharField):
     def to_python(self, value):
         text = super().to_python(value)
         return [line.strip() for line in text.splitlines() if line.strip()]
+
+
+def translation_fields(model) -> list[str]:
+    """The form fields of a model's texts in the languages other than the default."""
+    return [
+        f"{name}_{code}" for code in content_languages()[1:] for name in model.TRANSLATED_FIELDS
+    ]
+
+
+def translation_fieldsets(model) -> list[tuple[str, dict]]:
+    """One collapsed fieldset per other language, named in its own language."""
+    names = dict(settings.LANGUAGES)
+    return [
+        (
+            f"{names[code]} ({code})",
+            {
+                "classes": ["collapse"],
+                "fields": [f"{name}_{code}" for name in model.TRANSLATED_FIELDS],
+            },
+        )
+        for code in content_languages()[1:]
+    ]
+
+
+class ContentLanguagesFormMixin:
+    """The plain fields (``name``) edit the default language's text, ``name_de`` German's.
+
+    Built and validated in the default language without fallbacks, so a staff member working
+    in German edits the English text in ``name``, never a copy of it into ``name_de``.
+    """
+
+    def __init__(self, *args, **kwargs):
+        with translation.override(settings.LANGUAGE_CODE), fallbacks(False):
+            super().__init__(*args, **kwargs)
+        for name in translation_fields(self._meta.model):
+            if name not in self.fields:  # a read-only view
+                continue
+            plain = name.rsplit("_", 1)[0]
+            field = self.fields[name]
+            if isinstance(self.fields.get(plain), StepsField):
+                self.fields[name] = StepsField(label=field.label, required=False)
+            elif plain in self.fields:
+                field.widget = type(self.fields[plain].widget)(
+                    attrs=dict(self.fields[plain].widget.attrs)
+                )
+            field = self.fields[name]
+            field.required = False
+            field.help_text = ""
+
+    def full_clean(self):
+        with translation.override(settings.LANGUAGE_CODE), fallbacks(False):
+            super().full_clean()
 
 
 class NameUniqueInClinicMixin:
@@ -49,7 +104,7 @@ class NameUniqueInClinicMixin:
         return name
 
 
-class ExerciseForm(NameUniqueInClinicMixin, forms.ModelForm):
+class ExerciseForm(ContentLanguagesFormMixin, NameUniqueInClinicMixin, forms.ModelForm):
     steps = StepsField(
         label=_("Steps"),
         required=False,
@@ -70,7 +125,10 @@ class ExerciseForm(NameUniqueInClinicMixin, forms.ModelForm):
         model = Exercise
         # The library's one field list; the link is the form field above (the admin's
         # fieldsets give the order on the page).
-        fields = [name for name in Exercise.FIELDS if name != "video_url"]
+        fields = [
+            *(name for name in Exercise.FIELDS if name != "video_url"),
+            *translation_fields(Exercise),
+        ]
         widgets = {
             "body_regions": forms.CheckboxSelectMultiple,
             "equipment": forms.CheckboxSelectMultiple,
@@ -103,10 +161,10 @@ class ExerciseForm(NameUniqueInClinicMixin, forms.ModelForm):
         super()._post_clean()
 
 
-class ProgramForm(NameUniqueInClinicMixin, forms.ModelForm):
+class ProgramForm(ContentLanguagesFormMixin, NameUniqueInClinicMixin, forms.ModelForm):
     class Meta:
         model = Program
-        fields = ["name", "goal", "scheme", "education"]
+        fields = ["name", "goal", "scheme", "education", *translation_fields(Program)]
         widgets = {"education": forms.Textarea(attrs={"rows": 8, "class": "vLargeTextField"})}
 
 

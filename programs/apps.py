@@ -1,9 +1,10 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class ProgramsConfig(AppConfig):
     name = "programs"
-    verbose_name = "Exercise library and programs"
+    verbose_name = _("Exercise library and programs")
 
     def ready(self):
         from django.utils.translation import gettext, ngettext

@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import translation
 from django.utils.text import slugify
 
 from clinic.jsonlimits import json_nesting_exceeds
@@ -43,10 +44,17 @@ from .models import (
     Side,
     StartingPosition,
     VariationDirection,
+    content_languages,
 )
 from .video import InvalidVideoURL, Video, parse_video_url
 
-COLUMNS = [*Exercise.FIELDS, "variations"]
+# The texts in the other languages (``name_de``, ``steps_es``...), after the English ones in
+# the plain columns. Optional: a file without them imports as before, and leaves the
+# translations an exercise has alone; an empty cell removes one.
+TRANSLATION_COLUMNS = [
+    f"{name}_{code}" for code in content_languages()[1:] for name in Exercise.TRANSLATED_FIELDS
+]
+COLUMNS = [*Exercise.FIELDS, "variations", *TRANSLATION_COLUMNS]
 REQUIRED_COLUMNS = ["name", "category", "starting_position", "steps", "sets", "reps"]
 TEXT_FIELDS = ["summary", "cues", "cautions", "stop_rule", "source"]
 CHOICES = {
@@ -190,6 +198,9 @@ def _row_from_csv(raw: dict, number: int) -> dict | None:
     row["body_regions"] = _split(row.get("body_regions", ""), ",")
     row["equipment"] = _split(row.get("equipment", ""), ",")
     row["steps"] = _split(row.get("steps", ""), "\n")
+    for column in TRANSLATION_COLUMNS:
+        if column.startswith("steps_") and column in row:
+            row[column] = _split(row[column], "\n")
     row["variations"] = [
         _variation_from_text(line) for line in _split(row.get("variations", ""), "\n")
     ]
@@ -349,6 +360,15 @@ def _check_row(row: dict, *, regions: set[str], equipment: set[str]) -> tuple[_R
     for text_name in TEXT_FIELDS:
         values[text_name] = str(row.get(text_name) or "").strip()
 
+    for column in TRANSLATION_COLUMNS:
+        if column not in row:
+            continue
+        if column.startswith("steps_"):
+            steps = [str(step).strip() for step in _check_list(row, column, errors, prefix)]
+            values[column] = [step for step in steps if step] or None
+        else:
+            values[column] = str(row[column] or "").strip() or None
+
     values["video_provider"], values["video_id"] = "", ""
     url = str(row.get("video_url") or "").strip()
     if url:
@@ -398,7 +418,15 @@ def _model_errors(exercise: Exercise, prefix: str) -> list[str]:
 
 @transaction.atomic
 def exercises_import(*, clinic, rows: list[dict]) -> ImportResult:
-    """Create or update the clinic's exercises from checked rows; write nothing on any error."""
+    """Create or update the clinic's exercises from checked rows; write nothing on any error.
+
+    The plain columns are the English texts, whatever language the importer works in.
+    """
+    with translation.override(settings.LANGUAGE_CODE):
+        return _exercises_import(clinic=clinic, rows=rows)
+
+
+def _exercises_import(*, clinic, rows: list[dict]) -> ImportResult:
     errors: list[str] = []
     known_regions = set(BodyRegion.objects.values_list("code", flat=True))
     known_equipment = set(Equipment.objects.values_list("code", flat=True))
@@ -479,7 +507,13 @@ def exercises_import(*, clinic, rows: list[dict]) -> ImportResult:
 
 
 def exercise_records(exercises) -> list[dict]:
-    """Return the exercises as JSON-ready dicts in the import format."""
+    """Return the exercises as JSON-ready dicts in the import format (English in the plain
+    columns, else the language the exercise has)."""
+    with translation.override(settings.LANGUAGE_CODE):
+        return _exercise_records(exercises)
+
+
+def _exercise_records(exercises) -> list[dict]:
     exercises = exercises.prefetch_related(
         "body_regions", "equipment", "variations__variation"
     ).order_by("name")
@@ -502,6 +536,7 @@ def exercise_records(exercises) -> list[dict]:
                     {"key": link.variation.key, "direction": link.direction, "note": link.note}
                     for link in exercise.variations.all()
                 ],
+                **{column: getattr(exercise, column) for column in TRANSLATION_COLUMNS},
             }
         )
     return records
@@ -519,6 +554,9 @@ def exercises_to_csv(exercises) -> str:
         record["body_regions"] = ", ".join(record["body_regions"])
         record["equipment"] = ", ".join(record["equipment"])
         record["steps"] = "\n".join(record["steps"])
+        for column in TRANSLATION_COLUMNS:
+            if column.startswith("steps_"):
+                record[column] = "\n".join(record[column] or [])
         record["variations"] = "\n".join(
             ":".join(filter(None, [link["direction"], link["key"], link["note"]]))
             for link in record["variations"]

@@ -1,9 +1,11 @@
 import uuid
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from clinic.models import Clinic
 from clinic.tenancy import ScopedQuerySet, Tenancy
@@ -80,6 +82,15 @@ class ProgressionScheme(models.Model):
 
     def __str__(self):
         return self.name
+
+
+# The default scheme's stage names, translated where a patient reads them
+# ({% translate stage.name context "stage" %}); a clinic's own names show as written.
+DEFAULT_STAGE_NAMES = (
+    pgettext_lazy("stage", "Start"),
+    pgettext_lazy("stage", "Build"),
+    pgettext_lazy("stage", "Daily"),
+)
 
 
 class SchemeStage(models.Model):
@@ -206,7 +217,54 @@ class Dosage(models.Model):
         return {name: getattr(self, name) for name in self.DOSAGE_FIELDS}
 
 
-class Exercise(Dosage):
+def content_languages() -> list[str]:
+    """The languages content is written in, the default (English) first."""
+    codes = [code for code, _name in settings.LANGUAGES]
+    return [settings.LANGUAGE_CODE, *(code for code in codes if code != settings.LANGUAGE_CODE)]
+
+
+class TranslatedContent(models.Model):
+    """Text written once per language (``programs/translation.py``).
+
+    ``TRANSLATED_FIELDS`` are the texts; a translation is missing in a language when a
+    text is written in the default language and not in that one.
+    """
+
+    TRANSLATED_FIELDS: tuple[str, ...] = ()
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        # The plain column: the first language's text that exists, for uniqueness and search.
+        for name in self.TRANSLATED_FIELDS:
+            values = [getattr(self, f"{name}_{code}", None) for code in content_languages()]
+            self.__dict__[name] = next((value for value in values if value), values[0])
+        super().save(*args, **kwargs)
+
+    def translations(self) -> dict[str, object]:
+        """Every language's text of every translated field, by column (``name_de``)."""
+        return {
+            f"{name}_{code}": getattr(self, f"{name}_{code}")
+            for name in self.TRANSLATED_FIELDS
+            for code in content_languages()
+        }
+
+    @property
+    def missing_translations(self) -> list[str]:
+        """The languages (codes) in which a text written in the default language is missing."""
+        default, *others = content_languages()
+        written = [
+            name for name in self.TRANSLATED_FIELDS if getattr(self, f"{name}_{default}", None)
+        ]
+        return [
+            code
+            for code in others
+            if any(not getattr(self, f"{name}_{code}", None) for name in written)
+        ]
+
+
+class Exercise(TranslatedContent, Dosage):
     """One exercise, described well enough to be done alone at home (CERT)."""
 
     clinic = models.ForeignKey(
@@ -264,6 +322,8 @@ class Exercise(Dosage):
         "source",
     )
     RELATED_FIELDS = ("body_regions", "equipment")
+    # What a patient reads, written per language (programs/translation.py).
+    TRANSLATED_FIELDS = ("name", "summary", "steps", "cues", "cautions", "stop_rule")
     # What is stored as written: without the key (unique per clinic), relations and link.
     VALUE_FIELDS = tuple(
         name for name in FIELDS if name not in {"key", "body_regions", "equipment", "video_url"}
@@ -348,8 +408,10 @@ class ExerciseVariation(models.Model):
             raise ValidationError({"variation": _("An exercise cannot be its own variation.")})
 
 
-class Program(models.Model):
+class Program(TranslatedContent):
     """A template: ordered exercises with their dosage, copied to a patient on assignment."""
+
+    TRANSLATED_FIELDS = ("name", "goal", "education")
 
     clinic = models.ForeignKey(
         Clinic, on_delete=models.CASCADE, null=True, blank=True, related_name="programs"

@@ -6,6 +6,7 @@ import json
 import uuid
 from pathlib import Path
 
+from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import transaction
@@ -26,6 +27,7 @@ from .models import (
     ProgressionScheme,
     Questionnaire,
     QuestionnaireVersion,
+    content_languages,
 )
 from .pictures import STORED_EXTENSION, PreparedPicture
 from .video import parse_video_url
@@ -38,6 +40,25 @@ def _starter(name: str) -> list[dict]:
     return json.loads((STARTER_DIR / name).read_text(encoding="utf-8"))
 
 
+def starter_translations() -> dict[str, dict]:
+    """The starter library's texts in each other language: ``translations/<code>.json``,
+    ``{"exercises": {key: {field: text}}, "programs": {key: {field: text}}}``."""
+    return {
+        code: json.loads((STARTER_DIR / "translations" / f"{code}.json").read_text("utf-8"))
+        for code in content_languages()[1:]
+    }
+
+
+def starter_texts(model, data: dict, kind: str, translations: dict[str, dict]) -> dict:
+    """The per-language columns of a starter row: English from the data, others translated."""
+    default = settings.LANGUAGE_CODE
+    texts = {f"{name}_{default}": data[name] for name in model.TRANSLATED_FIELDS}
+    for code, catalog in translations.items():
+        translated = catalog[kind].get(data["key"], {})
+        texts.update({f"{name}_{code}": translated.get(name) for name in model.TRANSLATED_FIELDS})
+    return texts
+
+
 @transaction.atomic
 def starter_library_load() -> tuple[int, int]:
     """Create or refresh the shared starter exercises and default programs; return their counts.
@@ -46,11 +67,17 @@ def starter_library_load() -> tuple[int, int]:
     never duplicates anything. Clinics' own copies are left alone.
     """
     exercises = _starter("exercises.json")
+    translations = starter_translations()
     regions = {region.code: region for region in BodyRegion.objects.all()}
     equipment = {item.code: item for item in Equipment.objects.all()}
     by_key: dict[str, Exercise] = {}
     for data in exercises:
-        defaults = {name: data[name] for name in Exercise.VALUE_FIELDS}
+        defaults = {
+            name: data[name]
+            for name in Exercise.VALUE_FIELDS
+            if name not in Exercise.TRANSLATED_FIELDS
+        }
+        defaults.update(starter_texts(Exercise, data, "exercises", translations))
         video = parse_video_url(data["video_url"]) if data["video_url"] else None
         defaults["video_provider"] = video.provider.value if video else ""
         defaults["video_id"] = video.id if video else ""
@@ -80,12 +107,7 @@ def starter_library_load() -> tuple[int, int]:
         program, _ = Program.objects.update_or_create(
             clinic=None,
             key=data["key"],
-            defaults={
-                "name": data["name"],
-                "goal": data["goal"],
-                "education": data["education"],
-                "scheme": scheme,
-            },
+            defaults={"scheme": scheme, **starter_texts(Program, data, "programs", translations)},
         )
         program.items.all().delete()
         ProgramItem.objects.bulk_create(
@@ -149,10 +171,12 @@ def starter_questionnaires_load() -> int:
     return len(definitions)
 
 
-def _free_name(model, clinic: Clinic, name: str) -> str:
+def _free_name(model, clinic: Clinic, name: str, field: str = "name") -> str:
     """Return ``name``, or "name (copy)", "name (copy 2)"… whichever the clinic has not used."""
     taken = set(
-        model.objects.filter(clinic=clinic, name__startswith=name).values_list("name", flat=True)
+        model.objects.filter(clinic=clinic, **{f"{field}__startswith": name}).values_list(
+            field, flat=True
+        )
     )
     if name not in taken:
         return name
@@ -160,6 +184,15 @@ def _free_name(model, clinic: Clinic, name: str) -> str:
     while candidate in taken:
         candidate, number = f"{name} (copy {number})", number + 1
     return candidate
+
+
+def _copy_texts(model, clinic: Clinic, source) -> dict:
+    """The texts of a copy in every language, each language's name free in the clinic."""
+    texts = source.translations()
+    for code in content_languages():
+        if texts[f"name_{code}"]:
+            texts[f"name_{code}"] = _free_name(model, clinic, texts[f"name_{code}"], f"name_{code}")
+    return texts
 
 
 def _free_key(clinic: Clinic, key: str) -> str:
@@ -190,9 +223,13 @@ def exercise_copy_to_clinic(*, exercise: Exercise, clinic: Clinic) -> tuple[Exer
         key=_free_key(clinic, exercise.key),
         video_provider=exercise.video_provider,
         video_id=exercise.video_id,
-        **{name: getattr(exercise, name) for name in Exercise.VALUE_FIELDS},
+        **{
+            name: getattr(exercise, name)
+            for name in Exercise.VALUE_FIELDS
+            if name not in Exercise.TRANSLATED_FIELDS
+        },
+        **_copy_texts(Exercise, clinic, exercise),
     )
-    copy.name = _free_name(Exercise, clinic, exercise.name)
     copy.save()
     copy.body_regions.set(exercise.body_regions.all())
     copy.equipment.set(exercise.equipment.all())
@@ -235,11 +272,9 @@ def program_copy(*, program: Program, clinic: Clinic, created_by=None) -> Progra
     """
     copy = Program.objects.create(
         clinic=clinic,
-        name=_free_name(Program, clinic, program.name),
-        goal=program.goal,
-        education=program.education,
         scheme=program.scheme,
         created_by=created_by,
+        **_copy_texts(Program, clinic, program),
     )
     ProgramItem.objects.bulk_create(
         ProgramItem(

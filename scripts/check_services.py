@@ -16,6 +16,8 @@
 - The PDF handout's Debian packages: Pango and HarfBuzz for WeasyPrint, a font, and
   poppler-utils (pdftotext, pdftoppm) for its tests: installed with apt-get when missing
   and run as root.
+- Debian's gettext (msgfmt), which compiles the German and Spanish catalogs (locale/) that
+  the suite reads: installed with apt-get when missing and run as root, then compiled.
 
 When something cannot be had, it stops before the command, with the command to run.
 """
@@ -77,6 +79,7 @@ def main(arguments: list[str]) -> int:
             chromium_ensure()
         pdf_packages_ensure()
         redis_server_ensure()
+        catalogs_compile()
         if not postgres_answers(database_url, tell=True):
             server = PrivatePostgres()
             started.append(server)
@@ -158,6 +161,27 @@ def pdf_packages_ensure() -> None:
     env = os.environ | {"DEBIAN_FRONTEND": "noninteractive"}
     if subprocess.run(["sh", "-c", f"{command} >/dev/null"], env=env).returncode != 0:
         raise Unavailable(f"Installing the PDF handout's packages failed. Run: {command}")
+
+
+def catalogs_compile() -> None:
+    """Compile locale/*/django.po with gettext's msgfmt (installed first when missing)."""
+    if shutil.which("msgfmt") is None:
+        command = f"apt-get update && {APT_INSTALL} gettext"
+        if os.geteuid() != 0:
+            raise Unavailable(
+                f"The translations need Debian's gettext. Run: sudo sh -c '{command}'"
+            )
+        say(f"gettext is missing; installing it: {command}")
+        env = os.environ | {"DEBIAN_FRONTEND": "noninteractive"}
+        installed = subprocess.run(["sh", "-c", f"{command} >/dev/null"], env=env)
+        if installed.returncode != 0 or shutil.which("msgfmt") is None:
+            raise Unavailable(f"Installing gettext failed. Run: {command}")
+    compiled = subprocess.run(
+        [sys.executable, "manage.py", "compilemessages", "--ignore=.venv", "--ignore=var", "-v0"],
+        cwd=ROOT,
+    )
+    if compiled.returncode != 0:
+        raise Unavailable("Compiling the catalogs in locale/ failed (see above).")
 
 
 def redis_server_ensure() -> None:

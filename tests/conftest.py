@@ -130,6 +130,18 @@ def _uploads_in_a_folder_of_the_test(request, tmp_path):
 
 
 @pytest.fixture(autouse=True)
+def _site_language_after_each_test():
+    """Start each test in the site's language: a request in German leaves German active in
+    its thread (LocaleMiddleware activates, nothing deactivates), as in a web worker."""
+    from django.conf import settings
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
+
+
+@pytest.fixture(autouse=True)
 def _rate_limits_fresh(request):
     """Start each test with no rate-limit counters (they live in the shared default cache).
 

@@ -9,6 +9,8 @@ PHONE = {"width": 360, "height": 740}
 # With Playwright's fake clock installed, a full-page screenshot leaves Chromium's hit testing
 # out of step and the next click misses; pages with the clock are shot in a tall phone view.
 TALL_PHONE = {"width": 360, "height": 1500}
+# The German and Spanish journeys: a common phone, words longer than English ones.
+I18N_PHONE = {"width": 390, "height": 844}
 ARTIFACTS = Path(settings.BASE_DIR) / "test-artifacts"
 AXE = Path(__file__).parent / "vendor" / "axe.min.js"
 
@@ -33,7 +35,9 @@ def shoot():
     def screenshot(page, name, full_page=True):
         # A shot taken while a click's navigation is still under way fails on a busy machine.
         page.wait_for_load_state()
-        page.screenshot(path=ARTIFACTS / f"{name}.png", full_page=full_page)
+        path = ARTIFACTS / f"{name}.png"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=path, full_page=full_page)
 
     return screenshot
 

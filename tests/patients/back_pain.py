@@ -7,6 +7,7 @@ from django.conf import settings
 
 from patients.models import Assignment, PrescriptionItem
 from programs.models import Dosage, Exercise
+from programs.services import starter_texts, starter_translations
 from tests.factories import default_scheme
 
 KEYS = [
@@ -32,12 +33,13 @@ FIELDS = [
 def starter_exercises() -> list[Exercise]:
     data = json.loads((Path(settings.BASE_DIR) / "programs/starter/exercises.json").read_text())
     by_key = {entry["key"]: entry for entry in data}
+    translations = starter_translations()
     exercises = []
     for key in KEYS:
         entry = by_key[key]
-        exercise, _ = Exercise.objects.get_or_create(
-            clinic=None, key=key, defaults={name: entry[name] for name in FIELDS}
-        )
+        defaults = {name: entry[name] for name in FIELDS if name not in Exercise.TRANSLATED_FIELDS}
+        defaults.update(starter_texts(Exercise, entry, "exercises", translations))
+        exercise, _ = Exercise.objects.get_or_create(clinic=None, key=key, defaults=defaults)
         exercises.append(exercise)
     return exercises
 

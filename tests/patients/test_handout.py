@@ -202,3 +202,28 @@ def test_bob_cannot_print_a_handout_of_clinic_a(client, bob, carol, default_prog
     assert response.status_code == 404
     assert b"%PDF" not in response.content
     assert not AuditEvent.objects.filter(action=AuditAction.EXPORT).exists()
+
+
+def test_the_handout_speaks_the_patients_language_whoever_prints_it(
+    client, alice, carol, default_programs, tmp_path
+):
+    from django.utils import translation
+
+    carol.language = "de"
+    carol.save()
+    assignment = assign(carol, default_programs[0], therapist=alice.staff)
+    client.force_login(alice)
+    response = client.get(
+        reverse("admin:patients_assignment_handout", args=[assignment.pk]),
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+    assert response.status_code == 200
+    text = pdf_text(response.content, tmp_path)
+    first = assignment.items.select_related("exercise").order_by("order", "pk")[0].exercise
+    with translation.override("de"):
+        german_name = first.name
+    with translation.override("en"):
+        english_name = first.name
+    assert german_name != english_name
+    assert "Ihr Plan" in text and "Gedruckt am" in text and "Your plan" not in text
+    assert words(german_name) in text

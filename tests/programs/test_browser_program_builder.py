@@ -83,10 +83,12 @@ def test_a_therapist_builds_reorders_and_assigns_a_program(live_server, admin_pa
     assert [item.exercise.name for item in program.items.all()] == reordered
 
     page.click("text=Assign to patients")
-    # The patients are found by the admin's autocomplete (select2), not listed.
-    page.click(".field-patients .select2-selection")
-    page.fill(".field-patients .select2-search__field", "Pat")
-    page.click(".select2-results__option:has-text('Pat One')")
+    # The patients are found by the admin's autocomplete (a multiple select).
+    page.locator(".field-patients .select2-selection").click()
+    page.locator(".field-patients .select2-search__field").fill("Pat One")
+    patient = page.locator(".select2-results__option", has_text="Pat One")
+    patient.first.wait_for()
+    patient.first.click()
     page.fill("#id_start_date", "2026-03-02")
     shot(page, "7-assign")
     page.click("input[type=submit][value=Assign]")

@@ -4,8 +4,10 @@ import json
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.utils import translation
 
 from programs.importexport import (
+    TRANSLATION_COLUMNS,
     ImportRejected,
     exercises_import,
     exercises_to_csv,
@@ -213,3 +215,48 @@ def test_the_import_command_lists_every_problem_and_writes_nothing(clinic_a, tmp
     assert "Row 1, reps: cannot be negative." in str(failed.value)
     assert "Row 1, hold_seconds: must be at most 600 seconds" in str(failed.value)
     assert not Exercise.objects.exists()
+
+
+def test_the_export_has_each_language_in_its_own_columns(clinic_a, starter_library):
+    exercises = Exercise.objects.filter(clinic__isnull=True, key="knee-drops")
+    [record] = json.loads(exercises_to_json(exercises))
+    assert (record["name"], record["name_de"], record["name_es"]) == (
+        "Knee drops",
+        "Knie fallen lassen",
+        "Caída de rodillas",
+    )
+    header = next(csv.reader(io.StringIO(exercises_to_csv(exercises))))
+    assert header[-len(TRANSLATION_COLUMNS) :] == TRANSLATION_COLUMNS
+    assert "steps_de" in header and "stop_rule_es" in header
+
+
+def test_a_csv_with_german_columns_imports_them_and_english_stays_in_the_plain_ones(clinic_a):
+    exercises_import(clinic=clinic_a, rows=as_json(good_row()))
+    text = exercises_to_csv(Exercise.objects.filter(clinic=clinic_a))
+    rows = rows_from_csv(text)
+    rows[0]["name_de"] = "Wadendehnung an der Wand"
+    rows[0]["steps_de"] = ["Stellen Sie sich vor eine Wand.", "Lehnen Sie sich an."]
+    with translation.override("de"):  # a German therapist imports
+        exercises_import(clinic=clinic_a, rows=rows)
+    exercise = Exercise.objects.get(clinic=clinic_a)
+    assert (exercise.name_en, exercise.name_de, exercise.steps_de[1]) == (
+        "Wall calf stretch",
+        "Wadendehnung an der Wand",
+        "Lehnen Sie sich an.",
+    )
+    assert exercise.missing_translations == ["de", "es"]  # summary, cues... not yet German
+
+
+def test_a_file_in_the_old_format_keeps_the_translations_an_exercise_has(clinic_a):
+    exercises_import(clinic=clinic_a, rows=as_json(good_row()))
+    Exercise.objects.filter(clinic=clinic_a).update(name_es="Estiramiento de gemelo")
+    exercises_import(clinic=clinic_a, rows=as_json(good_row(reps=6)))  # no *_es columns
+    exercise = Exercise.objects.get(clinic=clinic_a)
+    assert (exercise.reps, exercise.name_es) == (6, "Estiramiento de gemelo")
+
+
+def test_a_translated_step_list_that_is_not_a_list_is_refused(clinic_a):
+    with pytest.raises(ImportRejected) as refused:
+        exercises_import(clinic=clinic_a, rows=as_json(good_row(steps_de="Stehen.")))
+    assert refused.value.errors == ["Row 1, steps_de: must be a list."]
+    assert not Exercise.objects.filter(clinic=clinic_a).exists()

@@ -11,6 +11,7 @@ from django.core import mail
 from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import translation
 
 from patients import reminders
 from patients.links import session_id_from_checkin_token
@@ -302,6 +303,21 @@ def test_two_patients_in_one_pass_each_get_their_own_message():
     assert sorted(m.to[0] for m in mail.outbox) == sorted(
         PatientFactory._meta.model.objects.values_list("email", flat=True)
     )
+
+
+def test_patients_in_one_batch_each_get_the_reminder_in_their_own_language():
+    for language in ("es", "en", "de", "es"):
+        AssignmentFactory(patient=PatientFactory(language=language), start_date=MONDAY)
+    with translation.override("de"):  # whatever the sender's language, the patient's wins
+        run_pass("2026-03-02T08:00Z")
+    languages = dict(PatientFactory._meta.model.objects.values_list("email", "language"))
+    assert len(mail.outbox) == 4
+    for message in mail.outbox:
+        with translation.override(languages[message.to[0]]):
+            subject = translation.gettext("Today's session is ready")
+            button = translation.gettext("Open today's session")
+        assert message.subject.startswith(subject + " — ")
+        assert button in message.body and button in message.alternatives[0][0]
 
 
 def test_the_pass_records_no_stage_change_the_beat_task_at_midnight_does(assignment):

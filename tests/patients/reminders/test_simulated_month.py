@@ -15,6 +15,7 @@ import zoneinfo
 import pytest
 import time_machine
 from django.core import mail
+from django.utils import translation
 
 from patients.checkins import checkin_record
 from patients.models import (
@@ -71,6 +72,29 @@ PATIENTS = {
 }  # fmt: skip
 
 
+# Each patient's language: their reminders and the reasons of their stage changes use it.
+LANGUAGES = {
+    "ann@london.example": "en",
+    "lou@london.example": "de",
+    "ned@newyork.example": "es",
+    "sue@sydney.example": "de",
+    "kim@kolkata.example": "es",
+}
+# The subjects a reminder can have, without the clinic's name.
+SUBJECTS = (
+    "Today's session, and how do you feel after yesterday's?",
+    "Today's session is ready",
+    "How do you feel after yesterday's session?",
+)
+# The promotion's reason: "%(sessions)s this week: last week you did …".
+THIS_WEEK = {"en": "this week:", "de": "diese Woche:", "es": "esta semana:"}
+
+
+def in_language(language: str, message: str) -> str:
+    with translation.override(language):
+        return translation.gettext(message)
+
+
 def march(day: int) -> datetime.date:
     return datetime.date(2026, 3, day)
 
@@ -112,6 +136,7 @@ def test_a_simulated_month_sends_exactly_the_expected_messages_in_every_time_zon
             patient__email=email,
             patient__first_name=email.split("@")[0].title(),
             patient__timezone=tz,
+            patient__language=LANGUAGES[email],
             reminder_time=datetime.time.fromisoformat(at),
             advanced=advanced,
             start_date=MONDAY,
@@ -150,6 +175,20 @@ def test_a_simulated_month_sends_exactly_the_expected_messages_in_every_time_zon
     ]
     assert len(mail.outbox) == len(sent)
     assert sorted(m.to[0] for m in mail.outbox) == [row[0] for row in sent]
+    # Every message in its patient's language, whatever the others' in the same pass.
+    for message in mail.outbox:
+        language = LANGUAGES[message.to[0]]
+        subjects = {in_language(language, subject) for subject in SUBJECTS}
+        assert message.subject.rsplit(" — ", 1)[0] in subjects, (language, message.subject)
+        name = message.to[0].split("@")[0].title()
+        with translation.override(language):
+            hello = translation.gettext("Hello %(name)s,") % {"name": name}
+        assert message.body.startswith(hello)
+        assert f'lang="{language}"' in message.alternatives[0][0]
+    assert {LANGUAGES[m.to[0]] for m in mail.outbox} == {"en", "de", "es"}
+    # The reasons patients read, stored in their language.
+    for email, reason in StageChange.objects.values_list("assignment__patient__email", "reason"):
+        assert THIS_WEEK[LANGUAGES[email]] in reason, (email, reason)
 
 
 def test_the_expected_list_covers_each_clock_change():

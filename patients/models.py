@@ -3,7 +3,7 @@ import uuid
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.validators import MaxValueValidator, MinValueValidator
+from django.core.validators import MaxValueValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -17,9 +17,9 @@ from programs.models import (
     Program,
     ProgressionScheme,
     Questionnaire,
+    QuestionnaireSchedule,
     QuestionnaireVersion,
 )
-from programs.outcomes import Schedule
 
 MAX_PAIN = 10
 # How far from today a program may start or a stage be set: far enough for any real
@@ -525,66 +525,24 @@ class Message(models.Model):
         return f"{_('Message')} #{self.pk}"
 
 
-class AssignmentQuestionnaire(models.Model):
+class AssignmentQuestionnaire(QuestionnaireSchedule):
     """When a patient's program asks for a questionnaire; copied from the program, editable."""
+
+    owner = "assignment"
 
     assignment = models.ForeignKey(
         Assignment, on_delete=models.CASCADE, related_name="questionnaires"
-    )
-    questionnaire = models.ForeignKey(
-        Questionnaire, on_delete=models.PROTECT, related_name="+", verbose_name=_("questionnaire")
-    )
-    at_start = models.BooleanField(_("at the start"), default=True)
-    every_weeks = models.PositiveSmallIntegerField(
-        _("every N weeks"),
-        default=0,
-        validators=[MaxValueValidator(52)],
-        help_text=_("0: no repeats."),
-    )
-    end_after_weeks = models.PositiveSmallIntegerField(
-        _("at the end, after N weeks"),
-        null=True,
-        blank=True,
-        validators=[MinValueValidator(1), MaxValueValidator(104)],
-        help_text=_("The program's planned length; empty: no questionnaire at the end."),
     )
 
     objects = ScopedQuerySet.as_manager()
     tenancy = Tenancy(clinic="assignment__clinic", patient="assignment__patient")
 
-    class Meta:
-        verbose_name = _("questionnaire schedule")
-        verbose_name_plural = _("questionnaire schedules")
+    class Meta(QuestionnaireSchedule.Meta):
         constraints = [
             models.UniqueConstraint(
                 fields=["assignment", "questionnaire"], name="unique_assignment_questionnaire"
             )
         ]
-
-    def __str__(self):
-        return str(self.questionnaire)
-
-    @property
-    def schedule(self) -> Schedule:
-        return Schedule(self.at_start, self.every_weeks, self.end_after_weeks)
-
-    def clean(self):
-        assignment = getattr(self, "assignment", None)
-        questionnaire = getattr(self, "questionnaire", None)
-        if (
-            assignment
-            and questionnaire
-            and questionnaire.clinic_id
-            not in (
-                None,
-                assignment.clinic_id,
-            )
-        ):
-            raise ValidationError(
-                {"questionnaire": _("This questionnaire belongs to another clinic.")}
-            )
-        if not self.at_start and not self.every_weeks and not self.end_after_weeks:
-            raise ValidationError(_("Choose at least one time: the start, a repeat or the end."))
 
 
 class ResponseStatus(models.TextChoices):

@@ -630,10 +630,15 @@ class QuestionnaireVersion(models.Model):
         )
 
 
-class ProgramQuestionnaire(models.Model):
-    """When a program asks for a questionnaire: at the start, every N weeks, at the end."""
+class QuestionnaireSchedule(models.Model):
+    """When a questionnaire is due: at the start, every N weeks, at the end.
 
-    program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="questionnaires")
+    A program's schedule and a patient's copy of it (``patients.AssignmentQuestionnaire``)
+    are both this; ``owner`` names the program or assignment it belongs to.
+    """
+
+    owner: str  # the field of the program or assignment the schedule belongs to
+
     questionnaire = models.ForeignKey(
         Questionnaire, on_delete=models.PROTECT, related_name="+", verbose_name=_("questionnaire")
     )
@@ -652,17 +657,10 @@ class ProgramQuestionnaire(models.Model):
         help_text=_("The program's planned length; empty: no questionnaire at the end."),
     )
 
-    objects = ScopedQuerySet.as_manager()
-    tenancy = Tenancy(clinic="program__clinic", shared_when_clinic_is_null=True)
-
     class Meta:
+        abstract = True
         verbose_name = _("questionnaire schedule")
         verbose_name_plural = _("questionnaire schedules")
-        constraints = [
-            models.UniqueConstraint(
-                fields=["program", "questionnaire"], name="unique_program_questionnaire"
-            )
-        ]
 
     def __str__(self):
         return str(self.questionnaire)
@@ -672,14 +670,32 @@ class ProgramQuestionnaire(models.Model):
         return Schedule(self.at_start, self.every_weeks, self.end_after_weeks)
 
     def clean(self):
-        program = getattr(self, "program", None)
+        owner = getattr(self, self.owner, None)
         questionnaire = getattr(self, "questionnaire", None)
-        if program and questionnaire and questionnaire.clinic_id not in (None, program.clinic_id):
+        if owner and questionnaire and questionnaire.clinic_id not in (None, owner.clinic_id):
             raise ValidationError(
                 {"questionnaire": _("This questionnaire belongs to another clinic.")}
             )
         if not self.at_start and not self.every_weeks and not self.end_after_weeks:
             raise ValidationError(_("Choose at least one time: the start, a repeat or the end."))
+
+
+class ProgramQuestionnaire(QuestionnaireSchedule):
+    """When a program asks for a questionnaire; copied to each assignment of it."""
+
+    owner = "program"
+
+    program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="questionnaires")
+
+    objects = ScopedQuerySet.as_manager()
+    tenancy = Tenancy(clinic="program__clinic", shared_when_clinic_is_null=True)
+
+    class Meta(QuestionnaireSchedule.Meta):
+        constraints = [
+            models.UniqueConstraint(
+                fields=["program", "questionnaire"], name="unique_program_questionnaire"
+            )
+        ]
 
 
 class ExercisePicture(models.Model):

@@ -219,6 +219,15 @@ CACHES = {
         "TIMEOUT": 60 * 60 * 24,
         "OPTIONS": {"MAX_ENTRIES": 5000},
     },
+    # What the today page shows besides the progress, each keyed by a version its one writer
+    # renews: the questionnaires due (patients.outcomes.due_questionnaires) and the
+    # thread's latest messages (patients.messages.thread_summary). Never stale, per process.
+    "derived": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "flexion-derived",
+        "TIMEOUT": 60 * 60 * 24,
+        "OPTIONS": {"MAX_ENTRIES": 10000},
+    },
 }
 
 AUTH_USER_MODEL = "clinic.User"

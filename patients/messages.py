@@ -7,7 +7,11 @@ signing in. It is sent once per unread run, not once per message.
 
 from __future__ import annotations
 
+import uuid
+from dataclasses import dataclass
+
 from celery import shared_task
+from django.core.cache import caches
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.urls import reverse
@@ -64,6 +68,7 @@ def message_send(
             session=session,
         )
         audit_record(action=AuditAction.ADD, request=request, actor=author, obj=message)
+        thread_changed(patient)
         if first_unread:
             enqueue_on_commit(message_notice_email, [(message.pk,)])
     return message
@@ -72,7 +77,50 @@ def message_send(
 def messages_read(*, patient: Patient, by_patient: bool) -> int:
     """Mark the other side's messages to this reader as read; return how many were new."""
     unread = Message.objects.filter(patient=patient, read_at=None, from_patient=not by_patient)
-    return unread.update(read_at=timezone.now())
+    marked = unread.update(read_at=timezone.now())
+    if marked:
+        thread_changed(patient)
+    return marked
+
+
+def thread_changed(patient: Patient) -> None:
+    """Give the patient a new messages version: the cached summary of the thread goes."""
+    Patient.objects.filter(pk=patient.pk).update(messages_version=uuid.uuid4())
+
+
+# The summaries of threads (settings.CACHES), keyed by the patient's messages version.
+SUMMARY_CACHE = "derived"
+SUMMARY_LENGTH = 3
+
+
+@dataclass(frozen=True)
+class ThreadSummary:
+    latest: list[Message]  # the last few, oldest first, each with ``unread_by_reader``
+    unread: int  # the clinic's messages the patient has not read
+
+
+def thread_summary(patient: Patient) -> ThreadSummary:
+    """The end of the patient's thread as the today page shows it, cached per version."""
+    key = f"thread:{patient.pk}:{patient.messages_version}"
+    cache = caches[SUMMARY_CACHE]
+    summary = cache.get(key)
+    if summary is None:
+        thread = thread_read(patient)
+        summary = ThreadSummary(
+            latest=thread[-SUMMARY_LENGTH:],
+            unread=sum(1 for message in thread if message.unread_by_reader),
+        )
+        cache.set(key, summary)
+    return summary
+
+
+def thread_read(patient: Patient) -> list[Message]:
+    """The patient's whole thread, oldest first, the clinic's unread messages marked
+    ``unread_by_reader``."""
+    thread = list(Message.objects.for_patient(patient.pk).order_by("created_at", "pk"))
+    for message in thread:
+        message.unread_by_reader = not message.from_patient and message.read_at is None
+    return thread
 
 
 def message_recipients(message: Message) -> list[tuple[str, str]]:

@@ -83,6 +83,9 @@ class Patient(models.Model):
         related_name="patients",
         verbose_name=_("lead therapist"),
     )
+    # A new value with every message of the thread written or read: part of the key of the
+    # cached summary on the today page (patients.messages.thread_summary).
+    messages_version = models.UUIDField(default=uuid.uuid4, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = ScopedQuerySet.as_manager()
@@ -165,6 +168,10 @@ class Assignment(models.Model):
     # (its items and their exercises): part of the key of the cached items
     # (patients.player.session_items).
     items_version = models.UUIDField(default=uuid.uuid4, editable=False)
+    # A new value with every change to what decides the questionnaires due (the schedule,
+    # the responses, a questionnaire's title): part of the key of the cached due list
+    # (patients.outcomes.due_questionnaires).
+    outcomes_version = models.UUIDField(default=uuid.uuid4, editable=False)
     # The patient's local date its stored weeks and stage changes were last evaluated on
     # (patients.reevaluation): a beat task re-evaluates those a new day began for.
     evaluated_on = models.DateField(null=True, blank=True, editable=False)

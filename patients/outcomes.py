@@ -7,10 +7,12 @@ The definitions, their scoring and the schedules' dates are pure code in
 from __future__ import annotations
 
 import datetime
+import uuid
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
+from django.core.cache import caches
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef
@@ -73,44 +75,87 @@ class Due:
     assignment: Assignment
     questionnaire: Questionnaire
     occasion: datetime.date
-    draft: OutcomeResponse | None
+    draft_id: int | None  # the occasion's response, started and not sent yet
+
+
+# The questionnaires due per assignment and day (settings.CACHES), keyed by every input:
+# the assignment's outcomes version (a new one with each schedule row, response or
+# questionnaire saved: outcomes_changed), its start date and the day. An entry is never
+# stale, so each process keeps its own.
+DUE_CACHE = "derived"
+
+
+def outcomes_changed(assignments) -> None:
+    """Give the assignments (a queryset) a new outcomes version: their cached due lists go."""
+    assignments.update(outcomes_version=uuid.uuid4())
 
 
 def due_questionnaires(
     assignments: Iterable[Assignment], todays: Mapping[int, datetime.date]
 ) -> list[Due]:
-    """Return the questionnaires due today for these assignments, in three queries."""
+    """Return the questionnaires due on each assignment's day in ``todays``, by assignment.
+
+    Read from the cache; the assignments missing from it are decided in two queries.
+    """
     assignments = {assignment.pk: assignment for assignment in assignments}
-    if not assignments:
-        return []
+    keys = {
+        pk: f"due:{pk}:{a.outcomes_version}:{a.start_date}:{todays[pk]}"
+        for pk, a in assignments.items()
+    }
+    cache = caches[DUE_CACHE]
+    cached = cache.get_many(keys.values()) if keys else {}
+    missing = [a for pk, a in assignments.items() if keys[pk] not in cached]
+    if missing:
+        decided = _due_decide(missing, todays)
+        fresh = {keys[a.pk]: decided[a.pk] for a in missing}
+        cache.set_many(fresh)
+        cached |= fresh
+    return [
+        Due(assignments[pk], questionnaire, occasion, draft_id)
+        for pk in sorted(assignments)
+        for questionnaire, occasion, draft_id in cached[keys[pk]]
+    ]
+
+
+def _due_decide(
+    assignments: list[Assignment], todays: Mapping[int, datetime.date]
+) -> dict[int, list[tuple[Questionnaire, datetime.date, int | None]]]:
+    """Decide what is due for each assignment: (questionnaire, occasion, draft id) by title."""
+    decided: dict[int, list] = {assignment.pk: [] for assignment in assignments}
     schedules = list(
-        AssignmentQuestionnaire.objects.filter(assignment_id__in=assignments)
+        AssignmentQuestionnaire.objects.filter(assignment_id__in=decided)
         .select_related("questionnaire")
         .order_by("assignment_id", "questionnaire__title")
     )
     if not schedules:
-        return []
+        return decided
+    by_pk = {assignment.pk: assignment for assignment in assignments}
     answered: dict[tuple[int, int], set] = defaultdict(set)
-    drafts: dict[tuple[int, int, datetime.date], OutcomeResponse] = {}
-    earliest = min(todays.values()) - datetime.timedelta(days=outcomes.DUE_WINDOW_DAYS)
-    for response in OutcomeResponse.objects.filter(
-        assignment_id__in=assignments, occasion__gte=earliest
-    ).order_by("started_at", "pk"):
-        key = (response.assignment_id, response.questionnaire_id)
-        if response.is_submitted:
-            answered[key].add(response.occasion)
-        elif response.supersedes_id is None:
-            drafts[(*key, response.occasion)] = response
-    due = []
+    drafts: dict[tuple[int, int, datetime.date], int] = {}
+    earliest = min(todays[pk] for pk in decided) - datetime.timedelta(days=outcomes.DUE_WINDOW_DAYS)
+    for assignment_id, questionnaire_id, occasion, status, supersedes_id, pk in (
+        OutcomeResponse.objects.filter(assignment_id__in=decided, occasion__gte=earliest)
+        .order_by("started_at", "pk")
+        .values_list(
+            "assignment_id", "questionnaire_id", "occasion", "status", "supersedes_id", "pk"
+        )
+    ):
+        key = (assignment_id, questionnaire_id)
+        if status == ResponseStatus.SUBMITTED:
+            answered[key].add(occasion)
+        elif supersedes_id is None:
+            drafts[(*key, occasion)] = pk
     for row in schedules:
-        assignment = assignments[row.assignment_id]
+        assignment = by_pk[row.assignment_id]
         key = (row.assignment_id, row.questionnaire_id)
         occasion = outcomes.due_occasion(
             row.schedule, assignment.start_date, todays[assignment.pk], answered[key]
         )
         if occasion is not None:
-            due.append(Due(assignment, row.questionnaire, occasion, drafts.get((*key, occasion))))
-    return due
+            decided[assignment.pk].append(
+                (row.questionnaire, occasion, drafts.get((*key, occasion)))
+            )
+    return decided
 
 
 def response_start(

@@ -63,6 +63,8 @@ DECISION_FIELDS = (
     "timezone",
     "advanced",
     "preferred_weekdays",
+    # The key of the cached questionnaires due (patients.outcomes.due_questionnaires).
+    "outcomes_version",
 )
 
 

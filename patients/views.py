@@ -33,11 +33,10 @@ from .forms import (
 from .history import pain_chart
 from .invitations import SIGN_IN_LINK_VALID_FOR, sign_in_link_request
 from .links import session_id_from_checkin_token
-from .messages import message_send, messages_read
+from .messages import message_send, messages_read, thread_read, thread_summary
 from .models import (
     Assignment,
     AssignmentStatus,
-    Message,
     Session,
     SessionStatus,
 )
@@ -112,7 +111,10 @@ def home(request):
             and today - datetime.timedelta(days=CHECKIN_OPEN_DAYS) <= s.performed_on < today
             and getattr(s, "checkin", None) is None
         ]
-    thread = _thread(request)
+    summary = thread_summary(request.patient)
+    if summary.unread:
+        # The page that shows the clinic's new messages is the one that marks them read.
+        messages_read(patient=request.patient, by_patient=True)
     return render(
         request,
         "patients/home.html",
@@ -120,8 +122,8 @@ def home(request):
             "patient": request.patient,
             "cards": cards,
             "pending_checkins": pending_checkins,
-            "messages_recent": thread[-3:],
-            "unread": sum(1 for message in thread if message.unread_by_reader),
+            "messages_recent": summary.latest,
+            "unread": summary.unread,
             "message_form": MessageForm(),
             "questionnaires": due_questionnaires(assignments, todays),
         },
@@ -131,9 +133,7 @@ def home(request):
 def _thread(request) -> list:
     """The patient's whole thread, oldest first; the clinic's unread replies are marked and
     then counted as read (the page that lists them is the one that shows them)."""
-    thread = list(Message.objects.visible_to(request.user).order_by("created_at", "pk"))
-    for message in thread:
-        message.unread_by_reader = not message.from_patient and message.read_at is None
+    thread = thread_read(request.patient)
     if any(message.unread_by_reader for message in thread):
         messages_read(patient=request.patient, by_patient=True)
     return thread

@@ -39,8 +39,7 @@ from patients.models import (
     StageChange,
 )
 from patients.player import dosage_in_words
-from patients.progress import assignment_progress, scheme_of, stages_prefetch
-from programs import progression
+from patients.progress import assignment_progress, stages_prefetch, therapist_reasons
 
 from . import adherence
 
@@ -64,23 +63,6 @@ def _until(request, today: datetime.date) -> datetime.date:
     except ValueError:
         return today
     return min(today, max(until, today - datetime.timedelta(days=366)))
-
-
-def therapist_reasons(changes, assignments) -> dict[int, str]:
-    """Each stage change's reason as a therapist reads it, made by the rule's own wording."""
-    schemes = {assignment.pk: scheme_of(assignment) for assignment in assignments}
-    reasons = {}
-    for change in changes:
-        scheme = schemes.get(change.assignment_id)
-        specs = {stage.code: stage for stage in scheme.stages} if scheme else {}
-        to = specs.get(change.to_stage)
-        if to is None:
-            reasons[change.pk] = change.reason
-            continue
-        reasons[change.pk] = progression.therapist_reason(
-            progression.ChangeKind(change.kind), specs.get(change.from_stage), to
-        )
-    return reasons
 
 
 def _timeline(request, patient, assignments, start, until) -> list[dict]:

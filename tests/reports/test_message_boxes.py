@@ -26,6 +26,9 @@ pytestmark = pytest.mark.django_db
 TODAY = datetime.date(2026, 3, 25)
 TOO_LONG = "My knee clicks on the second set, is that fine? " * 45  # 2,205 characters
 SPACES = "   \n  "
+# 1,979 characters as a browser's box counts them (a line break is one); 2,158 as the form
+# sends them (CR LF).
+LINES = "\n".join(f"Set {n:03d} ok" for n in range(180))
 
 
 @pytest.fixture(autouse=True)
@@ -98,3 +101,16 @@ def test_a_message_of_only_spaces_is_refused_beside_its_box_and_nothing_is_store
     assert response.status_code == 400
     assert Message.objects.count() == before
     assert "it is empty" in response.text
+
+
+@pytest.mark.parametrize("box", BOXES, ids=lambda box: box.__name__)
+def test_a_message_the_box_allowed_is_accepted_with_its_line_breaks_counted_once(
+    client, alice, carol, box
+):
+    assert len(LINES) <= 2000 < len(LINES.replace("\n", "\r\n"))
+    url, field, extra = box(client, alice, carol)
+    before = Message.objects.count()
+    response = client.post(url, {field: LINES.replace("\n", "\r\n"), **extra})
+    assert response.status_code == 302
+    assert Message.objects.count() == before + 1
+    assert Message.objects.latest("pk").body == LINES

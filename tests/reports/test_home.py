@@ -110,6 +110,7 @@ def test_a_refused_reply_from_the_home_stays_on_the_home_open_with_its_text(
     assert not Message.objects.filter(from_patient=False).exists()
     page = response.text
     assert "Needs attention" in page  # the home again
+    assert 'href="?' not in page  # shown at the reply's address: no link relative to it
     box = page[page.index('<details class="reply" open>') :]
     box = box[: box.index("</details>")]
     assert 'aria-invalid="true"' in box and f'name="box" value="{assignment.pk}"' in box

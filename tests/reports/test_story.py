@@ -132,6 +132,8 @@ def test_a_refused_reply_comes_back_in_its_box_with_the_reason_and_saves_nothing
     assert 'aria-invalid="true"' in box and error in box
     assert escape(body.strip()) in box
     assert "What happened" in response.text  # the whole page, not an error page
+    # The page is shown at the reply's address: its links name their page, none is "?…".
+    assert 'href="?' not in response.text
 
 
 def test_another_clinics_patient_answers_404_and_nothing_is_written(client, alice, bob, dave):

@@ -25,7 +25,7 @@ from clinic.models import AuditAction
 from clinic.scoped_admin import ReadOnlyScopedAdmin
 
 from .models import Reminder, StageChange, program_date_validate
-from .progress import assignment_progress, local_today, scheme_of
+from .progress import assignment_progress, local_today, scheme_of, therapist_reasons
 from .services import stage_override
 
 
@@ -187,12 +187,13 @@ class AssignmentProgressMixin:
         week = progress.current_week
         return format_html(
             "<p><strong>{}</strong>: {} of {} planned sessions this week ({} – {}).</p>"
-            "<p>{}</p><p><a class='button' href='{}'>{}</a></p>",
+            "<p>{} “{}”</p><p><a class='button' href='{}'>{}</a></p>",
             progress.current_stage.name,
             week.completed,
             week.planned,
             week.start,
             week.end,
+            _("The patient reads:"),
             week.reason,
             reverse(f"admin:{self._url_prefix()}_stage", args=[obj.pk]),
             _("Set the stage by hand"),
@@ -243,8 +244,11 @@ class AssignmentProgressMixin:
                     obj=assignment,
                     extra={"stage": change.to_stage, "effective_on": str(change.effective_on)},
                 )
-                self.message_user(request, change.reason, messages.SUCCESS)
+                reason = therapist_reasons([change], [assignment])[change.pk]
+                self.message_user(request, reason, messages.SUCCESS)
                 return redirect(f"admin:{self._url_prefix()}_change", assignment.pk)
+        changes = list(assignment.stage_changes.order_by("-effective_on", "-created_at")[:20])
+        reasons = therapist_reasons(changes, [assignment])
         context = {
             **self.admin_site.each_context(request),
             "opts": self.model._meta,
@@ -252,6 +256,6 @@ class AssignmentProgressMixin:
             "title": _("Set the stage of %(assignment)s") % {"assignment": assignment},
             "form": form,
             "progress": progress,
-            "changes": assignment.stage_changes.order_by("-effective_on", "-created_at")[:20],
+            "changes": [{"change": change, "reason": reasons[change.pk]} for change in changes],
         }
         return TemplateResponse(request, "admin/patients/assignment/stage_override.html", context)

@@ -5,6 +5,7 @@ from django.contrib.auth.forms import AuthenticationForm
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
+from .messages import message_text
 from .models import MAX_MESSAGE_LENGTH, Answer, Patient
 
 
@@ -134,6 +135,19 @@ class ExerciseLogForm(forms.Form):
         return cleaned
 
 
+class MessageField(forms.CharField):
+    """A message's text, its line breaks counted once (``message_text``) before its length
+    is checked: what the box lets you type is what the server accepts."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("max_length", MAX_MESSAGE_LENGTH)
+        kwargs.setdefault("widget", forms.Textarea(attrs={"rows": 3}))
+        super().__init__(**kwargs)
+
+    def to_python(self, value):
+        return message_text(super().to_python(value))
+
+
 class FinishForm(forms.Form):
     effort = forms.IntegerField(
         label=_("How hard was this session? 0 (very easy) to 10 (maximal)"),
@@ -146,25 +160,18 @@ class FinishForm(forms.Form):
         },
         widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
     )
-    note = forms.CharField(
-        label=_("A message for your therapist (optional)"),
-        required=False,
-        max_length=MAX_MESSAGE_LENGTH,
-        widget=forms.Textarea(attrs={"rows": 3}),
-    )
+    note = MessageField(label=_("A message for your therapist (optional)"), required=False)
 
 
 class MessageForm(forms.Form):
-    body = forms.CharField(
+    body = MessageField(
         label=_("Your message"),
-        max_length=MAX_MESSAGE_LENGTH,
         error_messages={
             "required": _("Write a message first: it is empty."),
             "max_length": _(
                 "A message holds at most %(limit_value)d characters (this one has %(show_value)d)."
             ),
         },
-        widget=forms.Textarea(attrs={"rows": 3}),
     )
 
 

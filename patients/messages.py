@@ -27,9 +27,15 @@ from .links import absolute_url
 from .models import MAX_MESSAGE_LENGTH, Message, Patient, Session
 
 
+def message_text(body: str | None) -> str:
+    """The text as it is counted and stored: each line break one LF (a browser's form sends
+    CR LF, so a box's own count of "at most 2000" is the server's too), no spaces around."""
+    return (body or "").replace("\r\n", "\n").replace("\r", "\n").strip()
+
+
 def message_body_clean(body: str) -> str:
     """Return the body to store, or raise ValidationError with a message for the writer."""
-    body = (body or "").strip()
+    body = message_text(body)
     if not body:
         raise ValidationError(_("Write a message first: it is empty."), code="empty")
     if len(body) > MAX_MESSAGE_LENGTH:

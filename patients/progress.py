@@ -70,6 +70,26 @@ def schemes_of(scheme_ids: Iterable[int]) -> dict[int, progression.Scheme]:
     return {scheme_id: progression.Scheme(tuple(specs)) for scheme_id, specs in stages.items()}
 
 
+def therapist_reasons(changes, assignments) -> dict[int, str]:
+    """Each stored stage change's reason as a therapist reads it, by the rule's own wording
+    (``progression.therapist_reason``); ``change.reason`` is the patient's sentence ("you
+    told us…"). The one definition for every staff page: the story, the patient report,
+    the stage override page."""
+    schemes = {assignment.pk: scheme_of(assignment) for assignment in assignments}
+    reasons = {}
+    for change in changes:
+        scheme = schemes.get(change.assignment_id)
+        specs = {stage.code: stage for stage in scheme.stages} if scheme else {}
+        to = specs.get(change.to_stage)
+        if to is None:
+            reasons[change.pk] = change.reason
+            continue
+        reasons[change.pk] = progression.therapist_reason(
+            progression.ChangeKind(change.kind), specs.get(change.from_stage), to
+        )
+    return reasons
+
+
 def history_of(assignment: Assignment) -> progression.History:
     """Load the sessions, check-ins and therapist overrides of one assignment."""
     return histories_of([assignment])[assignment.pk]

@@ -39,10 +39,9 @@ from patients.models import (
     StageChange,
 )
 from patients.player import dosage_in_words
-from patients.progress import assignment_progress, scheme_of, stages_prefetch
-from programs import progression
+from patients.progress import assignment_progress, stages_prefetch, therapist_reasons
 
-from . import adherence
+from . import adherence, home
 
 WINDOW = datetime.timedelta(weeks=4)
 THREAD_SHOWN = 20
@@ -64,23 +63,6 @@ def _until(request, today: datetime.date) -> datetime.date:
     except ValueError:
         return today
     return min(today, max(until, today - datetime.timedelta(days=366)))
-
-
-def therapist_reasons(changes, assignments) -> dict[int, str]:
-    """Each stage change's reason as a therapist reads it, made by the rule's own wording."""
-    schemes = {assignment.pk: scheme_of(assignment) for assignment in assignments}
-    reasons = {}
-    for change in changes:
-        scheme = schemes.get(change.assignment_id)
-        specs = {stage.code: stage for stage in scheme.stages} if scheme else {}
-        to = specs.get(change.to_stage)
-        if to is None:
-            reasons[change.pk] = change.reason
-            continue
-        reasons[change.pk] = progression.therapist_reason(
-            progression.ChangeKind(change.kind), specs.get(change.from_stage), to
-        )
-    return reasons
 
 
 def _timeline(request, patient, assignments, start, until) -> list[dict]:
@@ -153,7 +135,11 @@ def _prescription(assignments, today) -> list[dict]:
 
 
 def patient_story(request, patient_id: int):
-    patient = _patient(request, patient_id)
+    return _story_response(request, _patient(request, patient_id), MessageForm())
+
+
+def _story_response(request, patient, reply_form, status: int = 200) -> TemplateResponse:
+    """The story page, with the reply box as given (a refused reply keeps its text)."""
     today = adherence.clinic_today(patient.clinic.timezone)
     until = _until(request, today)
     start = until - WINDOW + datetime.timedelta(days=1)
@@ -190,22 +176,41 @@ def patient_story(request, patient_id: int):
         "newer": until + WINDOW if until < today else None,
         "today": today,
         "thread": thread,
-        "reply_form": MessageForm(),
+        "reply_form": reply_form,
         "can_reply": request.user.has_perm("patients.add_message"),
         "can_change": request.user.has_perm("patients.change_assignment"),
     }
-    return TemplateResponse(request, "admin/reports/story.html", context)
+    return TemplateResponse(request, "admin/reports/story.html", context, status=status)
+
+
+def _home_response(request, patient, reply_form, box: str) -> TemplateResponse | None:
+    """The home again with the refused reply in its box (the box it was written in), or
+    None when the patient is no longer on the home's needs-attention list."""
+    response = home.therapist_home(request)
+    attention = getattr(response, "context_data", None) or {}
+    items = [item for item in attention.get("attention", ()) if item.patient_id == patient.pk]
+    if not items:
+        return None
+    if box not in {str(item.assignment_id) for item in items}:
+        box = str(items[0].assignment_id)
+    response.context_data.update(refused_reply=reply_form, refused_box=box)
+    response.status_code = 400
+    return response
 
 
 @require_POST
 def patient_reply(request, patient_id: int):
-    """The therapist's reply, from the patient's page or the home (next=home)."""
+    """The therapist's reply, from the patient's page or the home (next=home).
+
+    A refused reply (empty, too long) changes nothing and keeps the text: the page it was
+    written on comes back with the text in its box and the reason beside it (the story
+    page when the patient has left the home's list meanwhile).
+    """
     patient = _patient(request, patient_id)
     if not request.user.has_perm("patients.add_message"):
         raise PermissionDenied
     form = MessageForm(request.POST)
     back_home = request.POST.get("next") == "home"
-    target = reverse("admin:index") if back_home else reverse("patient_story", args=[patient.pk])
     if form.is_valid():
         try:
             message_send(
@@ -216,15 +221,17 @@ def patient_reply(request, patient_id: int):
                 request=request,
             )
         except ValidationError as error:
-            messages.error(request, " ".join(error.messages))
+            form.add_error("body", error)
         else:
             messages_read(patient=patient, by_patient=False)
             messages.success(
                 request, _("Your reply to %(patient)s is sent.") % {"patient": patient}
             )
-            return HttpResponseRedirect(target if back_home else target + "#thread")
-    else:
-        for errors in form.errors.values():
-            for error in errors:
-                messages.error(request, error)
-    return HttpResponseRedirect(target + ("" if back_home else "#reply"))
+            if back_home:
+                return HttpResponseRedirect(reverse("admin:index"))
+            return HttpResponseRedirect(reverse("patient_story", args=[patient.pk]) + "#thread")
+    if back_home:
+        response = _home_response(request, patient, form, request.POST.get("box", ""))
+        if response is not None:
+            return response
+    return _story_response(request, patient, form, status=400)

@@ -18,9 +18,9 @@ from django.views.decorators.http import require_POST
 from clinic.models import Clinic
 from clinic.tenancy import staff_clinic_id
 from patients.models import Assignment, StageChange
-from patients.progress import stages_prefetch
+from patients.progress import stages_prefetch, therapist_reasons
 
-from . import adherence, charts, exports, outcomes, services, story
+from . import adherence, charts, exports, outcomes, services
 from .forms import ReportFilterForm
 from .models import ExportFormat, ExportRows
 
@@ -197,7 +197,7 @@ def patient_report(request, model_admin, assignment_id: int):
     assignment_with_stages = Assignment.objects.prefetch_related(stages_prefetch()).get(
         pk=assignment.pk
     )
-    reasons = story.therapist_reasons(changes, [assignment_with_stages])
+    reasons = therapist_reasons(changes, [assignment_with_stages])
     for change in changes:
         change.therapist_reason = reasons[change.pk]
     context = _context(

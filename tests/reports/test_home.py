@@ -9,10 +9,11 @@ from django.contrib.auth import get_user_model
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils.html import escape
 
 from clinic.models import AuditEvent
 from patients.messages import message_send
-from patients.models import Message, StageChange
+from patients.models import AssignmentStatus, Message, StageChange
 from reports.models import AttentionReview
 from tests.factories import PASSWORD, PatientFactory
 
@@ -95,6 +96,39 @@ def test_a_reply_from_the_home_reaches_the_patient_and_clears_the_unread(client,
     assert response.status_code == 302 and response.url == HOME
     assert Message.objects.filter(from_patient=False, body="Skip the side bend.").exists()
     assert not Message.objects.unread_by_staff().exists()
+
+
+@pytest.mark.parametrize("body", ["   ", "Skip the side bend for now. " * 80])
+def test_a_refused_reply_from_the_home_stays_on_the_home_open_with_its_text(
+    client, alice, carol, body
+):
+    assignment, _session = a_painful_session(carol, today=TODAY, therapist=alice.staff)
+    reply = reverse("patient_reply", args=[carol.pk])
+    signed_in(client, alice)
+    response = client.post(reply, {"body": body, "next": "home", "box": str(assignment.pk)})
+    assert response.status_code == 400
+    assert not Message.objects.filter(from_patient=False).exists()
+    page = response.text
+    assert "Needs attention" in page  # the home again
+    assert 'href="?' not in page  # shown at the reply's address: no link relative to it
+    box = page[page.index('<details class="reply" open>') :]
+    box = box[: box.index("</details>")]
+    assert 'aria-invalid="true"' in box and f'name="box" value="{assignment.pk}"' in box
+    assert escape(body.strip()) in box
+    assert ("it is empty" if not body.strip() else "at most 2000 characters") in box
+
+
+def test_a_refused_reply_for_a_patient_no_longer_on_the_home_comes_back_on_the_story(
+    client, alice, carol
+):
+    a_painful_session(carol, today=TODAY, therapist=alice.staff)
+    carol.assignments.update(status=AssignmentStatus.PAUSED)  # off the home's lists
+    response = signed_in(client, alice).post(
+        reverse("patient_reply", args=[carol.pk]), {"body": "", "next": "home"}
+    )
+    assert response.status_code == 400
+    assert "What happened" in response.text and "it is empty" in response.text
+    assert not Message.objects.filter(from_patient=False).exists()
 
 
 def test_my_patients_shows_stage_this_week_the_last_four_weeks_and_unread(client, alice, carol):

@@ -9,6 +9,7 @@ from django.core import mail
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils.html import escape
 
 from clinic.models import AuditAction, AuditEvent
 from patients.messages import message_send
@@ -107,16 +108,32 @@ def test_a_reply_is_audited_and_emailed_to_the_patient_without_its_content(
     assert reverse("patients:messages") in email.body
 
 
-@pytest.mark.parametrize("body", ["", "   ", "x" * 100_000])
-def test_an_empty_or_huge_reply_is_refused_and_saves_nothing(client, alice, carol, body):
+TYPED = "Keep the side bend gentle, and tell me how the knee feels. " * 40  # 2,400 characters
+
+
+@pytest.mark.parametrize(
+    ("body", "error"),
+    [("", "it is empty"), ("   ", "it is empty"), (TYPED, "at most 2000 characters")],
+)
+def test_a_refused_reply_comes_back_in_its_box_with_the_reason_and_saves_nothing(
+    client, alice, carol, body, error
+):
+    """Nothing a user entered is lost: the story page again, the text in the box, the
+    reason beside it, and no message stored."""
     a_painful_session(carol, today=TODAY, therapist=alice.staff)
     before = Message.objects.count()
     response = signed_in(client, alice).post(
-        reverse("patient_reply", args=[carol.pk]), {"body": body}, follow=True
+        reverse("patient_reply", args=[carol.pk]), {"body": body}
     )
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert Message.objects.count() == before
-    assert "empty" in response.text or "at most 2000 characters" in response.text
+    box = response.text[response.text.index('id="reply"') :]
+    box = box[: box.index("</form>")]
+    assert 'aria-invalid="true"' in box and error in box
+    assert escape(body.strip()) in box
+    assert "What happened" in response.text  # the whole page, not an error page
+    # The page is shown at the reply's address: its links name their page, none is "?…".
+    assert 'href="?' not in response.text
 
 
 def test_another_clinics_patient_answers_404_and_nothing_is_written(client, alice, bob, dave):

@@ -126,6 +126,29 @@ def test_alice_sets_the_stage_by_hand_and_it_is_recorded_like_any_change(
     assert change.reason == "Your therapist set this stage: 3 sessions a week."
 
 
+def test_the_stage_page_gives_the_changes_and_the_done_message_in_the_therapists_words(
+    client, alice, carols_program
+):
+    """The override page's log and its "done" message use the story's one definition
+    (``therapist_reasons``), not the sentences written to the patient ("you told us…")."""
+    (back_off,) = painful_checkin(carols_program)
+    assert "you told us" in back_off.reason  # the patient's own sentence, stored
+    client.force_login(alice)
+    url = reverse("admin:patients_assignment_stage", args=[carols_program.pk])
+    with time_machine.travel(TUESDAY_NOON):
+        page = client.get(url).text
+        log = page[page.index("<h2>Stage changes</h2>") :]
+        assert "the patient answered a next-day check-in" in log
+        assert "you told us" not in log and "Your therapist" not in log
+        assert "The patient reads:" in page[: page.index("<h2>Stage changes</h2>")]
+        done = client.post(url, {"stage": "build", "effective_on": "2026-03-03"}, follow=True)
+    assert done.status_code == 200
+    (message,) = [str(m) for m in done.context["messages"]]
+    assert message.startswith("Set to ") and message.endswith("by a therapist.")
+    assert "Your therapist" not in message
+    assert StageChange.objects.filter(kind=ChangeKind.OVERRIDE).count() == 1
+
+
 def test_alice_cannot_set_the_stage_of_another_clinics_assignment(client, alice, daves_program):
     client.force_login(alice)
     url = reverse("admin:patients_assignment_stage", args=[daves_program.pk])

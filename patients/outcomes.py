@@ -319,47 +319,54 @@ def trends(assignment: Assignment) -> list[Trend]:
     Scored by each response's own version; the scale (range, direction, MCID) is the
     latest response's version.
     """
-    rows = list(
+    return trends_by_assignment([assignment]).get(assignment.pk, [])
+
+
+def trends_by_assignment(assignments: Iterable[Assignment]) -> dict[int, list[Trend]]:
+    """`trends` of several assignments in one query: assignment id -> its trends (an
+    assignment without a sent response is left out)."""
+    rows = (
         current_responses()
-        .filter(assignment=assignment)
+        .filter(assignment_id__in=[assignment.pk for assignment in assignments])
         .select_related("questionnaire", "version")
-        .order_by("questionnaire__title", "occasion", "submitted_at")
+        .order_by("assignment_id", "questionnaire__title", "occasion", "submitted_at")
     )
-    by_questionnaire: dict[int, list[OutcomeResponse]] = defaultdict(list)
+    grouped: dict[int, dict[int, list[OutcomeResponse]]] = defaultdict(lambda: defaultdict(list))
     for row in rows:
-        by_questionnaire[row.questionnaire_id].append(row)
-    result = []
-    for responses in by_questionnaire.values():
-        first, last = responses[0], responses[-1]
-        definition = last.version.parsed
-        points = [(response.occasion, response.score) for response in responses]
-        change = (
-            outcomes.change(definition.scoring, first.score, last.score)
-            if len(responses) > 1
-            else None
-        )
-        sentences = []
-        if change is not None:
-            sentences = _activity_sentences(first, last) or [
-                _sentence(
-                    _("%(name)s score") % {"name": first.questionnaire.title},
-                    first.score,
-                    last.score,
-                )
-            ]
-        result.append(
-            Trend(
-                questionnaire=first.questionnaire,
-                points=points,
-                change=change,
-                mcid=last.version.mcid,
-                score_min=last.version.score_min,
-                score_max=last.version.score_max,
-                higher_is_better=last.version.higher_is_better,
-                sentences=sentences,
+        grouped[row.assignment_id][row.questionnaire_id].append(row)
+    return {
+        assignment_id: [_trend(responses) for responses in by_questionnaire.values()]
+        for assignment_id, by_questionnaire in grouped.items()
+    }
+
+
+def _trend(responses: list[OutcomeResponse]) -> Trend:
+    """One questionnaire's trend from its current responses, in order."""
+    first, last = responses[0], responses[-1]
+    definition = last.version.parsed
+    points = [(response.occasion, response.score) for response in responses]
+    change = (
+        outcomes.change(definition.scoring, first.score, last.score) if len(responses) > 1 else None
+    )
+    sentences = []
+    if change is not None:
+        sentences = _activity_sentences(first, last) or [
+            _sentence(
+                _("%(name)s score") % {"name": first.questionnaire.title},
+                first.score,
+                last.score,
             )
-        )
-    return result
+        ]
+    return Trend(
+        questionnaire=first.questionnaire,
+        points=points,
+        change=change,
+        mcid=last.version.mcid,
+        score_min=last.version.score_min,
+        score_max=last.version.score_max,
+        higher_is_better=last.version.higher_is_better,
+        sentences=sentences,
+    )
 
 
 def _activity_sentences(first: OutcomeResponse, last: OutcomeResponse) -> list[str]:

@@ -40,7 +40,7 @@ from .models import (
     Session,
     SessionStatus,
 )
-from .outcomes import due_questionnaires, trends
+from .outcomes import due_questionnaires, trends_by_assignment
 from .pictures import exercise_pictures
 from .progress import assignment_progress, local_today, stages_prefetch
 
@@ -403,6 +403,7 @@ def history(request):
     pains: dict[int, list] = {}
     for assignment_id, day, pain in pain_rows:
         pains.setdefault(assignment_id, []).append((day, float(pain)))
+    outcome_trends = trends_by_assignment(assignments)
     cards = []
     for assignment in assignments:
         progress = assignment_progress(assignment)
@@ -414,7 +415,7 @@ def history(request):
                 "stage": progress.current_stage,
                 "streak": adherence_streak(progress.weeks),
                 "chart": pain_chart(pains.get(assignment.pk, [])),
-                "outcomes": trends(assignment),
+                "outcomes": outcome_trends.get(assignment.pk, []),
                 "changes": [
                     {
                         "on": change.on,

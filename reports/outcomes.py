@@ -17,14 +17,14 @@ Definitions (also in docs/adherence.md):
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from django.db import connection
 from django.utils.translation import gettext as _
 
 from patients.models import Assignment, ResponseStatus
-from patients.outcomes import trends
+from patients.outcomes import Trend, trends_by_assignment
 from programs.outcomes import number_text
 
 from . import charts
@@ -179,32 +179,38 @@ def outcome_rows_stream(scope: ReportScope) -> Iterator[OutcomeRow]:
 def assignment_outcomes(assignment: Assignment) -> list[dict]:
     """What the therapist's trend section shows of one program: per questionnaire, the
     chart with its MCID band, the scores, and the change from the first in words."""
-    sections = []
-    for trend in trends(assignment):
-        change = trend.change
-        if change is None:
-            summary = _("One score so far.")
-        elif change.reached_mcid:
-            summary = _("Better by %(n)s: more than the MCID (%(mcid)s).")
-        elif change.worse_than_mcid:
-            summary = _("Worse by %(n)s: more than the MCID (%(mcid)s).")
-        elif change.mcid is None:
-            summary = _("Changed by %(n)s (this scale has no MCID).")
-        else:
-            summary = _("Changed by %(n)s: within the MCID (%(mcid)s).")
-        values = {
-            "n": number_text(abs(change.improvement)) if change else "",
-            "mcid": number_text(trend.mcid) if trend.mcid is not None else "",
-        }
-        sections.append(
-            {
-                "trend": trend,
-                "summary": summary % values if change else summary,
-                "chart": charts.outcome_chart(
-                    trend.points, trend.score_min, trend.score_max, trend.mcid
-                ),
-                "label": _("%(title)s over time; the band is the first score ± the MCID")
-                % {"title": trend.questionnaire.title},
-            }
-        )
-    return sections
+    return assignments_outcomes([assignment]).get(assignment.pk, [])
+
+
+def assignments_outcomes(assignments: Iterable[Assignment]) -> dict[int, list[dict]]:
+    """`assignment_outcomes` of several programs in one query: assignment id -> sections
+    (a program without a sent response is left out)."""
+    return {
+        assignment_id: [_section(trend) for trend in program_trends]
+        for assignment_id, program_trends in trends_by_assignment(assignments).items()
+    }
+
+
+def _section(trend: Trend) -> dict:
+    change = trend.change
+    if change is None:
+        summary = _("One score so far.")
+    elif change.reached_mcid:
+        summary = _("Better by %(n)s: more than the MCID (%(mcid)s).")
+    elif change.worse_than_mcid:
+        summary = _("Worse by %(n)s: more than the MCID (%(mcid)s).")
+    elif change.mcid is None:
+        summary = _("Changed by %(n)s (this scale has no MCID).")
+    else:
+        summary = _("Changed by %(n)s: within the MCID (%(mcid)s).")
+    values = {
+        "n": number_text(abs(change.improvement)) if change else "",
+        "mcid": number_text(trend.mcid) if trend.mcid is not None else "",
+    }
+    return {
+        "trend": trend,
+        "summary": summary % values if change else summary,
+        "chart": charts.outcome_chart(trend.points, trend.score_min, trend.score_max, trend.mcid),
+        "label": _("%(title)s over time; the band is the first score ± the MCID")
+        % {"title": trend.questionnaire.title},
+    }

@@ -1,5 +1,5 @@
 """A patient's page as their story: a timeline of what they did and said, the prescription
-beside it, and the thread of messages with a reply box.
+beside it, each program's questionnaire scores, and the thread of messages with a reply box.
 
 The timeline covers a window of weeks (``?until=`` moves it back); each kind of record is
 one query for the window, so the page costs the same for a patient of ten sessions or
@@ -41,7 +41,7 @@ from patients.models import (
 from patients.player import dosage_in_words
 from patients.progress import assignment_progress, stages_prefetch, therapist_reasons
 
-from . import adherence, home
+from . import adherence, home, outcomes
 
 WINDOW = datetime.timedelta(weeks=4)
 THREAD_SHOWN = 20
@@ -117,6 +117,7 @@ def _timeline(request, patient, assignments, start, until) -> list[dict]:
 
 
 def _prescription(assignments, today) -> list[dict]:
+    trends = outcomes.assignments_outcomes(assignments)  # one query for all programs
     cards = []
     for assignment in assignments:
         progress = assignment_progress(assignment, today)
@@ -129,6 +130,7 @@ def _prescription(assignments, today) -> list[dict]:
                     {"item": item, "dosage": dosage_in_words(item)}
                     for item in assignment.items.all()
                 ],
+                "outcome_trends": trends.get(assignment.pk, []),
             }
         )
     return cards

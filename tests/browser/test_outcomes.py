@@ -1,5 +1,6 @@
 """Outcome questionnaires in a real browser: a patient completes the PSFS on a phone
-(390×844), and a therapist reads the trend with its MCID band at a desk (1366×900)."""
+(390×844), and a therapist reads the trend with its MCID band at a desk (1366×900), on the
+report's patient page and on the patient's story."""
 
 import datetime
 import zoneinfo
@@ -120,3 +121,19 @@ def test_a_therapist_reads_the_trend_with_the_mcid_band(live_server, new_page, s
     section.scroll_into_view_if_needed()
     shoot(page, SHOTS + "6-therapist-trend")
     no_serious_violations(page, "therapist trend")
+
+    # The same trend on the patient's story, between the messages and the timeline.
+    page.goto(f"{live_server.url}/admin/patients/patient/{carol.pk}/story/")
+    section = page.locator("section.outcome-trends")
+    expect(section).to_have_count(1)
+    expect(section.get_by_role("heading", level=2)).to_have_text(
+        f"Questionnaire scores · {assignment.name}"
+    )
+    expect(section.get_by_text("Better by 4: more than the MCID (2).")).to_have_count(2)
+    expect(section.locator("svg rect.chart-band")).to_have_count(2)
+    expect(section.locator("svg circle.chart-dot")).to_have_count(6)
+    chart = section.locator("svg.report-chart").first
+    assert chart.bounding_box()["width"] >= 600  # the main column's width, readable
+    section.scroll_into_view_if_needed()
+    shoot(page, SHOTS + "7-therapist-story-trend")
+    no_serious_violations(page, "therapist story trend")

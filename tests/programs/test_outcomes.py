@@ -1,21 +1,39 @@
 """The pure outcome rules: definitions, validation, the published scoring, schedules, trends.
 
-Runs without Django: `pytest -p no:django tests/programs/test_outcomes.py`.
+Pure code: no database (the suite's conftest still sets Django up).
 
-The published scoring examples reproduced here (from the instruments' own papers and
-scoring sheets, as we know them; we had no internet to re-check them):
+Each instrument's scoring is tested against its published rule. The sources, and what
+they give (re-read for this file where a public copy was reachable):
 
-- PSFS (Stratford et al. 1995; the PSFS scoring sheet): "total score = sum of the
-  activity scores / number of activities", 0–10; a change of 2 points is the MCID
-  quoted for the average score. The sheet's worked case of three activities rated 3, 4
-  and 5 averages 4.
-- NPRS: the score is the number chosen, 0–10; lower is better; a 2-point (or 30 %)
-  change is clinically important (Farrar et al. 2001; Childs et al. 2005).
-- EARS (Newman-Beinart et al. 2017): six items answered 0 ("completely agree") to 4
-  ("completely disagree"); the positively worded items 1, 4 and 6 are reverse scored, the
-  total is 0–24 and higher means better adherence. A patient who completely agrees with
-  every positive item and completely disagrees with every negative one scores 24; the
-  reverse scores 0; "neither agree nor disagree" throughout scores 12.
+- PSFS: Stratford P, Gill C, Westaway M, Binkley J. Assessing disability and change on
+  individual patients: a report of a patient specific measure. Physiotherapy Canada
+  1995;47:258-263, and the scale's own form (the one clinics print, "reproduced with the
+  permission of the authors"): 3-5 activities, each 0 ("unable to perform") to 10 ("able
+  to perform at the same level as before"); "Total score = sum of the activity
+  scores/number of activities"; "Minimum detectable change (90% CI) for average score =
+  2 points", 3 points for a single activity. The form gives the rule, not a worked case:
+  the numbers below are that rule worked by hand. Flexion's "MCID" of 2 is the form's
+  minimum detectable change of the average score.
+- NPRS: an 11-point 0-10 rating, the score is the number chosen, lower is better; a
+  2-point change as clinically important (Farrar et al., Pain 2001;94:149-158; Childs et
+  al., Spine 2005;30:1331-1334; not re-read here). Nothing to work out but the identity.
+- EARS: Newman-Beinart NA, Norton S, Dowling D, et al. The development and initial
+  psychometric evaluation of a measure assessing adherence to prescribed exercise: the
+  Exercise Adherence Rating Scale (EARS). Physiotherapy 2017;103(2):180-185. Six items,
+  each 0 ("completely agree") to 4 ("completely disagree"), higher = better adherence, so
+  the three positively worded items (1 "as often as recommended", 4 "fit into my routine",
+  6 "most, or all") are reversed; total 0-24. The extremes and the middle below follow
+  from that rule.
+- HOOS-12 (not shipped; see docs/outcomes.md): Gandek B, Roos EM, Franklin PD, Ware JE Jr.
+  Item selection for 12-item short forms of the Knee injury and Osteoarthritis Outcome
+  Score (KOOS-12) and Hip disability and Osteoarthritis Outcome Score (HOOS-12).
+  Osteoarthritis Cartilage 2019;27(5):746-753, and the scoring notes at koos.nu (the
+  HOOS-12 page and the HOOS scoring instructions, 2013): items 0 (none) to 4 (extreme);
+  each of Pain, Function and QOL (4 items each) is scored alone, 100 = no problems,
+  0 = extreme: score = 100 - mean(items) x 100/4 = 100 - 25 x mean; at least half the
+  items (2 of 4) answered, a missing item taking the patient's own mean. A clinic can
+  define each subscale with Flexion's `mean` by giving the answers the values 100, 75,
+  50, 25, 0: the tests below check that this is exactly the manual's formula.
 """
 
 import datetime
@@ -65,6 +83,7 @@ def test_every_shipped_definition_parses_with_its_scale():
 
 
 def test_psfs_scores_the_mean_of_the_named_activities():
+    """Stratford 1995 / the PSFS form: sum of the activity scores / number of activities."""
     assert score(PSFS, psfs(("Walking", 3), ("Stairs", 4), ("Gardening", 5))) == 4
     assert score(PSFS, psfs(("Walking", 3), ("Stairs", 4), ("Gardening", 6))) == 4.33
     five = psfs(("a", 0), ("b", 10), ("c", 10), ("d", 10), ("e", 10))
@@ -72,16 +91,28 @@ def test_psfs_scores_the_mean_of_the_named_activities():
 
 
 def test_psfs_ignores_a_rating_without_an_activity():
+    """The form counts activities the patient named: a bare rating is not one."""
     answers = psfs(("Walking", 3), ("Stairs", 5), ("Running", 7))
     answers["activity-4-score"] = 0  # no name: not an activity the patient chose
     assert score(PSFS, answers) == 5
 
 
 def test_nprs_scores_the_number_chosen():
+    """NPRS: the score is the 0-10 number itself; lower is better, 2 points matter."""
     assert [score(NPRS, {"pain": value}) for value in (0, 6, 10)] == [0, 6, 10]
+    assert (NPRS.scoring.higher_is_better, NPRS.scoring.mcid) == (False, 2)
 
 
 def test_ears_published_examples():
+    """Newman-Beinart 2017: items 0-4 from "completely agree", the positive items 1, 4 and 6
+    reversed, total 0-24, higher = more adherent."""
+    assert EARS.scoring.reverse == {"ears-1", "ears-4", "ears-6"}
+    positive = [EARS.questions[n - 1].text for n in (1, 4, 6)]
+    assert positive == [
+        "I do my exercises as often as recommended.",
+        "I fit my exercises into my regular routine.",
+        "I do most, or all, of my exercises.",
+    ]
     assert score(EARS, ears(0, 4, 4, 0, 4, 0)) == 24  # fully adherent
     assert score(EARS, ears(4, 0, 0, 4, 0, 4)) == 0
     assert score(EARS, ears(2, 2, 2, 2, 2, 2)) == 12
@@ -92,6 +123,62 @@ def test_ears_with_an_item_left_out_has_no_score():
     answers = ears(0, 4, 4, 0, 4, 0)
     del answers["ears-6"]
     assert score(EARS, answers) is None
+
+
+# HOOS-12 as a clinic defines a subscale (the licensed item wording is theirs, not ours):
+# the manual's answers none..extreme (0-4) carry the values 100, 75, 50, 25, 0.
+HOOS12_LEVELS = ("None", "Mild", "Moderate", "Severe", "Extreme")
+HOOS12_PAIN = definition_parse(
+    {
+        "name": "hoos12-pain",
+        "title": "HOOS-12 Pain",
+        "item": [
+            {
+                "linkId": f"pain-{n}",
+                "text": f"Pain item {n} (the licensed wording)",
+                "type": "choice",
+                "answerOption": [
+                    {"value": 100 - 25 * level, "display": display}
+                    for level, display in enumerate(HOOS12_LEVELS)
+                ],
+            }
+            for n in range(1, 5)
+        ],
+        "scoring": {
+            "method": "mean",
+            "items": [f"pain-{n}" for n in range(1, 5)],
+            "min": 0,
+            "max": 100,
+            "higherIsBetter": True,
+        },
+    }
+)
+
+
+def hoos12(*levels):
+    """Answers by the manual's 0-4 coding (None: left out)."""
+    return {
+        f"pain-{n}": 100 - 25 * level
+        for n, level in enumerate(levels, start=1)
+        if level is not None
+    }
+
+
+def test_hoos12_subscale_is_100_minus_25_times_the_mean_item():
+    """koos.nu HOOS-12 / HOOS scoring (2013); Gandek 2019: 100 - mean(items 0-4) x 100/4."""
+    assert score(HOOS12_PAIN, hoos12(0, 0, 0, 0)) == 100  # no hip problems
+    assert score(HOOS12_PAIN, hoos12(4, 4, 4, 4)) == 0  # extreme problems
+    assert score(HOOS12_PAIN, hoos12(0, 1, 2, 3)) == 62.5  # 100 - 1.5 x 25
+    assert score(HOOS12_PAIN, hoos12(1, 2, 2, 2)) == 56.25  # 100 - 1.75 x 25
+    # A missing item takes the patient's own mean: 1, 2 and 2 answered is 100 - (5/3) x 25.
+    assert score(HOOS12_PAIN, hoos12(1, 2, 2, None)) == 58.33
+
+
+@given(st.lists(st.one_of(st.none(), st.integers(0, 4)), min_size=4, max_size=4))
+def test_hoos12_matches_the_manuals_formula_for_any_answers(levels):
+    answered = [level for level in levels if level is not None]
+    expected = round(100 - 25 * sum(answered) / len(answered), 2) if answered else None
+    assert score(HOOS12_PAIN, hoos12(*levels)) == expected
 
 
 def test_missing_and_out_of_range_answers_get_a_problem_per_item():

@@ -1,5 +1,6 @@
 """A patient's story page: timeline, the therapist's wording of stage changes, the thread
-and the reply; scoped to the clinic, in a constant number of queries."""
+and the reply, each program's questionnaire scores; scoped to the clinic, in a constant
+number of queries."""
 
 import datetime
 
@@ -14,7 +15,7 @@ from django.utils.html import escape
 from clinic.models import AuditAction, AuditEvent
 from patients.messages import message_send
 from patients.models import Message, Reminder, ReminderStatus
-from tests.factories import PASSWORD, PatientFactory
+from tests.factories import PASSWORD, PatientFactory, outcome_response, psfs_answers
 
 from .clinic_day import NOTE, SKIP_REASON, a_painful_session, noon
 
@@ -153,19 +154,57 @@ def test_a_patient_cannot_open_the_story(client, carol):
     assert response.status_code == 302 and "/admin/login/" in response.url
 
 
+def scores(assignment, *ratings_and_pain):
+    """A PSFS and a pain scale on the assignment's start and every four weeks after."""
+    for weeks, (ratings, pain) in enumerate(ratings_and_pain):
+        day = assignment.start_date + datetime.timedelta(weeks=4 * weeks)
+        outcome_response(assignment, "psfs", day, psfs_answers(*ratings))
+        outcome_response(assignment, "nprs", day, {"pain": pain})
+
+
+def test_the_story_shows_each_programs_questionnaire_trend_with_its_mcid(client, alice, carol):
+    back, _session = a_painful_session(carol, today=TODAY, therapist=alice.staff)
+    back.start_date = TODAY - datetime.timedelta(weeks=8)
+    back.save(update_fields=["start_date"])
+    scores(back, ((2, 3, 3), 7), ((4, 5, 5), 6))
+    knee, _session = a_painful_session(carol, today=TODAY, therapist=alice.staff)
+    knee.name = "Knee after the fall"
+    knee.save(update_fields=["name"])
+    scores(knee, ((5, 5, 5), 4))
+    quiet, _session = a_painful_session(carol, today=TODAY, therapist=alice.staff)
+    quiet.name = "No questionnaire here"
+    quiet.save(update_fields=["name"])
+    text = signed_in(client, alice).get(story(carol)).text
+    trends = text[text.index('class="outcome-trends"') : text.index("What happened")]
+    assert f"Questionnaire scores · {back.name}" in trends
+    assert f"Questionnaire scores · {knee.name}" in trends
+    assert "Questionnaire scores · No questionnaire here" not in text  # nothing answered
+    # The same words and chart as the report's patient page: one partial.
+    assert "Better by 2: more than the MCID (2)." in trends  # PSFS 2.67 -> 4.67
+    assert "Changed by 1: within the MCID (2)." in trends  # pain 7 -> 6
+    assert trends.count("One score so far.") == 2  # the knee's two scales
+    assert trends.count('class="chart-bar chart-band"') == 4
+    assert f'aria-labelledby="outcome-trends-title-{back.pk}"' in trends
+    assert f'id="outcome-trends-title-{knee.pk}"' in trends
+
+
 def test_the_story_runs_as_many_queries_in_a_big_clinic_and_a_long_history(client, alice, carol):
-    a_painful_session(carol, today=TODAY, therapist=alice.staff)
+    first, _session = a_painful_session(carol, today=TODAY, therapist=alice.staff)
     signed_in(client, alice).get(story(carol))
     with CaptureQueriesContext(connection) as small:
         client.get(story(carol))
     for number in range(5):
         other = PatientFactory(clinic=carol.clinic, first_name=f"Other{number}")
         a_painful_session(other, today=TODAY, therapist=alice.staff)
-    a_painful_session(carol, today=TODAY, therapist=alice.staff)  # a second program
+    second, _session = a_painful_session(carol, today=TODAY, therapist=alice.staff)
+    # Both programs with questionnaire scores: their trends come in one query.
+    scores(first, ((2, 3, 3), 7), ((4, 5, 5), 5), ((6, 7, 7), 3))
+    scores(second, ((5, 5, 5), 4), ((6, 6, 6), 4))
     for number in range(5):
         message_send(patient=carol, author=carol.user, body=f"Note {number}", from_patient=True)
     client.get(story(carol))  # reads the new messages, caches the new program's progress
     with CaptureQueriesContext(connection) as big:
         page = client.get(story(carol))
     assert page.text.count("Session done") == 2 and page.text.count("Note ") >= 5
+    assert page.text.count('class="outcome-trends"') == 2
     assert len(big) == len(small), "\n".join(q["sql"][:150] for q in big)

@@ -12,9 +12,10 @@ from django.templatetags.static import static
 from django.urls import reverse
 from django.views.decorators.http import require_GET
 
+from clinic.images import CONTENT_TYPE
 from clinic.tenancy import patient_id, staff_clinic_id
 from programs.models import ExercisePicture
-from programs.pictures import CONTENT_TYPE, STARTER_DRAWING_SIZE, starter_drawing
+from programs.pictures import STARTER_DRAWING_SIZE, starter_drawing
 
 from .models import PrescriptionItem
 

@@ -12,6 +12,7 @@ from django.core.files.storage import default_storage
 from django.db import transaction
 from django.db.models import Q
 
+from clinic.images import STORED_EXTENSION
 from clinic.models import Clinic
 
 from .models import (
@@ -29,7 +30,7 @@ from .models import (
     QuestionnaireVersion,
     content_languages,
 )
-from .pictures import STORED_EXTENSION, PreparedPicture
+from .pictures import PreparedPicture
 from .video import parse_video_url
 
 STARTER_DIR = Path(__file__).resolve().parent / "starter"

@@ -9,15 +9,9 @@ from django.urls import reverse
 from PIL import Image
 
 from programs.models import ExercisePicture
-from programs.pictures import LARGE, MAX_UPLOAD_BYTES, THUMB
+from programs.pictures import LARGE, THUMB
 from tests.factories import ExerciseFactory
-from tests.pictures import (
-    NOT_AN_IMAGE,
-    SVG,
-    photo_bytes,
-    png_with_declared_size,
-    truncated_jpeg,
-)
+from tests.pictures import BAD_UPLOADS, photo_bytes
 
 from .test_admin_exercises import change_url, exercise_form
 
@@ -84,30 +78,6 @@ def test_a_png_keeps_its_transparency(client, alice, alices_exercise):
     picture = ExercisePicture.objects.get(exercise=alices_exercise)
     with picture.large.open("rb") as stored:
         assert Image.open(io.BytesIO(stored.read())).mode == "RGBA"
-
-
-BAD_UPLOADS = {
-    "over the byte limit": (
-        lambda: b"\xff\xd8\xff\xe0" + b"\0" * MAX_UPLOAD_BYTES,
-        "big.jpg",
-        "larger than 10 MB",
-    ),
-    "over the pixel limit": (
-        lambda: png_with_declared_size(8000, 6000),
-        "huge.png",
-        "too many pixels",
-    ),
-    "a decompression bomb": (
-        lambda: png_with_declared_size(100_000, 100_000),
-        "bomb.png",
-        "too many pixels",
-    ),
-    "a document named .jpg": (lambda: NOT_AN_IMAGE, "holiday.jpg", "not a JPEG, PNG or WebP"),
-    "an SVG": (lambda: SVG, "drawing.svg", "SVG drawings are not accepted"),
-    "an SVG named .png": (lambda: SVG, "drawing.png", "SVG drawings are not accepted"),
-    "a corrupt JPEG": (truncated_jpeg, "broken.jpg", "damaged and cannot be read"),
-    "an empty file": (lambda: b"", "empty.jpg", ""),
-}
 
 
 @pytest.mark.parametrize("kind", BAD_UPLOADS)

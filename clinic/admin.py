@@ -129,7 +129,7 @@ class ClinicAdmin(ClinicScopedAdmin):
         except OSError:
             return _("The logo's file is missing: upload it again.")
         return format_html(
-            '<img src="{}" alt="{}" style="max-height: 60px; max-width: 200px">',
+            '<img src="{}" alt="{}" class="flexion-clinic-logo">',
             src,
             _("Logo of %(clinic)s") % {"clinic": clinic.name},
         )

@@ -3,14 +3,21 @@
 import re
 
 import django_filters
-from drf_spectacular.utils import extend_schema_field
+from django.http import Http404
+from django.urls import reverse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers
+from rest_framework.decorators import action
 
+from clinic.images import CONTENT_TYPE
+from patients.pictures import picture_response
 from programs.models import (
     VIDEO_PROVIDERS,
     BodyRegion,
     Equipment,
     Exercise,
+    ExercisePicture,
     Program,
     ProgramItem,
     ProgressionScheme,
@@ -35,6 +42,34 @@ class CodeRelatedField(serializers.SlugRelatedField):
         return super().to_internal_value(data)
 
 
+class ExercisePictureSerializer(serializers.ModelSerializer):
+    url = serializers.SerializerMethodField(
+        help_text="The picture (WebP, 1200 px on its long side), for the same credentials."
+    )
+    thumb_url = serializers.SerializerMethodField(
+        help_text="The same picture at 320 px on its long side."
+    )
+
+    class Meta:
+        model = ExercisePicture
+        fields = ["id", "url", "thumb_url", "alt_text", "order", "width", "height"]
+        read_only_fields = fields
+
+    def _url(self, picture, size: str) -> str:
+        path = reverse(
+            "api:exercise-picture-file",
+            kwargs={"pk": picture.exercise_id, "picture_id": picture.pk, "size": size},
+        )
+        request = self.context.get("request")
+        return request.build_absolute_uri(path) if request is not None else path
+
+    def get_url(self, picture) -> str:
+        return self._url(picture, "large")
+
+    def get_thumb_url(self, picture) -> str:
+        return self._url(picture, "thumb")
+
+
 class ExerciseSerializer(ModelCleanSerializer):
     shared = serializers.SerializerMethodField(help_text="Part of the shared starter library.")
     body_regions = CodeRelatedField(queryset=BodyRegion.objects.all(), many=True, required=False)
@@ -45,6 +80,7 @@ class ExerciseSerializer(ModelCleanSerializer):
     video_provider = serializers.ChoiceField(
         choices=VIDEO_PROVIDERS, allow_blank=True, read_only=True
     )
+    pictures = ExercisePictureSerializer(many=True, read_only=True)
     video_url = serializers.CharField(
         write_only=True,
         required=False,
@@ -62,6 +98,7 @@ class ExerciseSerializer(ModelCleanSerializer):
             "video_provider",
             "video_id",
             "copied_from",
+            "pictures",
             "created_at",
             "updated_at",
         ]
@@ -113,7 +150,31 @@ class ExerciseViewSet(ScopedModelViewSet):
     filterset_class = ExerciseFilter
     ordering_fields = ["name", "category", "created_at", "updated_at"]
     ordering = ["name"]
-    prefetch_related = ("body_regions", "equipment")
+    prefetch_related = ("body_regions", "equipment", "pictures")
+
+    @extend_schema(
+        summary="One file of an exercise's picture",
+        responses={(200, CONTENT_TYPE): OpenApiTypes.BINARY},
+    )
+    @action(
+        detail=True,
+        methods=["get"],
+        url_path=r"pictures/(?P<picture_id>[0-9]+)/(?P<size>large|thumb)",
+        url_name="picture-file",
+        filter_backends=[],
+        pagination_class=None,
+    )
+    def picture_file(self, request, pk=None, picture_id=None, size=None):
+        """The picture's file, when its exercise is one the caller may see."""
+        exercise = self.get_object()
+        found = (
+            ExercisePicture.objects.visible_to(request.user)
+            .filter(exercise=exercise, pk=picture_id)
+            .first()
+        )
+        if found is None:
+            raise Http404
+        return picture_response(found, size)
 
 
 class ProgramItemSerializer(ModelCleanSerializer):

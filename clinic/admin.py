@@ -2,8 +2,12 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.db import transaction
 from django.db.models import Exists, OuterRef
 from django.utils import translation
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from django_otp.plugins.otp_static.models import StaticDevice
@@ -11,6 +15,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from . import mfa
 from .audit import audit_record
+from .images import logo_prepare, stored_image_data_url
 from .invitations import staff_invitation_revoke, staff_invitation_send
 from .models import (
     ApiToken,
@@ -48,15 +53,86 @@ admin.site.unregister(StaticDevice)
 invalid_filters_refused_everywhere(admin.site)
 
 
+class ClinicForm(forms.ModelForm):
+    """The clinic's own page; its logo is checked (``logo_prepare``) before it is stored."""
+
+    logo_upload = forms.FileField(
+        label=_("Logo"),
+        required=False,
+        help_text=_(
+            "Printed on the handouts. JPEG, PNG or WebP, up to 10 MB; a new one replaces the old."
+        ),
+        widget=forms.FileInput(attrs={"accept": "image/jpeg,image/png,image/webp"}),
+    )
+    logo_remove = forms.BooleanField(label=_("Remove the logo"), required=False)
+
+    class Meta:
+        model = Clinic
+        fields = ["name", "slug", "timezone", "reminder_time"]
+
+    prepared = None
+
+    def clean_logo_upload(self):
+        upload = self.cleaned_data.get("logo_upload")
+        if upload is not None:
+            self.prepared = logo_prepare(upload)
+        return upload
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("logo_remove") and self.files.get("logo_upload"):
+            raise ValidationError(_("Either upload a new logo or remove the logo, not both."))
+        return cleaned
+
+    def save(self, commit=True):
+        clinic = super().save(commit=False)
+        replaced = clinic.logo.name
+        if self.prepared is not None:
+            # Written through the storage when the clinic is saved, under a new name.
+            clinic.logo = ContentFile(self.prepared.data, name="logo.webp")
+        elif self.cleaned_data.get("logo_remove"):
+            clinic.logo = ""
+        if replaced and clinic.logo.name != replaced:
+            # Only once the change is committed: a failed save keeps the old logo.
+            transaction.on_commit(lambda: default_storage.delete(replaced))
+        if commit:
+            clinic.save()
+        return clinic
+
+
 @admin.register(Clinic)
 class ClinicAdmin(ClinicScopedAdmin):
+    form = ClinicForm
     list_display = ["name", "slug", "timezone", "reminder_time"]
-    fields = ["name", "slug", "timezone", "reminder_time"]
+    fields = [
+        "name",
+        "slug",
+        "timezone",
+        "reminder_time",
+        "logo_preview",
+        "logo_upload",
+        "logo_remove",
+    ]
     search_fields = ["name", "slug"]
     prepopulated_fields = {"slug": ["name"]}
 
     def get_readonly_fields(self, request, obj=None):
-        return [] if request.user.is_superuser else ["slug"]
+        preview = ["logo_preview"]
+        return preview if request.user.is_superuser else [*preview, "slug"]
+
+    @admin.display(description=_("Current logo"))
+    def logo_preview(self, clinic):
+        if not clinic.logo:
+            return _("No logo yet.")
+        try:
+            src = stored_image_data_url(clinic.logo.name)
+        except OSError:
+            return _("The logo's file is missing: upload it again.")
+        return format_html(
+            '<img src="{}" alt="{}" class="flexion-clinic-logo">',
+            src,
+            _("Logo of %(clinic)s") % {"clinic": clinic.name},
+        )
 
     def get_prepopulated_fields(self, request, obj=None):
         # A read-only slug is not a form field: prepopulating it broke the clinic admin's page.

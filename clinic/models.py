@@ -1,4 +1,5 @@
 import datetime
+import uuid
 import zoneinfo
 
 from django.conf import settings
@@ -9,6 +10,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from .images import STORED_EXTENSION
 from .tenancy import ScopedQuerySet, Tenancy
 
 
@@ -121,6 +123,11 @@ class PaperSize(models.TextChoices):
     LETTER = "letter", _("US Letter")
 
 
+def clinic_logo_path(clinic: "Clinic", filename: str) -> str:
+    """A new, unguessable name for each logo stored (a replaced logo never reuses one)."""
+    return f"clinic-logos/{clinic.pk or 'new'}/{uuid.uuid4().hex}.{STORED_EXTENSION}"
+
+
 class Clinic(models.Model):
     name = models.CharField(_("name"), max_length=200)
     slug = models.SlugField(_("slug"), unique=True)
@@ -137,6 +144,11 @@ class Clinic(models.Model):
         _("default reminder time"),
         default=datetime.time(8, 0),
         help_text=_("Offered when a program is assigned; each assignment can have its own."),
+    )
+    # Checked and re-encoded before it is stored (``clinic.images.logo_prepare``); shown on
+    # the handout, embedded from storage, and never served from MEDIA_URL.
+    logo = models.ImageField(
+        _("logo"), upload_to=clinic_logo_path, max_length=200, blank=True, editable=False
     )
     created_at = models.DateTimeField(auto_now_add=True)
 

@@ -14,7 +14,6 @@ import io
 import qrcode
 import qrcode.image.svg
 from django.contrib.staticfiles import finders
-from django.core.files.storage import default_storage
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.template.loader import render_to_string
@@ -22,6 +21,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from clinic.audit import audit_record
+from clinic.images import stored_image_data_url
 from clinic.models import AuditAction, PaperSize
 from programs.models import ExercisePicture
 from programs.pictures import starter_drawing
@@ -51,8 +51,17 @@ def qr_data_url(text: str) -> str:
 def _picture_data_url(picture: ExercisePicture) -> str:
     # The 320 px size: about 190 dpi at the printed 32 mm, and the 1,200 px one more than
     # doubled the handout's time (WeasyPrint re-encodes every image into the PDF).
-    with default_storage.open(picture.thumb.name, "rb") as stored:
-        return _data_url("image/webp", stored.read())
+    return stored_image_data_url(picture.thumb.name)
+
+
+def _logo_data_url(clinic) -> str:
+    """The clinic's logo from storage, or nothing (a handout prints without a missing file)."""
+    if not clinic.logo:
+        return ""
+    try:
+        return stored_image_data_url(clinic.logo.name)
+    except OSError:
+        return ""
 
 
 def _pictures(exercise, uploaded: list[ExercisePicture]) -> list[dict]:
@@ -108,6 +117,7 @@ def handout_context(assignment: Assignment) -> dict:
     return {
         "assignment": assignment,
         "clinic": assignment.clinic,
+        "clinic_logo": _logo_data_url(assignment.clinic),
         "patient": assignment.patient,
         "therapist": assignment.therapist.user if assignment.therapist else None,
         "stage": progress.current_stage,

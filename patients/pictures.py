@@ -12,9 +12,10 @@ from django.templatetags.static import static
 from django.urls import reverse
 from django.views.decorators.http import require_GET
 
+from clinic.images import CONTENT_TYPE
 from clinic.tenancy import patient_id, staff_clinic_id
 from programs.models import ExercisePicture
-from programs.pictures import CONTENT_TYPE, STARTER_DRAWING_SIZE, starter_drawing
+from programs.pictures import STARTER_DRAWING_SIZE, starter_drawing
 
 from .models import PrescriptionItem
 
@@ -40,14 +41,18 @@ def pictures_visible_to(user):
 
 @require_GET
 def picture(request, picture_id: int, size: str):
-    if size not in SIZES:
-        raise Http404
     found = pictures_visible_to(request.user).filter(pk=picture_id).first()
     if found is None:
         raise Http404
-    name = found.file_for(size).name
+    return picture_response(found, size)
+
+
+def picture_response(picture: ExercisePicture, size: str) -> FileResponse:
+    """A picture's file of one size, for someone already allowed to see the picture."""
+    if size not in SIZES:
+        raise Http404
     try:
-        stored = default_storage.open(name, "rb")
+        stored = default_storage.open(picture.file_for(size).name, "rb")
     except (FileNotFoundError, OSError) as error:
         raise Http404 from error
     response = FileResponse(stored, content_type=CONTENT_TYPE)

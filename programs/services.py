@@ -12,6 +12,7 @@ from django.core.files.storage import default_storage
 from django.db import transaction
 from django.db.models import Q
 
+from clinic.images import STORED_EXTENSION
 from clinic.models import Clinic
 
 from .models import (
@@ -29,7 +30,7 @@ from .models import (
     QuestionnaireVersion,
     content_languages,
 )
-from .pictures import STORED_EXTENSION, PreparedPicture
+from .pictures import PreparedPicture
 from .video import parse_video_url
 
 STARTER_DIR = Path(__file__).resolve().parent / "starter"
@@ -212,7 +213,8 @@ def exercise_copy_to_clinic(*, exercise: Exercise, clinic: Clinic) -> tuple[Exer
     Return the copy and whether it was created: a clinic that already copied the exercise
     gets its existing copy back. Variation links are carried over where the clinic has a
     copy of the other exercise too, in both directions, so copying a progression one
-    exercise at a time links it up.
+    exercise at a time links it up. The pictures are copied too, as new files of the
+    clinic's (deleting the copy's pictures must not touch the shared exercise's).
     """
     existing = Exercise.objects.filter(clinic=clinic, copied_from=exercise).first()
     if existing is not None:
@@ -233,6 +235,7 @@ def exercise_copy_to_clinic(*, exercise: Exercise, clinic: Clinic) -> tuple[Exer
     copy.save()
     copy.body_regions.set(exercise.body_regions.all())
     copy.equipment.set(exercise.equipment.all())
+    _pictures_copy(source=exercise, copy=copy)
 
     copies = {
         source_id: copy_id
@@ -287,6 +290,25 @@ def program_copy(*, program: Program, clinic: Clinic, created_by=None) -> Progra
         for item in program.items.all()
     )
     return copy
+
+
+def _pictures_copy(*, source: Exercise, copy: Exercise) -> None:
+    for picture in source.pictures.all():
+        try:
+            with default_storage.open(picture.large.name, "rb") as large:
+                large_bytes = large.read()
+            with default_storage.open(picture.thumb.name, "rb") as thumb:
+                thumb_bytes = thumb.read()
+        except OSError:
+            continue  # a picture whose file is gone shows nowhere: nothing to copy
+        exercise_picture_add(
+            exercise=copy,
+            prepared=PreparedPicture(
+                large=large_bytes, thumb=thumb_bytes, width=picture.width, height=picture.height
+            ),
+            alt_text=picture.alt_text,
+            order=picture.order,
+        )
 
 
 def picture_files_store(*, clinic_id: int | None, prepared: PreparedPicture) -> tuple[str, str]:

@@ -6,6 +6,8 @@ import zlib
 
 from PIL import Image
 
+from clinic.images import MAX_UPLOAD_BYTES
+
 
 def photo_bytes(size=(2400, 1600), fmt="JPEG", gps=True) -> bytes:
     """A camera-like photo: bigger than the stored sizes, with EXIF and a GPS position."""
@@ -43,3 +45,28 @@ NOT_AN_IMAGE = b"%PDF-1.4\nThis is a document renamed to .jpg, not a picture.\n"
 def truncated_jpeg() -> bytes:
     whole = photo_bytes(size=(800, 600), gps=False)
     return whole[: len(whole) // 2]
+
+
+# Every kind of upload refused: (make the bytes, the file name, part of the message).
+BAD_UPLOADS = {
+    "over the byte limit": (
+        lambda: b"\xff\xd8\xff\xe0" + b"\0" * MAX_UPLOAD_BYTES,
+        "big.jpg",
+        "larger than 10 MB",
+    ),
+    "over the pixel limit": (
+        lambda: png_with_declared_size(8000, 6000),
+        "huge.png",
+        "too many pixels",
+    ),
+    "a decompression bomb": (
+        lambda: png_with_declared_size(100_000, 100_000),
+        "bomb.png",
+        "too many pixels",
+    ),
+    "a document named .jpg": (lambda: NOT_AN_IMAGE, "holiday.jpg", "not a JPEG, PNG or WebP"),
+    "an SVG": (lambda: SVG, "drawing.svg", "SVG drawings are not accepted"),
+    "an SVG named .png": (lambda: SVG, "drawing.png", "SVG drawings are not accepted"),
+    "a corrupt JPEG": (truncated_jpeg, "broken.jpg", "damaged and cannot be read"),
+    "an empty file": (lambda: b"", "empty.jpg", ""),
+}

@@ -71,17 +71,27 @@
   }
 
   // The screen stays on while a timer runs (Wake Lock API, where the browser has it).
-  var wakeLock = null;
+  var wakeLock = null, wakeLockAsked = false;
   function keepAwake() {
-    if (!navigator.wakeLock || wakeLock) return;
+    if (!navigator.wakeLock || wakeLock || wakeLockAsked) return;
+    wakeLockAsked = true;
     navigator.wakeLock.request("screen").then(function (lock) {
+      wakeLockAsked = false;
+      // Paused or ended while the browser was deciding: the screen may sleep after all.
+      if (index < 0 || paused) {
+        lock.release();
+        return;
+      }
       wakeLock = lock;
       root.dataset.awake = "yes";
       lock.addEventListener("release", function () {
         wakeLock = null;
         delete root.dataset.awake;
       });
-    }).catch(function () { /* Refused (battery saver, hidden tab): the timer still runs. */ });
+    }).catch(function () {
+      /* Refused (battery saver, hidden tab): the timer still runs. */
+      wakeLockAsked = false;
+    });
   }
   function letSleep() {
     if (wakeLock) wakeLock.release();

@@ -91,7 +91,8 @@ def flatmap_path_parameters(context, path_parameters):
         return st.just(path_parameters)
     known = [WORLD["own"].get(model), WORLD["foreign"].get(model)]
     ids = [row.pk for row in known if row is not None]
-    return st.sampled_from([path_parameters, *({"id": pk} for pk in ids)])
+    # Only the id is swapped: an operation's other path parameters keep their drawn values.
+    return st.sampled_from([path_parameters, *({**path_parameters, "id": pk} for pk in ids)])
 
 
 def flatmap_body(context, body):

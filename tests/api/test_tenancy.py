@@ -93,7 +93,12 @@ OBJECT_ACTIONS = (
     "answer_create",
     "submit_create",
     "correct_create",
+    # An exercise's picture file: through the foreign exercise (the picture itself is
+    # tests/api/test_exercise_pictures.py's).
+    "pictures_retrieve",
 )
+# The other parameters of an object's path, filled in so that only the id is in question.
+OTHER_PATH_PARAMETERS = {"{picture_id}": str(MISSING_ID), "{size}": "large"}
 RESOURCES = {
     "exercises": "exercise",
     "programs": "program",
@@ -174,6 +179,8 @@ def walk(client, own: dict, foreign: dict) -> list[str]:
         elif case.kind == "report":
             leaks += report_leaks(client, operation_id, path, foreign)
         elif case.kind == "object":
+            for parameter, value in OTHER_PATH_PARAMETERS.items():
+                path = path.replace(parameter, value)
             foreign_path = path.replace("{id}", str(foreign[case.model].pk))
             missing_path = path.replace("{id}", str(MISSING_ID))
             body = {"name": "changed", "note": "changed", "first_name": "changed"}

@@ -305,6 +305,9 @@ CASES: dict[str, Case] = {
         for action in ("detail", "answer", "submit", "correct")
     },
     "api:exercise-detail": Case(kwargs=lambda w: {"pk": w.exercise.pk}),
+    "api:exercise-picture-file": Case(
+        kwargs=lambda w: {"pk": w.picture.exercise_id, "picture_id": w.picture.pk, "size": "large"}
+    ),
     "api:program-detail": Case(kwargs=lambda w: {"pk": w.program.pk}),
     "api:programitem-detail": Case(
         kwargs=lambda w: {"pk": ProgramItemFactory(program=w.program).pk}

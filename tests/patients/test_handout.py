@@ -1,14 +1,18 @@
 """The PDF handout of an assignment: what it says, who may have it, and that it is audited."""
 
 import datetime
+import io
 import re
 import subprocess
 from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from PIL import Image, ImageDraw
 
+from clinic.admin import ClinicForm
 from clinic.models import AuditAction, AuditEvent, PaperSize
 from patients.handout import handout_context, handout_pdf, qr_data_url
 from patients.player import dosage_in_words
@@ -227,3 +231,61 @@ def test_the_handout_speaks_the_patients_language_whoever_prints_it(
     assert german_name != english_name
     assert "Ihr Plan" in text and "Gedruckt am" in text and "Your plan" not in text
     assert words(german_name) in text
+
+
+def clinic_logo_set(clinic) -> None:
+    """Give the clinic a wide logo (an orange band with a blue disc), stored as uploaded."""
+    image = Image.new("RGB", (900, 300), (240, 130, 20))
+    ImageDraw.Draw(image).ellipse((30, 30, 270, 270), fill=(20, 60, 160))
+    out = io.BytesIO()
+    image.save(out, "PNG")
+    form = ClinicForm(
+        data={
+            "name": clinic.name,
+            "slug": clinic.slug,
+            "timezone": clinic.timezone,
+            "reminder_time": "08:00",
+        },
+        files={"logo_upload": SimpleUploadedFile("logo.png", out.getvalue())},
+        instance=clinic,
+    )
+    assert form.is_valid(), form.errors
+    form.save()
+
+
+def test_the_handout_shows_the_clinics_name_and_logo(carol, default_programs, tmp_path):
+    clinic_logo_set(carol.clinic)
+    assignment = assign(carol, default_programs[0])
+    pdf = handout_pdf(assignment)
+    text = pdf_text(pdf, tmp_path)
+    assert text.startswith("Clinic A")
+    path = tmp_path / "handout.pdf"
+    path.write_bytes(pdf)
+    listing = subprocess.run(
+        ["pdfimages", "-f", "1", "-l", "1", "-list", str(path)],
+        capture_output=True,
+        check=True,
+        text=True,
+    ).stdout
+    # page num type width height ...: the logo is the page's one picture, at its stored size.
+    rows = [line.split() for line in listing.splitlines()[2:]]
+    assert [(row[2], row[3], row[4]) for row in rows] == [("image", "600", "200")]
+    ARTIFACTS.mkdir(exist_ok=True)
+    page = ARTIFACTS / "handout-with-logo"
+    subprocess.run(
+        ["pdftoppm", "-r", "60", "-png", "-f", "1", "-l", "1", "-singlefile", str(path), str(page)],
+        check=True,
+    )
+    assert page.with_suffix(".png").exists()
+
+
+def test_a_handout_without_a_logo_has_no_picture_in_its_header(carol, default_programs, tmp_path):
+    path = tmp_path / "handout.pdf"
+    path.write_bytes(handout_pdf(assign(carol, default_programs[0])))
+    listing = subprocess.run(
+        ["pdfimages", "-f", "1", "-l", "1", "-list", str(path)],
+        capture_output=True,
+        check=True,
+        text=True,
+    ).stdout
+    assert listing.splitlines()[2:] == []

@@ -9,15 +9,10 @@ from django.urls import reverse
 from PIL import Image
 
 from programs.models import ExercisePicture
-from programs.pictures import LARGE, MAX_UPLOAD_BYTES, THUMB
+from programs.pictures import LARGE, THUMB, picture_prepare
+from programs.services import exercise_picture_add
 from tests.factories import ExerciseFactory
-from tests.pictures import (
-    NOT_AN_IMAGE,
-    SVG,
-    photo_bytes,
-    png_with_declared_size,
-    truncated_jpeg,
-)
+from tests.pictures import BAD_UPLOADS, photo_bytes
 
 from .test_admin_exercises import change_url, exercise_form
 
@@ -86,30 +81,6 @@ def test_a_png_keeps_its_transparency(client, alice, alices_exercise):
         assert Image.open(io.BytesIO(stored.read())).mode == "RGBA"
 
 
-BAD_UPLOADS = {
-    "over the byte limit": (
-        lambda: b"\xff\xd8\xff\xe0" + b"\0" * MAX_UPLOAD_BYTES,
-        "big.jpg",
-        "larger than 10 MB",
-    ),
-    "over the pixel limit": (
-        lambda: png_with_declared_size(8000, 6000),
-        "huge.png",
-        "too many pixels",
-    ),
-    "a decompression bomb": (
-        lambda: png_with_declared_size(100_000, 100_000),
-        "bomb.png",
-        "too many pixels",
-    ),
-    "a document named .jpg": (lambda: NOT_AN_IMAGE, "holiday.jpg", "not a JPEG, PNG or WebP"),
-    "an SVG": (lambda: SVG, "drawing.svg", "SVG drawings are not accepted"),
-    "an SVG named .png": (lambda: SVG, "drawing.png", "SVG drawings are not accepted"),
-    "a corrupt JPEG": (truncated_jpeg, "broken.jpg", "damaged and cannot be read"),
-    "an empty file": (lambda: b"", "empty.jpg", ""),
-}
-
-
 @pytest.mark.parametrize("kind", BAD_UPLOADS)
 def test_a_bad_upload_is_refused_with_a_clear_message_and_nothing_is_stored(
     client, alice, alices_exercise, kind
@@ -175,3 +146,44 @@ def test_the_change_page_previews_a_picture_through_the_scoped_address(
     page = client.get(change_url(alices_exercise)).content.decode()
     assert reverse("patients:picture", args=[picture.pk, "thumb"]) in page
     assert 'enctype="multipart/form-data"' in page
+
+
+def test_copy_to_my_clinic_copies_the_pictures_as_the_clinics_own_files(
+    client, alice, bob, clinic_a, django_capture_on_commit_callbacks
+):
+    shared = ExerciseFactory(clinic=None, name="Shared bridge", key="shared-bridge")
+    for order, alt in ((1, "Hips up"), (0, "Lying, knees bent")):
+        prepared = picture_prepare(SimpleUploadedFile("a.jpg", photo_bytes(size=(600, 400))))
+        exercise_picture_add(exercise=shared, prepared=prepared, alt_text=alt, order=order)
+    client.force_login(alice)
+    response = client.post(
+        reverse("admin:programs_exercise_changelist"),
+        {"action": "copy_to_my_clinic", "_selected_action": [shared.pk]},
+    )
+    assert response.status_code == 302
+    copy = ExercisePicture.objects.filter(exercise__clinic=clinic_a)
+    originals = list(shared.pictures.all())
+    copies = list(copy.order_by("order"))
+    assert [(p.alt_text, p.order, p.width, p.height) for p in copies] == [
+        (p.alt_text, p.order, p.width, p.height) for p in originals
+    ]
+    for original, copied in zip(originals, copies, strict=True):
+        for size in ("large", "thumb"):
+            mine, theirs = copied.file_for(size), original.file_for(size)
+            assert mine.name.startswith(f"exercise-pictures/{clinic_a.pk}/")
+            assert mine.name != theirs.name
+            with mine.open("rb") as a, theirs.open("rb") as b:
+                assert a.read() == b.read()
+    assert len(stored_files()) == 8
+    # The copy's pictures are the clinic's: its staff see them, another clinic's do not.
+    first = reverse("patients:picture", args=[copies[0].pk, "large"])
+    assert client.get(first).status_code == 200
+    client.force_login(bob)
+    assert client.get(first).status_code == 404
+    # Deleting the copy's pictures leaves the shared exercise's files alone.
+    with django_capture_on_commit_callbacks(execute=True):
+        copy.delete()
+    assert len(stored_files()) == 4
+    for original in originals:
+        with original.large.open("rb") as stored:
+            assert stored.read()

@@ -13,8 +13,13 @@ from django.test import Client
 from django.urls import reverse
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
-from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
-from hypothesis.stateful import run_state_machine_as_test
+from hypothesis.stateful import (
+    RuleBasedStateMachine,
+    initialize,
+    invariant,
+    rule,
+    run_state_machine_as_test,
+)
 
 from clinic.models import Role
 from patients import outcomes
@@ -50,9 +55,7 @@ class TodayPage(RuleBasedStateMachine):
         starter_questionnaires_load()
         clinic = ClinicFactory(timezone="Europe/London")
         self.therapist = StaffFactory(clinic=clinic, role=Role.THERAPIST).user
-        self.patient = PatientFactory(
-            clinic=clinic, user=UserFactory(), timezone="Europe/London"
-        )
+        self.patient = PatientFactory(clinic=clinic, user=UserFactory(), timezone="Europe/London")
         self.assignment = AssignmentFactory(
             patient=self.patient, start_date=self.day, timezone="Europe/London"
         )

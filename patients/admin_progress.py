@@ -12,7 +12,7 @@ import datetime
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, prefetch_related_objects
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -25,7 +25,13 @@ from clinic.models import AuditAction
 from clinic.scoped_admin import ReadOnlyScopedAdmin
 
 from .models import Reminder, StageChange, program_date_validate
-from .progress import assignment_progress, local_today, scheme_of, therapist_reasons
+from .progress import (
+    assignment_progress,
+    local_today,
+    scheme_of,
+    stages_prefetch,
+    therapist_reasons,
+)
 from .services import stage_override
 
 
@@ -90,14 +96,30 @@ class StageChangeAdmin(ReadOnlyScopedAdmin):
         "assignment",
         "kind",
         "stages",
-        "reason",
+        "reason_for_therapist",
         "alert_therapist",
     ]
     list_filter = [OpenAlertFilter, "kind", "effective_on"]
     search_fields = ["assignment__patient__first_name", "assignment__patient__last_name"]
-    list_select_related = ["assignment__patient"]
+    list_select_related = ["assignment__patient", "assignment__scheme"]
     date_hierarchy = "effective_on"
     actions = ["acknowledge"]
+
+    def get_changelist_instance(self, request):
+        """The page's changes with their reasons as a therapist reads them, in one query
+        for the schemes' stages (``change.reason`` is the patient's sentence)."""
+        changelist = super().get_changelist_instance(request)
+        changes = list(changelist.result_list)
+        assignments = {change.assignment for change in changes}
+        prefetch_related_objects(list(assignments), stages_prefetch())
+        reasons = therapist_reasons(changes, assignments)
+        for change in changes:
+            change.therapist_reason = reasons[change.pk]
+        return changelist
+
+    @admin.display(description=_("reason"))
+    def reason_for_therapist(self, obj):
+        return getattr(obj, "therapist_reason", obj.reason)
 
     @admin.display(description=_("patient"), ordering="assignment__patient__last_name")
     def patient(self, obj):

@@ -84,7 +84,9 @@ def test_the_stage_change_log_shows_reasons_of_alices_clinic_and_filters_open_al
     response = client.get(reverse("admin:patients_stagechange_changelist"), {"alert": "open"})
     (change,) = response.context["cl"].result_list
     assert change.assignment == carols_program
-    assert "Your therapist has been told." in response.text
+    # The reason speaks to the therapist, not to the patient ("Your therapist has been told").
+    assert "the patient answered a next-day check-in" in response.text
+    assert "Your therapist has been told." not in response.text
 
 
 def test_the_reminder_log_is_read_only_and_scoped(client, alice, carol, dave):

@@ -168,9 +168,7 @@ def test_the_audit_trail_never_names_a_patient(client, alma, carol):
         assert "Carol" not in f"{event.object_repr} {event.actor_repr} {event.extra}"
 
 
-def test_erasure_empties_the_goal_and_education_in_every_language_and_keeps_the_name(
-    alma, carol
-):
+def test_erasure_empties_the_goal_and_education_in_every_language_and_keeps_the_name(alma, carol):
     from django.db import connection
 
     from tests.factories import AssignmentFactory

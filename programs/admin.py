@@ -750,7 +750,12 @@ class QuestionnaireAdmin(LibraryAdmin):
     search_fields = ["title", "code"]
 
     def get_queryset(self, request):
-        return super().get_queryset(request).annotate(version_count=Count("versions"))
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(version_count=Count("versions"))
+            .prefetch_related("versions")
+        )
 
     @admin.display(description=_("version"), ordering="version_count")
     def version_number(self, obj):
@@ -759,7 +764,7 @@ class QuestionnaireAdmin(LibraryAdmin):
     @admin.display(description=_("missing translations"))
     def questions_missing_translations(self, obj):
         """The title's and the latest version's questions' missing languages."""
-        latest = obj.latest_version()
+        latest = max(obj.versions.all(), key=lambda version: version.number, default=None)
         codes = set(obj.missing_translations) | set(latest.missing_translations if latest else ())
         return ", ".join(code for code in content_languages()[1:] if code in codes) or "—"
 

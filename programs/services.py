@@ -65,8 +65,7 @@ def starter_texts(model, data: dict, kind: str, translations: dict[str, dict]) -
 def _named_with_translations(model, kind: str, translations: dict[str, dict]) -> dict:
     """The body regions or equipment by code, their names translated from the starter data.
 
-    A clinic's own wording in a language (set in the admin) is kept; only empty names are
-    filled.
+    Wording the operator gave a language in the admin is kept; only empty names are filled.
     """
     rows = {row.code: row for row in model.objects.all()}
     for row in rows.values():

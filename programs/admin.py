@@ -19,7 +19,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from clinic.models import Clinic
-from clinic.scoped_admin import ClinicScopedAdmin, ScopedChoicesMixin
+from clinic.scoped_admin import ClinicScopedAdmin, InvalidFilterMixin, ScopedChoicesMixin
 from clinic.tenancy import staff_clinic_id
 
 from .adminforms import (
@@ -778,7 +778,7 @@ class QuestionnaireAdmin(LibraryAdmin):
 # Body regions and equipment -------------------------------------------------------------------
 
 
-class VocabularyAdmin(admin.ModelAdmin):
+class VocabularyAdmin(InvalidFilterMixin, admin.ModelAdmin):
     """The shared words exercises are tagged with, per language; kept by the site's operator
     (superusers), read by every clinic."""
 

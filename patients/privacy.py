@@ -199,8 +199,10 @@ def patient_erase(*, patient: Patient, by, request=None) -> ErasureSummary:
     for model, found in rows.items():
         fields = ERASED_TEXT_FIELDS.get(model._meta.label_lower, ())
         if fields and found:
-            emptied += _columns(model).filter(pk__in=[row.pk for row in found]).update(
-                **dict.fromkeys(fields, "")
+            emptied += (
+                _columns(model)
+                .filter(pk__in=[row.pk for row in found])
+                .update(**dict.fromkeys(fields, ""))
             )
     # Questionnaire answers keep their numbers (the outcome reports count them), not text.
     emptied += responses_free_text_erase(patient_id=patient.pk, placeholder=ERASED)

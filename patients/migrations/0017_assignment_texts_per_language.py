@@ -21,7 +21,12 @@ def texts_per_language(apps, schema_editor):
                     setattr(assignment, f"{field}_{code}", getattr(program, f"{field}_{code}"))
             else:
                 setattr(assignment, f"{field}_en", text)
-        assignment.save(update_fields=[f"{f}_{code}" for f in FIELDS for code in LANGUAGES])
+            # The plain column: the first language's text, English first (TranslatedContent).
+            texts = [getattr(assignment, f"{field}_{code}") for code in LANGUAGES]
+            setattr(assignment, field, next((t for t in texts if t), text))
+        assignment.save(
+            update_fields=[*FIELDS, *(f"{f}_{code}" for f in FIELDS for code in LANGUAGES)]
+        )
 
 
 class Migration(migrations.Migration):

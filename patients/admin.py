@@ -22,6 +22,7 @@ from programs.admin import ProgramAdmin as LibraryProgramAdmin
 from programs.adminforms import (
     KnownLabelsFormSetMixin,
     WideChangeFormMixin,
+    translation_fieldsets,
 )
 from programs.display import dosage_text
 from programs.models import Program
@@ -372,6 +373,7 @@ class AssignmentAdmin(
             },
         ),
         (_("Goal, progression and education"), {"fields": ["goal", "scheme", "education"]}),
+        *translation_fieldsets(Assignment),
     ]
 
     class Media:

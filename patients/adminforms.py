@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from clinic.forms import AutocompleteSelectMultiple, TimeZoneField
 from clinic.models import StaffMember
+from programs.adminforms import ContentLanguagesFormMixin, translation_fields
 from programs.models import Program, SchemeStage
 
 from .models import Assignment, Patient, program_date_validate
@@ -184,7 +185,7 @@ class ProgramAssignForm(AssignFieldsForm):
         return {**super().assignment_kwargs(), "timezone": self.cleaned_data["timezone"] or None}
 
 
-class AssignmentForm(forms.ModelForm):
+class AssignmentForm(ContentLanguagesFormMixin, forms.ModelForm):
     # The time zone field is the admin's (ClinicScopedAdmin.formfield_for_dbfield).
     preferred_weekdays = WeekdaysField()
 
@@ -202,6 +203,7 @@ class AssignmentForm(forms.ModelForm):
             "goal",
             "scheme",
             "education",
+            *translation_fields(Assignment),
         ]
         widgets = {
             "start_date": forms.DateInput(attrs={"type": "date"}),

@@ -19,6 +19,7 @@ from programs.models import (
     Questionnaire,
     QuestionnaireSchedule,
     QuestionnaireVersion,
+    TranslatedContent,
 )
 
 MAX_PAIN = 10
@@ -117,8 +118,14 @@ class AssignmentStatus(models.TextChoices):
     ENDED = "ended", _("Ended")
 
 
-class Assignment(models.Model):
-    """A program given to one patient: their own copy of its items, dates and reminder time."""
+class Assignment(TranslatedContent):
+    """A program given to one patient: their own copy of its items, dates and reminder time.
+
+    Its texts are copied in every language the program has (``patients/translation.py``),
+    so the patient reads them in their language and the therapist in theirs.
+    """
+
+    TRANSLATED_FIELDS = ("name", "goal", "education")
 
     # The clinic is stored beside the patient so that set-based queries (reminders,
     # reports) scope by an indexed column instead of a join.

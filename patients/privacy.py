@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from urllib.parse import quote
 
 from django.apps import apps
+from django.conf import settings
 from django.contrib.admin.models import LogEntry
 from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.models import ContentType
@@ -43,7 +44,12 @@ PSEUDONYMISED_FIELDS: dict[str, tuple[str, ...]] = {
     "patients.patient": ("first_name", "last_name", "email"),
 }
 ERASED_TEXT_FIELDS: dict[str, tuple[str, ...]] = {
-    "patients.assignment": ("goal", "education"),
+    # Every language's copy too (patients/translation.py): a therapist may have written in any.
+    "patients.assignment": tuple(
+        f"{name}{suffix}"
+        for name in ("goal", "education")
+        for suffix in ("", *(f"_{code}" for code, _language in settings.LANGUAGES))
+    ),
     "patients.prescriptionitem": ("note",),
     "patients.message": ("body",),
     "patients.exerciselog": ("skip_reason",),
@@ -70,7 +76,11 @@ KEPT_TEXT_FIELDS: dict[str, tuple[str, ...]] = {
     "patients.patient": ("timezone", "language"),
     # The program's name, the stage codes and the generated reasons of stage changes
     # describe the program, not the person; reports per program need them.
-    "patients.assignment": ("name", "timezone"),
+    "patients.assignment": (
+        "name",
+        *(f"name_{code}" for code, _language in settings.LANGUAGES),
+        "timezone",
+    ),
     "patients.stagechange": ("from_stage", "to_stage", "reason"),
     # The stage of each program week is what adherence is measured against.
     "patients.programweek": ("stage",),
@@ -165,6 +175,16 @@ class ErasureSummary:
 
 
 @transaction.atomic
+def _columns(model) -> models.QuerySet:
+    """Every row of a model, read and written by column name.
+
+    django-modeltranslation would turn a translated field's name ("goal") into the active
+    language's column ("goal_en") and leave the plain column unread and unwritten.
+    """
+    rows = model._base_manager.all()
+    return rows.rewrite(False) if hasattr(rows, "rewrite") else rows
+
+
 def patient_erase(*, patient: Patient, by, request=None) -> ErasureSummary:
     """Remove the patient's personal data, keeping what aggregate adherence needs.
 
@@ -179,8 +199,10 @@ def patient_erase(*, patient: Patient, by, request=None) -> ErasureSummary:
     for model, found in rows.items():
         fields = ERASED_TEXT_FIELDS.get(model._meta.label_lower, ())
         if fields and found:
-            emptied += model._base_manager.filter(pk__in=[row.pk for row in found]).update(
-                **dict.fromkeys(fields, "")
+            emptied += (
+                _columns(model)
+                .filter(pk__in=[row.pk for row in found])
+                .update(**dict.fromkeys(fields, ""))
             )
     # Questionnaire answers keep their numbers (the outcome reports count them), not text.
     emptied += responses_free_text_erase(patient_id=patient.pk, placeholder=ERASED)
@@ -299,7 +321,7 @@ def _personal_data_sweep(identifiers: Identifiers) -> int:
             fields = _swept_fields(model)
             if not fields:
                 continue
-            rows = model._base_manager.all()
+            rows = _columns(model)
             match = models.Q()
             for field in fields:
                 searched = identifiers.within
@@ -326,7 +348,7 @@ def _personal_data_sweep(identifiers: Identifiers) -> int:
                         max_length = getattr(field, "max_length", None)
                         updates[field.attname] = new[:max_length] if max_length else new
                 if updates:
-                    changed += model._base_manager.filter(pk=row.pk).update(**updates)
+                    changed += _columns(model).filter(pk=row.pk).update(**updates)
     return changed
 
 

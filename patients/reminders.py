@@ -33,7 +33,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.db import DatabaseError, close_old_connections, connection, transaction
 from django.db.models import Case, DateField, Exists, F, OuterRef, Q, Value, When
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from clinic.bulk import rows_insert_new
 from programs import progression
@@ -217,6 +217,7 @@ def _message_items(candidates: list[Candidate]) -> dict[Candidate, Decision]:
         .filter(patient_id__any_of=list(wanted))
         .order_by("patient_id", "start_date", "pk")
         .only(*DECISION_FIELDS)
+        .annotate(patient_language=F("patient__language"))
     )
     histories = histories_of(assignments)
     schemes = schemes_of(assignment.scheme_id for assignment in assignments)
@@ -245,6 +246,13 @@ def _message_items(candidates: list[Candidate]) -> dict[Candidate, Decision]:
         for due in outcomes.due_questionnaires(mine, {a.pk: day for a in mine}):
             questionnaires[due.assignment.pk].append(due)
 
+    # The program's name as the patient reads it: its every language is loaded (``only``),
+    # so this costs no query.
+    names = {}
+    for assignment in assignments:
+        with translation.override(assignment.patient_language):
+            names[assignment.pk] = assignment.name
+
     decided = {}
     for candidate in candidates:
         day = candidate.local_date
@@ -265,14 +273,14 @@ def _message_items(candidates: list[Candidate]) -> dict[Candidate, Decision]:
                 and week.completed < week.planned
             ):
                 items.append(
-                    {"kind": "session", "assignment": assignment.pk, "name": assignment.name}
+                    {"kind": "session", "assignment": assignment.pk, "name": names[assignment.pk]}
                 )
             for session_id in to_check_in[(assignment.pk, day - datetime.timedelta(days=1))]:
                 items.append(
                     {
                         "kind": "checkin",
                         "assignment": assignment.pk,
-                        "name": assignment.name,
+                        "name": names[assignment.pk],
                         "session": session_id,
                     }
                 )
@@ -286,7 +294,7 @@ def _message_items(candidates: list[Candidate]) -> dict[Candidate, Decision]:
                         {
                             "kind": "questionnaire",
                             "assignment": assignment.pk,
-                            "name": assignment.name,
+                            "name": names[assignment.pk],
                             "questionnaire": due.questionnaire.pk,
                             "occasion": due.occasion.isoformat(),
                         }

@@ -94,9 +94,13 @@ def _assignment_create(
         patient=patient,
         program=program,
         therapist=therapist,
-        name=program.name,
-        goal=program.goal,
-        education=program.education,
+        # Every language's text, not the one active while assigning: the patient reads
+        # theirs, the therapist theirs, whoever assigned it and whatever language changes.
+        **{
+            column: text
+            for column, text in program.translations().items()
+            if column.rsplit("_", 1)[0] in Assignment.TRANSLATED_FIELDS
+        },
         scheme_id=program.scheme_id,
         start_date=start_date,
         status=AssignmentStatus.ACTIVE,

@@ -19,16 +19,18 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from clinic.models import Clinic
-from clinic.scoped_admin import ClinicScopedAdmin, ScopedChoicesMixin
+from clinic.scoped_admin import ClinicScopedAdmin, InvalidFilterMixin, ScopedChoicesMixin
 from clinic.tenancy import staff_clinic_id
 
 from .adminforms import (
+    ContentLanguagesFormMixin,
     ExerciseForm,
     ExercisePictureForm,
     KnownLabelsAutocompleteMixin,
     KnownLabelsFormSetMixin,
     ProgramForm,
     WideChangeFormMixin,
+    translation_fields,
     translation_fieldsets,
 )
 from .display import dosage_text
@@ -40,6 +42,8 @@ from .importexport import (
     rows_from_bytes,
 )
 from .models import (
+    BodyRegion,
+    Equipment,
     Exercise,
     ExercisePicture,
     ExerciseVariation,
@@ -168,7 +172,7 @@ class ExerciseVariationInline(
 class ExercisePictureInline(admin.TabularInline):
     model = ExercisePicture
     form = ExercisePictureForm
-    fields = ["preview", "upload", "alt_text", "order"]
+    fields = ["preview", "upload", "alt_text", *translation_fields(ExercisePicture), "order"]
     readonly_fields = ["preview"]
     extra = 0
     max_num = 8
@@ -705,20 +709,21 @@ class ProgramAdmin(WideChangeFormMixin, SortableAdminBase, LibraryAdmin):
 # Questionnaires -------------------------------------------------------------------------------
 
 
-class QuestionnaireForm(forms.ModelForm):
+class QuestionnaireForm(ContentLanguagesFormMixin, forms.ModelForm):
     definition = forms.JSONField(
         label=_("definition"),
         help_text=_(
-            "A FHIR Questionnaire (items, answer options) with a scoring rule; see "
-            "docs/outcomes.md. Saving a changed definition makes a new version: answers "
-            "given to an older version keep it."
+            "A FHIR Questionnaire (items, answer options) with a scoring rule, texts in "
+            "English with their German and Spanish translations as FHIR translation "
+            "extensions; see docs/outcomes.md. Saving a changed definition makes a new "
+            "version: answers given to an older version keep it."
         ),
         widget=forms.Textarea(attrs={"rows": 24, "cols": 100, "class": "vLargeTextField"}),
     )
 
     class Meta:
         model = Questionnaire
-        fields = ["code", "title"]
+        fields = ["code", "title", *translation_fields(Questionnaire)]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -740,19 +745,72 @@ class QuestionnaireAdmin(LibraryAdmin):
     """Outcome measures: the shared ones read-only, a clinic's own editable (new versions)."""
 
     form = QuestionnaireForm
-    list_display = ["title", "code", "version_number", "library"]
-    list_filter = [LibraryFilter]
+    list_display = ["title", "code", "version_number", "questions_missing_translations", "library"]
+    list_filter = [LibraryFilter, MissingTranslationFilter]
     search_fields = ["title", "code"]
 
     def get_queryset(self, request):
-        return super().get_queryset(request).annotate(version_count=Count("versions"))
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(version_count=Count("versions"))
+            .prefetch_related("versions")
+        )
 
     @admin.display(description=_("version"), ordering="version_count")
     def version_number(self, obj):
         return obj.version_count
+
+    @admin.display(description=_("missing translations"))
+    def questions_missing_translations(self, obj):
+        """The title's and the latest version's questions' missing languages."""
+        latest = max(obj.versions.all(), key=lambda version: version.number, default=None)
+        codes = set(obj.missing_translations) | set(latest.missing_translations if latest else ())
+        return ", ".join(code for code in content_languages()[1:] if code in codes) or "—"
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
         questionnaire_version_save(
             questionnaire=form.instance, definition=form.cleaned_data["definition"]
         )
+
+
+# Body regions and equipment -------------------------------------------------------------------
+
+
+class VocabularyAdmin(InvalidFilterMixin, admin.ModelAdmin):
+    """The shared words exercises are tagged with, per language; kept by the site's operator
+    (superusers), read by every clinic."""
+
+    list_display = ["name", *translation_fields(BodyRegion), "code", missing_translations]
+    list_filter = [MissingTranslationFilter]
+    search_fields = ["code", "name_en", "name_de", "name_es"]
+    fields = ["code", "name", *translation_fields(BodyRegion)]
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        model = self.model
+        form = type(
+            f"{model.__name__}Form",
+            (ContentLanguagesFormMixin, forms.ModelForm),
+            {"Meta": type("Meta", (), {"model": model, "fields": self.fields})},
+        )
+        return super().get_form(request, obj, change, form=form, **kwargs)
+
+    def has_module_permission(self, request):
+        return request.user.is_superuser
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.is_superuser
+
+    def has_add_permission(self, request):
+        return request.user.is_superuser
+
+    def has_change_permission(self, request, obj=None):
+        return request.user.is_superuser
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # exercises are tagged with them; a wrong word is renamed, not deleted
+
+
+admin.site.register(BodyRegion, VocabularyAdmin)
+admin.site.register(Equipment, VocabularyAdmin)

@@ -279,7 +279,7 @@ class WideChangeFormMixin:
         return super().changeform_view(request, object_id, form_url, extra_context)
 
 
-class ExercisePictureForm(forms.ModelForm):
+class ExercisePictureForm(ContentLanguagesFormMixin, forms.ModelForm):
     """A picture of the exercise: the file is checked (``picture_prepare``) before anything is
     stored, and cannot be replaced afterwards (delete the picture and add another)."""
 
@@ -292,7 +292,7 @@ class ExercisePictureForm(forms.ModelForm):
 
     class Meta:
         model = ExercisePicture
-        fields = ["upload", "alt_text", "order"]
+        fields = ["upload", "alt_text", *translation_fields(ExercisePicture), "order"]
 
     prepared = None
 

@@ -4,13 +4,13 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
 
 from clinic.models import Clinic
 from clinic.tenancy import ScopedQuerySet, Tenancy
 
-from .outcomes import Definition, Schedule, definition_parse
+from .outcomes import Definition, Schedule, definition_parse, missing_languages
 from .video import Video, VideoProvider, parse_video_url
 
 MAX_HOLD_SECONDS = 600
@@ -130,7 +130,56 @@ class SchemeStage(models.Model):
             )
 
 
-class BodyRegion(models.Model):
+def content_languages() -> list[str]:
+    """The languages content is written in, the default (English) first."""
+    codes = [code for code, _name in settings.LANGUAGES]
+    return [settings.LANGUAGE_CODE, *(code for code in codes if code != settings.LANGUAGE_CODE)]
+
+
+class TranslatedContent(models.Model):
+    """Text written once per language (``programs/translation.py``).
+
+    ``TRANSLATED_FIELDS`` are the texts; a translation is missing in a language when a
+    text is written in the default language and not in that one.
+    """
+
+    TRANSLATED_FIELDS: tuple[str, ...] = ()
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        # The plain column: the first language's text that exists, for uniqueness and search.
+        for name in self.TRANSLATED_FIELDS:
+            values = [getattr(self, f"{name}_{code}", None) for code in content_languages()]
+            self.__dict__[name] = next((value for value in values if value), values[0])
+        super().save(*args, **kwargs)
+
+    def translations(self) -> dict[str, object]:
+        """Every language's text of every translated field, by column (``name_de``)."""
+        return {
+            f"{name}_{code}": getattr(self, f"{name}_{code}")
+            for name in self.TRANSLATED_FIELDS
+            for code in content_languages()
+        }
+
+    @property
+    def missing_translations(self) -> list[str]:
+        """The languages (codes) in which a text written in the default language is missing."""
+        default, *others = content_languages()
+        written = [
+            name for name in self.TRANSLATED_FIELDS if getattr(self, f"{name}_{default}", None)
+        ]
+        return [
+            code
+            for code in others
+            if any(not getattr(self, f"{name}_{code}", None) for name in written)
+        ]
+
+
+class BodyRegion(TranslatedContent):
+    TRANSLATED_FIELDS = ("name",)
+
     code = models.SlugField(unique=True)
     name = models.CharField(max_length=100)
 
@@ -143,7 +192,9 @@ class BodyRegion(models.Model):
         return self.name
 
 
-class Equipment(models.Model):
+class Equipment(TranslatedContent):
+    TRANSLATED_FIELDS = ("name",)
+
     code = models.SlugField(unique=True)
     name = models.CharField(max_length=100)
 
@@ -215,53 +266,6 @@ class Dosage(models.Model):
 
     def dosage(self) -> dict:
         return {name: getattr(self, name) for name in self.DOSAGE_FIELDS}
-
-
-def content_languages() -> list[str]:
-    """The languages content is written in, the default (English) first."""
-    codes = [code for code, _name in settings.LANGUAGES]
-    return [settings.LANGUAGE_CODE, *(code for code in codes if code != settings.LANGUAGE_CODE)]
-
-
-class TranslatedContent(models.Model):
-    """Text written once per language (``programs/translation.py``).
-
-    ``TRANSLATED_FIELDS`` are the texts; a translation is missing in a language when a
-    text is written in the default language and not in that one.
-    """
-
-    TRANSLATED_FIELDS: tuple[str, ...] = ()
-
-    class Meta:
-        abstract = True
-
-    def save(self, *args, **kwargs):
-        # The plain column: the first language's text that exists, for uniqueness and search.
-        for name in self.TRANSLATED_FIELDS:
-            values = [getattr(self, f"{name}_{code}", None) for code in content_languages()]
-            self.__dict__[name] = next((value for value in values if value), values[0])
-        super().save(*args, **kwargs)
-
-    def translations(self) -> dict[str, object]:
-        """Every language's text of every translated field, by column (``name_de``)."""
-        return {
-            f"{name}_{code}": getattr(self, f"{name}_{code}")
-            for name in self.TRANSLATED_FIELDS
-            for code in content_languages()
-        }
-
-    @property
-    def missing_translations(self) -> list[str]:
-        """The languages (codes) in which a text written in the default language is missing."""
-        default, *others = content_languages()
-        written = [
-            name for name in self.TRANSLATED_FIELDS if getattr(self, f"{name}_{default}", None)
-        ]
-        return [
-            code
-            for code in others
-            if any(not getattr(self, f"{name}_{code}", None) for name in written)
-        ]
 
 
 class Exercise(TranslatedContent, Dosage):
@@ -541,8 +545,14 @@ class ProgramItem(DosageOverride):
         )
 
 
-class Questionnaire(models.Model):
-    """An outcome measure (PSFS, NPRS, EARS, or a clinic's own); its questions are versioned."""
+class Questionnaire(TranslatedContent):
+    """An outcome measure (PSFS, NPRS, EARS, or a clinic's own); its questions are versioned.
+
+    The title is translated like the library's texts (the patient's home page names it);
+    the questions' translations are in each version's definition.
+    """
+
+    TRANSLATED_FIELDS = ("title",)
 
     clinic = models.ForeignKey(
         Clinic, on_delete=models.CASCADE, null=True, blank=True, related_name="questionnaires"
@@ -613,7 +623,16 @@ class QuestionnaireVersion(models.Model):
 
     @property
     def parsed(self) -> Definition:
-        return definition_parse(self.definition)
+        """The definition with its texts in the active language (else English).
+
+        A patient's pages run in the patient's language, so they read its translation.
+        """
+        return definition_parse(self.definition, get_language())
+
+    @property
+    def missing_translations(self) -> list[str]:
+        """The languages (codes) some text of this version has no translation in."""
+        return missing_languages(self.definition, content_languages()[1:])
 
     @classmethod
     def from_definition(cls, questionnaire: Questionnaire, number: int, definition: dict):
@@ -698,12 +717,15 @@ class ProgramQuestionnaire(QuestionnaireSchedule):
         ]
 
 
-class ExercisePicture(models.Model):
+class ExercisePicture(TranslatedContent):
     """One picture of a clinic's exercise (a position or a step), in order, with its alt text.
 
     The files are written once (``programs.services.exercise_picture_add``) and never
-    changed: a new picture is a new row, so its address can be cached for good.
+    changed: a new picture is a new row, so its address can be cached for good. The alt
+    text is translated like the exercise's texts.
     """
+
+    TRANSLATED_FIELDS = ("alt_text",)
 
     exercise = models.ForeignKey(Exercise, on_delete=models.CASCADE, related_name="pictures")
     order = models.PositiveSmallIntegerField(_("order"), default=0)

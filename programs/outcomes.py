@@ -16,6 +16,12 @@ plus a ``scoring`` object that FHIR leaves to extensions:
 
 ``when`` makes an item part of the score only when another item is answered (a PSFS
 activity's rating counts when the activity is named).
+
+Texts are written in English and carry their other languages FHIR's way: beside
+``"text": "..."`` an ``"_text"`` element holds one ``translation`` extension per language
+(the same for ``title``, ``description``, an option's ``display`` and the non-FHIR
+``lowLabel``/``highLabel``). ``definition_parse(data, language)`` reads each text in that
+language, else in English.
 """
 
 from __future__ import annotations
@@ -29,6 +35,9 @@ WEEK = datetime.timedelta(days=7)
 # A due questionnaire stays on the today page this many days after its date.
 DUE_WINDOW_DAYS = 7
 MAX_TEXT = 200
+TRANSLATION_URL = "http://hl7.org/fhir/StructureDefinition/translation"
+# The keys of a definition's texts a patient reads, each translatable by its "_" element.
+TEXT_KEYS = ("title", "description", "text", "display", "lowLabel", "highLabel")
 
 
 class Method(StrEnum):
@@ -107,7 +116,112 @@ class Definition:
         )
 
 
-def _item(data: Mapping, where: str) -> Item:
+def _translations(data: Mapping, key: str, where: str) -> dict[str, str]:
+    """The translations of one text (``data["_" + key]``) by language; raise when malformed."""
+    element = data.get(f"_{key}")
+    if element is None:
+        return {}
+    problem = DefinitionError(
+        f"{where}: _{key} must hold translation extensions "
+        f'({{"url": "{TRANSLATION_URL}", "extension": [lang, content]}}).'
+    )
+    if not isinstance(element, Mapping) or not isinstance(element.get("extension", []), list):
+        raise problem
+    found = {}
+    for extension in element.get("extension", []):
+        if not isinstance(extension, Mapping) or extension.get("url") != TRANSLATION_URL:
+            continue  # another extension on the text: not ours to read
+        parts = extension.get("extension")
+        if not isinstance(parts, list) or not all(isinstance(part, Mapping) for part in parts):
+            raise problem
+        values = {part.get("url"): part for part in parts}
+        language = values.get("lang", {}).get("valueCode")
+        content = values.get("content", {}).get("valueString")
+        if not isinstance(language, str) or not language or not isinstance(content, str):
+            raise problem
+        found[language.lower()] = content
+    return found
+
+
+def _text(data: Mapping, key: str, language: str | None, where: str) -> str:
+    """The text of ``data[key]`` in ``language`` (a code such as "de" or "de-CH"), else as written.
+
+    A translation into the language's region ("de-CH") is preferred to its base ("de").
+    """
+    translations = _translations(data, key, where)
+    if language:
+        language = language.lower()
+        for code in (language, language.split("-")[0]):
+            if translations.get(code):
+                return translations[code]
+    return str(data.get(key, ""))
+
+
+def _text_paths(data: Mapping) -> tuple[set[str], dict[str, set[str]]]:
+    """The paths of a definition's written texts ("item0 text"), and of those translated, by
+    language. Raise DefinitionError for a malformed translation anywhere."""
+    written: set[str] = set()
+    translated: dict[str, set[str]] = {}
+
+    def walk(node, path: str) -> None:
+        if not isinstance(node, Mapping):
+            return
+        for key in TEXT_KEYS:
+            if node.get(key):
+                written.add(f"{path} {key}")
+            for code in _translations(node, key, path or "definition"):
+                translated.setdefault(code, set()).add(f"{path} {key}")
+        for key in ("item", "answerOption"):
+            children = node.get(key) or ()
+            for index, child in enumerate(children if isinstance(children, list) else ()):
+                walk(child, f"{path}.{key}{index}")
+
+    walk(data, "")
+    return written, translated
+
+
+def missing_languages(data: Mapping, languages: Iterable[str]) -> list[str]:
+    """The languages (codes) in which some text of a definition has no translation."""
+    written, translated = _text_paths(data)
+    return [code for code in languages if written - translated.get(code, set())]
+
+
+def definition_translate(data: Mapping, catalogues: Mapping[str, Mapping[str, str]]) -> dict:
+    """A copy of a definition with each text's translations added from catalogues.
+
+    ``catalogues`` maps a language to ``{English text: translation}``; a text a catalogue
+    lacks gets no translation in that language (it reads in English).
+    """
+
+    def walk(node):
+        if isinstance(node, list):
+            return [walk(child) for child in node]
+        if not isinstance(node, Mapping):
+            return node
+        result = {key: walk(value) for key, value in node.items()}
+        for key in TEXT_KEYS:
+            text = node.get(key)
+            if not isinstance(text, str) or not text:
+                continue
+            extensions = [
+                {
+                    "url": TRANSLATION_URL,
+                    "extension": [
+                        {"url": "lang", "valueCode": code},
+                        {"url": "content", "valueString": catalogue[text]},
+                    ],
+                }
+                for code, catalogue in catalogues.items()
+                if catalogue.get(text)
+            ]
+            if extensions:
+                result[f"_{key}"] = {"extension": extensions}
+        return result
+
+    return walk(data)
+
+
+def _item(data: Mapping, where: str, language: str | None = None) -> Item:
     try:
         kind = ItemType(data.get("type"))
     except ValueError as error:
@@ -116,11 +230,12 @@ def _item(data: Mapping, where: str) -> Item:
     if not isinstance(link_id, str) or not link_id:
         raise DefinitionError(f"{where}: every item needs a linkId.")
     options = tuple(
-        Option(int(option["value"]), str(option["display"]))
+        Option(int(option["value"]), _text(option, "display", language, f"{link_id} option"))
         for option in data.get("answerOption", ())
     )
     children = tuple(
-        _item(child, f"{where}.{index}") for index, child in enumerate(data.get("item", ()))
+        _item(child, f"{where}.{index}", language)
+        for index, child in enumerate(data.get("item", ()))
     )
     if kind is ItemType.CHOICE and len(options) < 2:
         raise DefinitionError(f"{link_id}: a choice needs at least two answer options.")
@@ -134,23 +249,29 @@ def _item(data: Mapping, where: str) -> Item:
         raise DefinitionError(f"{link_id}: a group holds questions, not groups.")
     return Item(
         link_id=link_id,
-        text=str(data.get("text", "")),
+        text=_text(data, "text", language, link_id),
         type=kind,
         required=bool(data.get("required", False)),
         minimum=data.get("minValue"),
         maximum=data.get("maxValue"),
         options=options,
-        low_label=str(data.get("lowLabel", "")),
-        high_label=str(data.get("highLabel", "")),
+        low_label=_text(data, "lowLabel", language, link_id),
+        high_label=_text(data, "highLabel", language, link_id),
         children=children,
     )
 
 
-def definition_parse(data: Mapping) -> Definition:
-    """Read a stored definition; raise DefinitionError for anything that cannot be scored."""
+def definition_parse(data: Mapping, language: str | None = None) -> Definition:
+    """Read a stored definition with its texts in `language` (else as written, English).
+
+    Raise DefinitionError for anything that cannot be scored or a malformed translation.
+    """
     if not isinstance(data, Mapping):
         raise DefinitionError("A definition is a JSON object.")
-    screens = tuple(_item(item, f"item {i}") for i, item in enumerate(data.get("item", ())))
+    _text_paths(data)  # every translation well formed, also of texts not read here
+    screens = tuple(
+        _item(item, f"item {i}", language) for i, item in enumerate(data.get("item", ()))
+    )
     if not screens:
         raise DefinitionError("A questionnaire needs at least one item.")
     rule = data.get("scoring")
@@ -162,7 +283,7 @@ def definition_parse(data: Mapping) -> Definition:
         raise DefinitionError(f"Unknown scoring method {rule.get('method')!r}.") from error
     definition = Definition(
         code=str(data.get("name", "")),
-        title=str(data.get("title", "")),
+        title=_text(data, "title", language, "title"),
         screens=screens,
         licence=str(data.get("copyright", "")),
         scoring=Scoring(

@@ -30,6 +30,7 @@ from .models import (
     QuestionnaireVersion,
     content_languages,
 )
+from .outcomes import definition_translate
 from .pictures import PreparedPicture
 from .video import parse_video_url
 
@@ -43,7 +44,9 @@ def _starter(name: str) -> list[dict]:
 
 def starter_translations() -> dict[str, dict]:
     """The starter library's texts in each other language: ``translations/<code>.json``,
-    ``{"exercises": {key: {field: text}}, "programs": {key: {field: text}}}``."""
+    ``{"exercises": {key: {field: text}}, "programs": {key: {field: text}},
+    "body_regions": {code: name}, "equipment": {code: name},
+    "questionnaires": {code: {English text: translation}}}``."""
     return {
         code: json.loads((STARTER_DIR / "translations" / f"{code}.json").read_text("utf-8"))
         for code in content_languages()[1:]
@@ -60,6 +63,24 @@ def starter_texts(model, data: dict, kind: str, translations: dict[str, dict]) -
     return texts
 
 
+def _named_with_translations(model, kind: str, translations: dict[str, dict]) -> dict:
+    """The body regions or equipment by code, their names translated from the starter data.
+
+    Wording the operator gave a language in the admin is kept; only empty names are filled.
+    """
+    rows = {row.code: row for row in model.objects.all()}
+    for row in rows.values():
+        changed = False
+        for code, catalog in translations.items():
+            name = catalog.get(kind, {}).get(row.code)
+            if name and not getattr(row, f"name_{code}"):
+                setattr(row, f"name_{code}", name)
+                changed = True
+        if changed:
+            row.save()
+    return rows
+
+
 @transaction.atomic
 def starter_library_load() -> tuple[int, int]:
     """Create or refresh the shared starter exercises and default programs; return their counts.
@@ -69,8 +90,8 @@ def starter_library_load() -> tuple[int, int]:
     """
     exercises = _starter("exercises.json")
     translations = starter_translations()
-    regions = {region.code: region for region in BodyRegion.objects.all()}
-    equipment = {item.code: item for item in Equipment.objects.all()}
+    regions = _named_with_translations(BodyRegion, "body_regions", translations)
+    equipment = _named_with_translations(Equipment, "equipment", translations)
     by_key: dict[str, Exercise] = {}
     for data in exercises:
         defaults = {
@@ -154,12 +175,25 @@ def starter_questionnaires_load() -> int:
     """Create or refresh the shared outcome measures and the starter programs' schedules.
 
     Idempotent: a changed definition becomes a new version, an unchanged one is left alone.
+    The texts' translations (``translations/<code>.json``) are added to each definition
+    FHIR's way (``outcomes.definition_translate``); a definition that gains translations is
+    a new version, and responses to the older one keep reading it.
     """
     definitions = _starter("questionnaires.json")
+    translations = starter_translations()
     by_code = {}
-    for definition in definitions:
+    for english in definitions:
+        catalogues = {
+            code: catalog.get("questionnaires", {}).get(english["name"], {})
+            for code, catalog in translations.items()
+        }
+        definition = definition_translate(english, catalogues)
+        titles = {f"title_{settings.LANGUAGE_CODE}": english["title"]}
+        titles.update(
+            {f"title_{code}": catalog.get(english["title"]) for code, catalog in catalogues.items()}
+        )
         questionnaire, _ = Questionnaire.objects.update_or_create(
-            clinic=None, code=definition["name"], defaults={"title": definition["title"]}
+            clinic=None, code=english["name"], defaults=titles
         )
         questionnaire_version_save(questionnaire=questionnaire, definition=definition)
         by_code[questionnaire.code] = questionnaire

@@ -11,7 +11,7 @@ unique names and the search (``programs.models.TranslatedContent``).
 from django.conf import settings
 from modeltranslation.translator import TranslationOptions, register
 
-from .models import Exercise, Program
+from .models import BodyRegion, Equipment, Exercise, ExercisePicture, Program, Questionnaire
 
 
 @register(Exercise)
@@ -25,6 +25,26 @@ class ExerciseTranslationOptions(TranslationOptions):
 class ProgramTranslationOptions(TranslationOptions):
     fields = Program.TRANSLATED_FIELDS
     empty_values = {"name": None}
+
+
+@register(Questionnaire)
+class QuestionnaireTranslationOptions(TranslationOptions):
+    fields = Questionnaire.TRANSLATED_FIELDS
+
+
+@register(BodyRegion)
+class BodyRegionTranslationOptions(TranslationOptions):
+    fields = BodyRegion.TRANSLATED_FIELDS
+
+
+@register(Equipment)
+class EquipmentTranslationOptions(TranslationOptions):
+    fields = Equipment.TRANSLATED_FIELDS
+
+
+@register(ExercisePicture)
+class ExercisePictureTranslationOptions(TranslationOptions):
+    fields = ExercisePicture.TRANSLATED_FIELDS
 
 
 # modeltranslation repeats each unique name per language. The default language's copy says

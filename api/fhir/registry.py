@@ -478,7 +478,12 @@ class Source:
 
     def rows(self, user) -> models.QuerySet:
         """The rows the user may read: always through the one tenancy mechanism."""
-        return self.model.objects.visible_to(user).filter(self.where)
+        rows = self.model.objects.visible_to(user)
+        if hasattr(rows, "rewrite"):
+            # A translated field's name in ``where`` means its plain column (the text of the
+            # first language that has one), not the request's language's column.
+            rows = rows.rewrite(False)
+        return rows.filter(self.where)
 
     def loaded(self, rows: models.QuerySet) -> models.QuerySet:
         rows = rows.annotate(**self.annotations())

@@ -137,3 +137,22 @@ def test_a_therapist_reads_the_trend_with_the_mcid_band(live_server, new_page, s
     section.scroll_into_view_if_needed()
     shoot(page, SHOTS + "7-therapist-story-trend")
     no_serious_violations(page, "therapist story trend")
+
+def test_a_german_patient_reads_the_psfs_in_german_on_a_phone(live_server, new_page, shoot, carol):
+    starter_questionnaires_load()
+    carol.language = "de"
+    carol.save(update_fields=["language"])
+    psfs = Questionnaire.objects.get(clinic=None, code="psfs")
+    assignment = AssignmentFactory(patient=carol, start_date=today_of(carol))
+    AssignmentQuestionnaire.objects.create(assignment=assignment, questionnaire=psfs)
+    page = new_page(viewport=PHONE)
+    page.goto(live_server.url + "/login/")
+    page.get_by_label("Email").fill(carol.email)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.get_by_role("button", name="Patientenspezifische Funktionsskala (PSFS)").click()
+    expect(page.get_by_role("heading", name="Aktivität 1")).to_be_visible()
+    expect(page.get_by_text("Wie gut können Sie diese Aktivität heute ausführen?")).to_be_visible()
+    expect(page.get_by_text("How able are you")).to_have_count(0)
+    shoot(page, SHOTS + "5-question-1-german")
+    no_serious_violations(page, "question 1 in German")

@@ -166,3 +166,36 @@ def test_the_audit_trail_never_names_a_patient(client, alma, carol):
     patient_erase(patient=carol, by=alma)
     for event in AuditEvent.objects.all():
         assert "Carol" not in f"{event.object_repr} {event.actor_repr} {event.extra}"
+
+
+def test_erasure_empties_the_goal_and_education_in_every_language_and_keeps_the_name(alma, carol):
+    from django.db import connection
+
+    from tests.factories import AssignmentFactory
+
+    assignment = AssignmentFactory(
+        patient=carol,
+        name_en="Hip stretches",
+        name_de="Hüftdehnungen",
+        goal_en="Walk to CAROL's allotment",
+        goal_de="Zu CAROLs Garten gehen",
+        education_es="CAROL: camina cada día",
+    )
+    patient_erase(patient=carol, by=alma)
+    columns = [
+        f"{name}{suffix}"
+        for name in ("name", "goal", "education")
+        for suffix in ("", "_en", "_de", "_es")
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT {', '.join(columns)} FROM patients_assignment WHERE id = %s",
+            [assignment.pk],
+        )
+        row = dict(zip(columns, cursor.fetchone(), strict=True))
+    assert not any("CAROL" in str(value) for value in row.values()), row
+    assert (row["name"], row["name_en"], row["name_de"]) == (
+        "Hip stretches",
+        "Hip stretches",
+        "Hüftdehnungen",
+    )

@@ -31,7 +31,7 @@ from clinic.models import ApiToken, AuditAction, AuditEvent, LoginLinkPurpose
 from clinic.tokens import api_token_issue
 from patients.links import checkin_token, unsubscribe_token
 from patients.models import Assignment, Patient
-from programs.models import Questionnaire
+from programs.models import BodyRegion, Equipment, Questionnaire
 from programs.pictures import picture_prepare
 from programs.services import exercise_picture_add
 from reports.adherence import ReportScope
@@ -147,6 +147,9 @@ ADMIN_OBJECTS: dict[str, Callable[[World], object]] = {
     "programs.exercise": lambda w: w.exercise,
     "programs.program": lambda w: w.program,
     "programs.questionnaire": lambda w: w.questionnaire,
+    # Shared words, the same for every clinic (superusers edit them): no clinic B row exists.
+    "programs.bodyregion": lambda w: BodyRegion.objects.get(code="hip"),
+    "programs.equipment": lambda w: Equipment.objects.get(code="towel"),
     "reports.adherencereport": lambda w: w.records["assignment"],
     "reports.reportexport": lambda w: w.export,
     "clinic.apitoken": lambda w: (

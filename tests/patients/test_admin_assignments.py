@@ -285,3 +285,22 @@ def test_setting_the_stage_by_hand_is_in_the_audit_trail(client, alice, carols_a
     event = AuditEvent.objects.get(action=AuditAction.CHANGE)
     assert event.object_id == str(carols_assignment.pk)
     assert event.extra["stage"] == stages[1]
+
+
+def test_the_therapist_edits_the_patients_copy_in_each_language(
+    client, alice, carols_assignment, program
+):
+    client.force_login(alice)
+    url = reverse("admin:patients_assignment_change", args=[carols_assignment.pk])
+    form = client.get(url).context["adminform"].form
+    assert {"name_de", "name_es", "goal_de", "education_es"} <= set(form.fields)
+    items = [item_data(item) for item in carols_assignment.items.all()]
+    response = client.post(
+        url, assignment_form(carols_assignment, items, name_de="Hüfte: Ihre Übungen")
+    )
+    assert response.status_code == 302
+    carols_assignment.refresh_from_db()
+    assert carols_assignment.name_de == "Hüfte: Ihre Übungen"
+    assert carols_assignment.name_en == program.name_en
+    program.refresh_from_db()
+    assert program.name_de != "Hüfte: Ihre Übungen"

@@ -66,3 +66,42 @@ def test_the_shared_instruments_are_read_only_and_another_clinics_are_not_found(
     assert psfs.versions.count() == 1
     page = client.get(reverse("admin:programs_questionnaire_change", args=[theirs.pk]))
     assert page.status_code in (302, 404) and "Theirs" not in page.text
+
+
+def test_the_list_shows_the_languages_a_questionnaire_lacks_and_a_translated_one_is_read(
+    client, alice
+):
+    from programs.outcomes import definition_translate
+
+    client.force_login(alice)
+    german = definition_translate(
+        definition(), {"de": {"Sleep": "Schlaf", "Good nights?": "Gute Nächte?"}}
+    )
+    answer = client.post(
+        ADD,
+        {"code": "sleep", "title": "Sleep", "title_de": "Schlaf", "definition": json.dumps(german)},
+    )
+    assert answer.status_code == 302
+    sleep = Questionnaire.objects.get(code="sleep")
+    assert (sleep.title_en, sleep.title_de, sleep.title_es) == ("Sleep", "Schlaf", None)
+    listing = client.get(reverse("admin:programs_questionnaire_changelist") + "?library=own")
+    (row,) = listing.context["cl"].result_list
+    assert listing.context["cl"].model_admin.questions_missing_translations(row) == "es"
+    spanish = client.get(
+        reverse("admin:programs_questionnaire_changelist") + "?library=own&missing_translation=es"
+    )
+    assert [q.code for q in spanish.context["cl"].result_list] == ["sleep"]
+
+
+def test_a_malformed_translation_is_refused_and_nothing_is_saved(client, alice):
+    client.force_login(alice)
+    broken = definition()
+    broken["item"][0]["_text"] = {
+        "extension": [{"url": "http://hl7.org/fhir/StructureDefinition/translation"}]
+    }
+    refused = client.post(
+        ADD, {"code": "sleep", "title": "Sleep", "definition": json.dumps(broken)}
+    )
+    assert refused.status_code == 200
+    assert "_text must hold translation extensions" in refused.text
+    assert not Questionnaire.objects.exists()

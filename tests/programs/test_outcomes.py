@@ -51,7 +51,9 @@ from programs.outcomes import (
     answers_complete,
     change,
     definition_parse,
+    definition_translate,
     due_occasion,
+    missing_languages,
     number_text,
     score,
 )
@@ -209,6 +211,93 @@ def test_bad_definitions_are_refused_with_a_reason():
         definition_parse(dict(DEFINITIONS["nprs"], scoring={"method": "median", "items": []}))
     with pytest.raises(DefinitionError):
         definition_parse({"item": []})
+
+
+NPRS_DE = {
+    "Numeric Pain Rating Scale (NPRS)": "Numerische Schmerzskala (NPRS)",
+    "Which number best describes your pain on average over the last 24 hours?": "Welche Zahl?",
+    "0 = no pain": "0 = keine Schmerzen",
+}
+
+
+def test_a_definition_reads_in_the_language_asked_else_as_written():
+    translated = definition_translate(DEFINITIONS["nprs"], {"de": NPRS_DE})
+    german = definition_parse(translated, "de")
+    assert german.title == "Numerische Schmerzskala (NPRS)"
+    (pain,) = german.questions
+    assert (pain.text, pain.low_label) == ("Welche Zahl?", "0 = keine Schmerzen")
+    assert pain.high_label == "10 = worst pain imaginable"  # no translation: English
+    assert definition_parse(translated, "de-CH").questions[0].text == "Welche Zahl?"
+    assert definition_parse(translated, "es").questions[0].text.startswith("Which number")
+    assert definition_parse(translated) == NPRS  # the scale and the English are untouched
+
+
+def test_translations_are_fhir_translation_extensions_beside_the_text():
+    translated = definition_translate(DEFINITIONS["nprs"], {"de": NPRS_DE, "es": {}})
+    assert translated["_title"] == {
+        "extension": [
+            {
+                "url": "http://hl7.org/fhir/StructureDefinition/translation",
+                "extension": [
+                    {"url": "lang", "valueCode": "de"},
+                    {"url": "content", "valueString": "Numerische Schmerzskala (NPRS)"},
+                ],
+            }
+        ]
+    }
+    assert "_text" in translated["item"][0] and "_highLabel" not in translated["item"][0]
+    assert DEFINITIONS["nprs"].get("_title") is None  # the original is not changed
+
+
+def test_an_option_label_reads_translated():
+    translated = definition_translate(DEFINITIONS["ears"], {"es": {"Agree": "De acuerdo"}})
+    options = definition_parse(translated, "es").questions[0].options
+    assert [option.label for option in options][:2] == ["Completely agree", "De acuerdo"]
+
+
+def test_the_languages_missing_are_those_without_every_text():
+    assert missing_languages(DEFINITIONS["nprs"], ["de", "es"]) == ["de", "es"]
+    partly = definition_translate(DEFINITIONS["nprs"], {"de": NPRS_DE})
+    assert missing_languages(partly, ["de", "es"]) == ["de", "es"]
+    texts = ("title", "description", "text", "lowLabel", "highLabel")
+    everything = {
+        value: f"DE {value}"
+        for value in [DEFINITIONS["nprs"].get(key) for key in texts]
+        + [DEFINITIONS["nprs"]["item"][0].get(key) for key in texts]
+        if value
+    }
+    assert missing_languages(
+        definition_translate(DEFINITIONS["nprs"], {"de": everything}), ["de", "es"]
+    ) == ["es"]
+
+
+@pytest.mark.parametrize(
+    "element",
+    [
+        "Welche Zahl?",
+        {"extension": "no list"},
+        {"extension": [{"url": "http://hl7.org/fhir/StructureDefinition/translation"}]},
+        {
+            "extension": [
+                {
+                    "url": "http://hl7.org/fhir/StructureDefinition/translation",
+                    "extension": [{"url": "lang", "valueCode": "de"}],
+                }
+            ]
+        },
+    ],
+)
+def test_a_malformed_translation_is_refused_with_a_reason(element):
+    broken = json.loads(json.dumps(DEFINITIONS["nprs"]))
+    broken["item"][0]["_text"] = element
+    with pytest.raises(DefinitionError, match="_text must hold translation extensions"):
+        definition_parse(broken)
+
+
+def test_another_extension_on_a_text_is_left_alone():
+    other = json.loads(json.dumps(DEFINITIONS["nprs"]))
+    other["item"][0]["_text"] = {"extension": [{"url": "http://example.org/x", "valueInteger": 1}]}
+    assert definition_parse(other, "de") == NPRS
 
 
 @given(st.lists(st.integers(0, 10), min_size=1, max_size=5))

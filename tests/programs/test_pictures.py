@@ -24,7 +24,9 @@ def alices_exercise(clinic_a):
     return ExerciseFactory(clinic=clinic_a, name="Alice's bridge", key="alices-bridge")
 
 
-def upload_form(exercise, content: bytes, name: str, alt="Lying on the back, knees bent"):
+def upload_form(
+    exercise, content: bytes, name: str, alt="Lying on the back, knees bent", alt_de=""
+):
     return exercise_form(
         name=exercise.name,
         key=exercise.key,
@@ -32,6 +34,7 @@ def upload_form(exercise, content: bytes, name: str, alt="Lying on the back, kne
             "pictures-TOTAL_FORMS": "1",
             "pictures-0-upload": SimpleUploadedFile(name, content),
             "pictures-0-alt_text": alt,
+            "pictures-0-alt_text_de": alt_de,
             "pictures-0-order": "0",
         },
     )
@@ -52,6 +55,7 @@ def test_alice_uploads_a_photo_stored_resized_and_without_its_location(
     assert response.status_code == 302, response.content[:3000]
     picture = ExercisePicture.objects.get(exercise=alices_exercise)
     assert picture.alt_text == "Lying on the back, knees bent"
+    assert (picture.alt_text_en, picture.alt_text_de) == ("Lying on the back, knees bent", None)
     assert (picture.width, picture.height) == (LARGE, LARGE * 2 // 3)
     for field, long_side in ((picture.large, LARGE), (picture.thumb, THUMB)):
         with field.open("rb") as stored:
@@ -93,6 +97,17 @@ def test_a_bad_upload_is_refused_with_a_clear_message_and_nothing_is_stored(
     assert "errorlist" in response.content.decode()
     assert not ExercisePicture.objects.exists()
     assert stored_files() == []
+
+
+def test_a_pictures_description_is_written_per_language(client, alice, alices_exercise):
+    client.force_login(alice)
+    form = upload_form(
+        alices_exercise, photo_bytes(), "knees.jpg", alt_de="In Rückenlage, Knie gebeugt"
+    )
+    assert client.post(change_url(alices_exercise), form).status_code == 302
+    picture = ExercisePicture.objects.get(exercise=alices_exercise)
+    assert picture.alt_text_de == "In Rückenlage, Knie gebeugt"
+    assert picture.missing_translations == ["es"]
 
 
 def test_a_picture_needs_its_alt_text(client, alice, alices_exercise):

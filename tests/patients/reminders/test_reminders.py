@@ -320,6 +320,22 @@ def test_patients_in_one_batch_each_get_the_reminder_in_their_own_language():
         assert button in message.body and button in message.alternatives[0][0]
 
 
+def test_the_reminder_names_the_program_in_the_patients_language_whoever_sends_it():
+    german, english = PatientFactory(language="de"), PatientFactory(language="en")
+    for patient in (german, english):
+        AssignmentFactory(
+            patient=patient,
+            start_date=MONDAY,
+            name_en="Hip flexor stretches",
+            name_de="Hüftbeuger-Dehnungen",
+        )
+    with translation.override("es"):  # a worker in a third language
+        run_pass("2026-03-02T08:00Z")
+    bodies = {message.to[0]: message.body for message in mail.outbox}
+    assert "Hüftbeuger-Dehnungen" in bodies[german.email]
+    assert "Hip flexor stretches" in bodies[english.email]
+
+
 def test_the_pass_records_no_stage_change_the_beat_task_at_midnight_does(assignment):
     completed(assignment, MONDAY, Answer.FINE)
     completed(assignment, MONDAY + 3 * DAY, Answer.SORE)

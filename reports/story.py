@@ -140,8 +140,11 @@ def patient_story(request, patient_id: int):
     return _story_response(request, _patient(request, patient_id), MessageForm())
 
 
-def _story_response(request, patient, reply_form, status: int = 200) -> TemplateResponse:
-    """The story page, with the reply box as given (a refused reply keeps its text)."""
+def _story_response(
+    request, patient, reply_form, status: int = 200, *, mark_read: bool = True
+) -> TemplateResponse:
+    """The story page, with the reply box as given (a refused reply keeps its text and,
+    as it changes nothing, leaves the patient's new messages unread)."""
     today = adherence.clinic_today(patient.clinic.timezone)
     until = _until(request, today)
     start = until - WINDOW + datetime.timedelta(days=1)
@@ -164,7 +167,7 @@ def _story_response(request, patient, reply_form, status: int = 200) -> Template
     thread.reverse()
     for message in thread:
         message.unread_by_reader = message.from_patient and message.read_at is None
-    if any(message.unread_by_reader for message in thread):
+    if mark_read and any(message.unread_by_reader for message in thread):
         messages_read(patient=patient, by_patient=False)
     context = {
         **admin.site.each_context(request),
@@ -236,4 +239,4 @@ def patient_reply(request, patient_id: int):
         response = _home_response(request, patient, form, request.POST.get("box", ""))
         if response is not None:
             return response
-    return _story_response(request, patient, form, status=400)
+    return _story_response(request, patient, form, status=400, mark_read=False)

@@ -138,6 +138,7 @@ def test_a_therapist_reads_the_trend_with_the_mcid_band(live_server, new_page, s
     shoot(page, SHOTS + "7-therapist-story-trend")
     no_serious_violations(page, "therapist story trend")
 
+
 def test_a_german_patient_reads_the_psfs_in_german_on_a_phone(live_server, new_page, shoot, carol):
     starter_questionnaires_load()
     carol.language = "de"

@@ -23,6 +23,8 @@ from programs.models import (
 )
 
 MAX_PAIN = 10
+# Pain from here on puts a patient on the needs-attention list (reports.adherence).
+HIGH_PAIN = 7
 # How far from today a program may start or a stage be set: far enough for any real
 # program, near enough that a typo (0001, 9999) can neither overflow a date nor make
 # tens of thousands of program weeks.
@@ -298,8 +300,22 @@ class ExerciseLog(models.Model):
             models.UniqueConstraint(fields=["session", "item"], name="one_log_per_item"),
             models.CheckConstraint(condition=models.Q(pain__lte=MAX_PAIN), name="pain_at_most_10"),
         ]
-        # Mean pain per patient in reports: read from the index, one probe per session.
-        indexes = [models.Index(fields=["session", "pain"], name="log_pain_by_session")]
+        indexes = [
+            # Mean pain per patient in reports: read from the index, one probe per session.
+            models.Index(fields=["session", "pain"], name="log_pain_by_session"),
+            # The needs-attention list: the few logs of high pain and of skips with a
+            # reason among a caseload's recent sessions, without reading all their logs.
+            models.Index(
+                fields=["session", "pain", "completed_at"],
+                condition=models.Q(pain__gte=HIGH_PAIN),
+                name="high_pain_logs_by_session",
+            ),
+            models.Index(
+                fields=["session"],
+                condition=models.Q(skipped=True) & ~models.Q(skip_reason=""),
+                name="reasoned_skips_by_session",
+            ),
+        ]
 
     def __str__(self):
         return f"{self.item.exercise} in {self.session}"
@@ -337,7 +353,13 @@ class CheckIn(models.Model):
                 fields=["answered_on"],
                 condition=models.Q(answer__in=["very_sore", "painful"]),
                 name="flagged_checkins_by_day",
-            )
+            ),
+            # ... and a caseload's by patient: a probe per patient, not every clinic's day.
+            models.Index(
+                fields=["patient", "answered_on"],
+                condition=models.Q(answer__in=["very_sore", "painful"]),
+                name="flagged_checkins_by_patient",
+            ),
         ]
 
     def __str__(self):

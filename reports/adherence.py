@@ -36,12 +36,11 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from patients.models import Answer, ChangeKind, ResponseStatus, SessionStatus
+from patients.models import HIGH_PAIN, Answer, ChangeKind, ResponseStatus, SessionStatus
 from programs.outcomes import number_text
 
 MAX_RANGE_YEARS = 5
 ATTENTION_DAYS = 14
-HIGH_PAIN = 7
 CHUNK_SIZE = 2000
 
 
@@ -495,77 +494,94 @@ def assignment_weeks(assignments: QuerySet, today: datetime.date) -> list[WeekRo
     ]
 
 
+# The caseload's active assignments are read once (``scoped``) and every reason starts
+# from them: a probe per assignment (or patient) into an index of the few rows that can be
+# a reason (open alerts, flagged check-ins, high pain, skips with a reason), never a join of
+# every clinic's rows semi-joined to the caseload afterwards. The recent sessions, read
+# once, serve the skips and the high pain.
 _ATTENTION_SQL = """
-WITH reviewed AS (
-    SELECT assignment_id, MAX(reviewed_at) AS reviewed_at FROM reports_attentionreview
-    WHERE assignment_id IN ({scoped}) GROUP BY assignment_id
+WITH scoped AS MATERIALIZED (
+    SELECT a.id, a.patient_id, a.name, a.therapist_id FROM patients_assignment a
+    WHERE a.id IN ({scoped}) AND a.status = %(active)s
+),
+reviewed AS (
+    SELECT r.assignment_id, MAX(r.reviewed_at) AS reviewed_at
+    FROM scoped JOIN reports_attentionreview r ON r.assignment_id = scoped.id
+    GROUP BY r.assignment_id
 ),
 alerts AS (
-    SELECT assignment_id, COUNT(*) AS n, MAX(effective_on) AS last_on FROM patients_stagechange
-    WHERE assignment_id IN ({scoped}) AND alert_therapist = %(true)s
-      AND acknowledged_at IS NULL
-    GROUP BY assignment_id
+    SELECT c.assignment_id, COUNT(*) AS n, MAX(c.effective_on) AS last_on
+    FROM scoped JOIN patients_stagechange c ON c.assignment_id = scoped.id
+    WHERE c.alert_therapist = %(true)s AND c.acknowledged_at IS NULL
+    GROUP BY c.assignment_id
+),
+recent AS MATERIALIZED (
+    SELECT s.id, s.assignment_id, s.performed_on, r.reviewed_at
+    FROM scoped JOIN patients_session s ON s.assignment_id = scoped.id
+    LEFT JOIN reviewed r ON r.assignment_id = scoped.id
+    WHERE s.performed_on >= %(since)s
 ),
 painful AS (
     SELECT s.assignment_id,
            MAX(CASE WHEN c.answer = %(painful)s THEN c.answered_on END) AS last_on,
            MAX(CASE WHEN c.answer = %(very_sore)s THEN c.answered_on END) AS sore_on
-    FROM patients_checkin c
-    JOIN patients_session s ON s.id = c.session_id
-    LEFT JOIN reviewed r ON r.assignment_id = s.assignment_id
-    WHERE s.assignment_id IN ({scoped}) AND c.answer IN (%(painful)s, %(very_sore)s)
-      AND c.answered_on >= %(since)s
+    FROM scoped
+    JOIN patients_checkin c ON c.patient_id = scoped.patient_id
+    JOIN patients_session s ON s.id = c.session_id AND s.assignment_id = scoped.id
+    LEFT JOIN reviewed r ON r.assignment_id = scoped.id
+    WHERE c.answer IN (%(painful)s, %(very_sore)s) AND c.answered_on >= %(since)s
       AND (r.reviewed_at IS NULL OR c.answered_at > r.reviewed_at)
     GROUP BY s.assignment_id
 ),
 skips AS (
     SELECT s.assignment_id, COUNT(*) AS n, MAX(l.id) AS last_log
-    FROM patients_session s
+    FROM recent s
     JOIN patients_exerciselog l ON l.session_id = s.id
-    LEFT JOIN reviewed r ON r.assignment_id = s.assignment_id
-    WHERE s.assignment_id IN ({scoped}) AND s.performed_on >= %(since)s
-      AND l.skipped AND l.skip_reason <> ''
-      AND (r.reviewed_at IS NULL OR l.completed_at > r.reviewed_at)
+    WHERE l.skipped AND l.skip_reason <> ''
+      AND (s.reviewed_at IS NULL OR l.completed_at > s.reviewed_at)
     GROUP BY s.assignment_id
 ),
-recent AS (
-    SELECT s.assignment_id, s.performed_on,
-           (SELECT l.pain FROM patients_exerciselog l
-             WHERE l.session_id = s.id AND l.pain >= %(high)s
-               AND (r.reviewed_at IS NULL OR l.completed_at > r.reviewed_at)
-             ORDER BY l.pain DESC LIMIT 1) AS pain
-    FROM patients_session s
-    LEFT JOIN reviewed r ON r.assignment_id = s.assignment_id
-    WHERE s.assignment_id IN ({scoped}) AND s.performed_on >= %(since)s
+last_skip AS MATERIALIZED (
+    SELECT sk.assignment_id, sk.n, ks.performed_on, ke.name, kl.skip_reason
+    FROM skips sk
+    JOIN patients_exerciselog kl ON kl.id = sk.last_log
+    JOIN patients_session ks ON ks.id = kl.session_id
+    LEFT JOIN patients_prescriptionitem ki ON ki.id = kl.item_id
+    LEFT JOIN programs_exercise ke ON ke.id = ki.exercise_id
 ),
 high_pain AS (
-    SELECT assignment_id, MAX(pain) AS pain, MAX(performed_on) AS last_on FROM recent
-    WHERE pain IS NOT NULL GROUP BY assignment_id
+    SELECT s.assignment_id, MAX(l.pain) AS pain, MAX(s.performed_on) AS last_on
+    FROM recent s
+    JOIN patients_exerciselog l ON l.session_id = s.id
+    WHERE l.pain >= %(high)s
+      AND (s.reviewed_at IS NULL OR l.completed_at > s.reviewed_at)
+    GROUP BY s.assignment_id
 ),
 current_outcomes AS (
     SELECT o.assignment_id, o.questionnaire_id, o.score, o.submitted_at, o.submitted_on,
            v.mcid, v.higher_is_better,
            ROW_NUMBER() OVER (PARTITION BY o.assignment_id, o.questionnaire_id
                               ORDER BY o.occasion, o.submitted_at) AS from_first,
-           ROW_NUMBER() OVER (PARTITION BY o.assignment_id, o.questionnaire_id
-                              ORDER BY o.occasion DESC, o.submitted_at DESC) AS from_last
-    FROM patients_outcomeresponse o
+           COUNT(*) OVER (PARTITION BY o.assignment_id, o.questionnaire_id) AS responses
+    FROM scoped
+    JOIN patients_outcomeresponse o ON o.assignment_id = scoped.id
     JOIN programs_questionnaireversion v ON v.id = o.version_id
-    WHERE o.assignment_id IN ({scoped}) AND o.status = %(submitted)s
+    WHERE o.status = %(submitted)s
       AND NOT EXISTS (SELECT 1 FROM patients_outcomeresponse c
-                      WHERE c.supersedes_id = o.id AND c.status = %(submitted)s)
+                      WHERE c.supersedes_id = o.id AND c.supersedes_id IS NOT NULL
+                        AND c.status = %(submitted)s)
 ),
 outcome_pairs AS (
     SELECT assignment_id, questionnaire_id,
            MAX(score) FILTER (WHERE from_first = 1) AS baseline,
-           MAX(score) FILTER (WHERE from_last = 1) AS latest,
-           BOOL_OR(higher_is_better) FILTER (WHERE from_last = 1) AS higher_is_better,
-           MAX(mcid) FILTER (WHERE from_last = 1) AS mcid,
-           MAX(submitted_at) FILTER (WHERE from_last = 1) AS latest_at,
-           MAX(submitted_on) FILTER (WHERE from_last = 1) AS latest_on
+           MAX(score) FILTER (WHERE from_first = responses) AS latest,
+           BOOL_OR(higher_is_better) FILTER (WHERE from_first = responses) AS higher_is_better,
+           MAX(mcid) FILTER (WHERE from_first = responses) AS mcid,
+           MAX(submitted_at) FILTER (WHERE from_first = responses) AS latest_at,
+           MAX(submitted_on) FILTER (WHERE from_first = responses) AS latest_on
     FROM current_outcomes
+    WHERE responses > 1
     GROUP BY assignment_id, questionnaire_id
-    HAVING COUNT(*) > 1
 ),
 outcome_worse AS (
     SELECT DISTINCT ON (x.assignment_id) x.assignment_id, q.title, x.baseline, x.latest,
@@ -586,27 +602,22 @@ SELECT a.id, TRIM(p.first_name || ' ' || p.last_name), a.name,
          WHERE s.assignment_id = a.id AND s.status = %(completed)s
            AND s.performed_on < %(today)s),
        r.reviewed_at,
-       p.id, pf.sore_on, sk.n, ks.performed_on, ke.name, kl.skip_reason,
+       p.id, pf.sore_on, sk.n, sk.performed_on, sk.name, sk.skip_reason,
        (SELECT COUNT(*) FROM patients_message m
          WHERE m.patient_id = p.id AND m.from_patient AND m.read_at IS NULL),
        (SELECT MAX(m.created_at) FROM patients_message m
          WHERE m.patient_id = p.id AND m.from_patient AND m.read_at IS NULL),
        ow.title, ow.baseline, ow.latest, ow.last_on
-FROM patients_assignment a
+FROM scoped a
 JOIN patients_patient p ON p.id = a.patient_id
 LEFT JOIN clinic_staffmember sm ON sm.id = a.therapist_id
 LEFT JOIN clinic_user u ON u.id = sm.user_id
 LEFT JOIN reviewed r ON r.assignment_id = a.id
 LEFT JOIN alerts al ON al.assignment_id = a.id
 LEFT JOIN painful pf ON pf.assignment_id = a.id
-LEFT JOIN skips sk ON sk.assignment_id = a.id
-LEFT JOIN patients_exerciselog kl ON kl.id = sk.last_log
-LEFT JOIN patients_session ks ON ks.id = kl.session_id
-LEFT JOIN patients_prescriptionitem ki ON ki.id = kl.item_id
-LEFT JOIN programs_exercise ke ON ke.id = ki.exercise_id
+LEFT JOIN last_skip sk ON sk.assignment_id = a.id
 LEFT JOIN high_pain hp ON hp.assignment_id = a.id
 LEFT JOIN outcome_worse ow ON ow.assignment_id = a.id
-WHERE a.id IN ({scoped}) AND a.status = %(active)s
 ORDER BY p.last_name, p.first_name, a.id
 """
 

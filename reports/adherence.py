@@ -494,16 +494,39 @@ def assignment_weeks(assignments: QuerySet, today: datetime.date) -> list[WeekRo
     ]
 
 
+# The caseload's active assignments, read once by the needs-attention queries.
+_SCOPED = """scoped AS MATERIALIZED (
+    SELECT a.id, a.patient_id, a.name, a.therapist_id FROM patients_assignment a
+    WHERE a.id IN ({scoped}) AND a.status = %(active)s
+)"""
+
+# The recent weeks of the listed assignments that can have missed two planned days in a
+# row: d1 is the day before yesterday at the latest, so a session completed yesterday
+# rules them out (the rows' last session before today is older than yesterday).
+_CANDIDATES = """candidates AS (
+    SELECT w.assignment_id, w.planned_days
+    FROM scoped a JOIN patients_programweek w ON w.assignment_id = a.id
+    WHERE w.starts_on < %(today)s AND w.ends_on >= %(recent)s
+      AND NOT EXISTS (
+          SELECT 1 FROM patients_session s
+          WHERE s.assignment_id = a.id AND s.status = %(completed)s
+            AND s.performed_on >= %(yesterday)s AND s.performed_on < %(today)s
+      )
+)"""
+
 # The caseload's active assignments are read once (``scoped``) and every reason starts
 # from them: a probe per assignment (or patient) into an index of the few rows that can be
 # a reason (open alerts, flagged check-ins, high pain, skips with a reason), never a join of
 # every clinic's rows semi-joined to the caseload afterwards. The recent sessions, read
-# once, serve the skips and the high pain.
-_ATTENTION_SQL = """
-WITH scoped AS MATERIALIZED (
-    SELECT a.id, a.patient_id, a.name, a.therapist_id FROM patients_assignment a
-    WHERE a.id IN ({scoped}) AND a.status = %(active)s
-),
+# once, serve the skips and the high pain. Only the assignments that may have a reason come
+# back (the whole clinic's list is read by Python a row at a time).
+_ATTENTION_SQL = (
+    """
+WITH """
+    + _SCOPED
+    + ",\n"
+    + _CANDIDATES
+    + """,
 reviewed AS (
     SELECT r.assignment_id, MAX(r.reviewed_at) AS reviewed_at
     FROM scoped JOIN reports_attentionreview r ON r.assignment_id = scoped.id
@@ -618,25 +641,28 @@ LEFT JOIN painful pf ON pf.assignment_id = a.id
 LEFT JOIN last_skip sk ON sk.assignment_id = a.id
 LEFT JOIN high_pain hp ON hp.assignment_id = a.id
 LEFT JOIN outcome_worse ow ON ow.assignment_id = a.id
+WHERE al.assignment_id IS NOT NULL OR pf.assignment_id IS NOT NULL
+   OR sk.assignment_id IS NOT NULL OR hp.assignment_id IS NOT NULL
+   OR ow.assignment_id IS NOT NULL
+   OR a.id IN (SELECT assignment_id FROM candidates)
+   OR EXISTS (SELECT 1 FROM patients_message m
+              WHERE m.patient_id = p.id AND m.from_patient AND m.read_at IS NULL)
 ORDER BY p.last_name, p.first_name, a.id
 """
+)
 
 
-# The recent weeks of the listed assignments that can have missed two planned days in a
-# row: d1 is the day before yesterday at the latest, so a session completed yesterday
-# rules them out (the rows' last session before today is older than yesterday).
-_CANDIDATE_WEEKS_SQL = """
-SELECT w.assignment_id, w.planned_days
-FROM patients_programweek w
-JOIN patients_assignment a ON a.id = w.assignment_id
-WHERE a.id IN ({scoped}) AND a.status = %(active)s
-  AND w.starts_on < %(today)s AND w.ends_on >= %(recent)s
-  AND NOT EXISTS (
-      SELECT 1 FROM patients_session s
-      WHERE s.assignment_id = a.id AND s.status = %(completed)s
-        AND s.performed_on >= %(yesterday)s AND s.performed_on < %(today)s
-  )
-"""
+_CANDIDATE_WEEKS_SQL = "WITH " + _SCOPED + ",\n" + _CANDIDATES + "\nSELECT * FROM candidates"
+
+
+def _candidate_values(today: datetime.date) -> dict:
+    return {
+        "active": "active",
+        "today": today,
+        "recent": today - datetime.timedelta(days=4 * 7),
+        "completed": SessionStatus.COMPLETED.value,
+        "yesterday": today - datetime.timedelta(days=1),
+    }
 
 
 def _candidates_planned_days(
@@ -647,15 +673,7 @@ def _candidates_planned_days(
     Raw SQL: the ORM would decode each week through the model's JSONField, and the
     candidates' ids would travel back as a list of parameters.
     """
-    sql, params = _bind(
-        _CANDIDATE_WEEKS_SQL,
-        assignments,
-        active="active",
-        today=today,
-        recent=today - datetime.timedelta(days=4 * 7),
-        completed=SessionStatus.COMPLETED.value,
-        yesterday=today - datetime.timedelta(days=1),
-    )
+    sql, params = _bind(_CANDIDATE_WEEKS_SQL, assignments, **_candidate_values(today))
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchall()
@@ -687,10 +705,8 @@ def needs_attention(
         very_sore=Answer.VERY_SORE.value,
         since=since,
         high=HIGH_PAIN,
-        completed=SessionStatus.COMPLETED.value,
-        today=today,
-        active="active",
         submitted=ResponseStatus.SUBMITTED.value,
+        **_candidate_values(today),
     )
     with connection.cursor() as cursor:
         cursor.execute(sql, params)

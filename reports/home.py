@@ -27,7 +27,7 @@ from patients.models import Assignment, AssignmentStatus, Message
 
 from . import adherence, charts
 
-PAGE_SIZE = 50
+PAGE_SIZE = 25  # a screenful or two of patients: what a therapist looks through
 ATTENTION_SHOWN = 30
 SPARK_WEEKS = 4
 

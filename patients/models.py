@@ -640,7 +640,25 @@ class OutcomeResponse(models.Model):
                 name="submitted_response_has_score",
             ),
         ]
-        indexes = [models.Index(fields=["assignment", "questionnaire", "status"])]
+        indexes = [
+            models.Index(fields=["assignment", "questionnaire", "status"]),
+            # The needs-attention list compares each questionnaire's first and latest
+            # score of a whole clinic's caseload: read in order from the index alone.
+            models.Index(
+                fields=[
+                    "assignment",
+                    "questionnaire",
+                    "occasion",
+                    "submitted_at",
+                    "score",
+                    "submitted_on",
+                    "version",
+                    "id",
+                ],
+                condition=models.Q(status=ResponseStatus.SUBMITTED),
+                name="submitted_outcomes_in_order",
+            ),
+        ]
 
     def __str__(self):
         return f"{self.questionnaire} — {self.occasion}"

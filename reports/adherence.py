@@ -736,10 +736,13 @@ def needs_attention(
     # Two planned sessions missed in a row: the two latest planned days before today
     # (d1 < d2) had no completed session from d1 on. Only assignments with no session
     # since the day before yesterday can qualify, so only their planned days are read.
-    planned_days: dict[int, list[datetime.date]] = {}
+    # The days stay ISO text (which sorts and compares as the dates do) until the two
+    # latest are known: the whole clinic's candidates plan thousands of days.
+    before_today = today.isoformat()
+    planned_days: dict[int, list[str]] = {}
     for assignment_id, days in _candidates_planned_days(assignments, today):
         planned_days.setdefault(assignment_id, []).extend(
-            [day for day in map(datetime.date.fromisoformat, days) if day < today]
+            [day for day in days if day < before_today]
         )
     # Translated once for the whole list.
     alerts_text = _("%(n)d pain alert(s) not acknowledged")
@@ -801,7 +804,7 @@ def needs_attention(
             dates.append(skip_on)
         days = sorted(planned_days.get(assignment_id, ()))
         if len(days) >= 2:
-            first, second = days[-2], days[-1]
+            first, second = map(datetime.date.fromisoformat, days[-2:])
             reviewed_on = reviewed_at.astimezone(zone).date() if reviewed_at else None
             missed = last_done is None or last_done < first
             if missed and (reviewed_on is None or second > reviewed_on):

@@ -580,31 +580,37 @@ high_pain AS (
       AND (s.reviewed_at IS NULL OR l.completed_at > s.reviewed_at)
     GROUP BY s.assignment_id
 ),
-current_outcomes AS (
-    SELECT o.assignment_id, o.questionnaire_id, o.score, o.submitted_at, o.submitted_on,
-           v.mcid, v.higher_is_better,
-           ROW_NUMBER() OVER (PARTITION BY o.assignment_id, o.questionnaire_id
-                              ORDER BY o.occasion, o.submitted_at) AS from_first,
-           COUNT(*) OVER (PARTITION BY o.assignment_id, o.questionnaire_id) AS responses
-    FROM scoped
-    JOIN patients_outcomeresponse o ON o.assignment_id = scoped.id
-    JOIN programs_questionnaireversion v ON v.id = o.version_id
+outcome_questionnaires AS (
+    SELECT DISTINCT o.assignment_id, o.questionnaire_id
+    FROM scoped JOIN patients_outcomeresponse o ON o.assignment_id = scoped.id
     WHERE o.status = %(submitted)s
-      AND NOT EXISTS (SELECT 1 FROM patients_outcomeresponse c
-                      WHERE c.supersedes_id = o.id AND c.supersedes_id IS NOT NULL
-                        AND c.status = %(submitted)s)
 ),
 outcome_pairs AS (
-    SELECT assignment_id, questionnaire_id,
-           MAX(score) FILTER (WHERE from_first = 1) AS baseline,
-           MAX(score) FILTER (WHERE from_first = responses) AS latest,
-           BOOL_OR(higher_is_better) FILTER (WHERE from_first = responses) AS higher_is_better,
-           MAX(mcid) FILTER (WHERE from_first = responses) AS mcid,
-           MAX(submitted_at) FILTER (WHERE from_first = responses) AS latest_at,
-           MAX(submitted_on) FILTER (WHERE from_first = responses) AS latest_on
-    FROM current_outcomes
-    WHERE responses > 1
-    GROUP BY assignment_id, questionnaire_id
+    SELECT x.assignment_id, x.questionnaire_id, first.score AS baseline,
+           latest.score AS latest, v.higher_is_better, v.mcid,
+           latest.submitted_at AS latest_at, latest.submitted_on AS latest_on
+    FROM outcome_questionnaires x
+    CROSS JOIN LATERAL (
+        SELECT o.id, o.score FROM patients_outcomeresponse o
+        WHERE o.assignment_id = x.assignment_id AND o.questionnaire_id = x.questionnaire_id
+          AND o.status = %(submitted)s
+          AND NOT EXISTS (SELECT 1 FROM patients_outcomeresponse c
+                          WHERE c.supersedes_id = o.id AND c.supersedes_id IS NOT NULL
+                            AND c.status = %(submitted)s)
+        ORDER BY o.occasion, o.submitted_at LIMIT 1
+    ) first
+    CROSS JOIN LATERAL (
+        SELECT o.id, o.score, o.submitted_at, o.submitted_on, o.version_id
+        FROM patients_outcomeresponse o
+        WHERE o.assignment_id = x.assignment_id AND o.questionnaire_id = x.questionnaire_id
+          AND o.status = %(submitted)s
+          AND NOT EXISTS (SELECT 1 FROM patients_outcomeresponse c
+                          WHERE c.supersedes_id = o.id AND c.supersedes_id IS NOT NULL
+                            AND c.status = %(submitted)s)
+        ORDER BY o.occasion DESC, o.submitted_at DESC LIMIT 1
+    ) latest
+    JOIN programs_questionnaireversion v ON v.id = latest.version_id
+    WHERE latest.id <> first.id
 ),
 outcome_worse AS (
     SELECT DISTINCT ON (x.assignment_id) x.assignment_id, q.title, x.baseline, x.latest,

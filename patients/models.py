@@ -354,9 +354,10 @@ class CheckIn(models.Model):
                 condition=models.Q(answer__in=["very_sore", "painful"]),
                 name="flagged_checkins_by_day",
             ),
-            # ... and a caseload's by patient: a probe per patient, not every clinic's day.
+            # ... and a caseload's by patient: a probe per patient, not every clinic's day,
+            # read from the index alone.
             models.Index(
-                fields=["patient", "answered_on"],
+                fields=["patient", "answered_on", "answer", "answered_at", "session"],
                 condition=models.Q(answer__in=["very_sore", "painful"]),
                 name="flagged_checkins_by_patient",
             ),

@@ -544,18 +544,6 @@ recent AS MATERIALIZED (
     LEFT JOIN reviewed r ON r.assignment_id = scoped.id
     WHERE s.performed_on >= %(since)s
 ),
-painful AS (
-    SELECT s.assignment_id,
-           MAX(CASE WHEN c.answer = %(painful)s THEN c.answered_on END) AS last_on,
-           MAX(CASE WHEN c.answer = %(very_sore)s THEN c.answered_on END) AS sore_on
-    FROM scoped
-    JOIN patients_checkin c ON c.patient_id = scoped.patient_id
-    JOIN patients_session s ON s.id = c.session_id AND s.assignment_id = scoped.id
-    LEFT JOIN reviewed r ON r.assignment_id = scoped.id
-    WHERE c.answer IN (%(painful)s, %(very_sore)s) AND c.answered_on >= %(since)s
-      AND (r.reviewed_at IS NULL OR c.answered_at > r.reviewed_at)
-    GROUP BY s.assignment_id
-),
 skips AS (
     SELECT s.assignment_id, COUNT(*) AS n, MAX(l.id) AS last_log
     FROM recent s
@@ -643,11 +631,18 @@ LEFT JOIN clinic_staffmember sm ON sm.id = a.therapist_id
 LEFT JOIN clinic_user u ON u.id = sm.user_id
 LEFT JOIN reviewed r ON r.assignment_id = a.id
 LEFT JOIN alerts al ON al.assignment_id = a.id
-LEFT JOIN painful pf ON pf.assignment_id = a.id
+LEFT JOIN LATERAL (
+    SELECT MAX(CASE WHEN c.answer = %(painful)s THEN c.answered_on END) AS last_on,
+           MAX(CASE WHEN c.answer = %(very_sore)s THEN c.answered_on END) AS sore_on
+    FROM patients_checkin c JOIN patients_session s ON s.id = c.session_id
+    WHERE c.patient_id = a.patient_id AND s.assignment_id = a.id
+      AND c.answer IN (%(painful)s, %(very_sore)s) AND c.answered_on >= %(since)s
+      AND (r.reviewed_at IS NULL OR c.answered_at > r.reviewed_at)
+) pf ON TRUE
 LEFT JOIN last_skip sk ON sk.assignment_id = a.id
 LEFT JOIN high_pain hp ON hp.assignment_id = a.id
 LEFT JOIN outcome_worse ow ON ow.assignment_id = a.id
-WHERE al.assignment_id IS NOT NULL OR pf.assignment_id IS NOT NULL
+WHERE al.assignment_id IS NOT NULL OR pf.last_on IS NOT NULL OR pf.sore_on IS NOT NULL
    OR sk.assignment_id IS NOT NULL OR hp.assignment_id IS NOT NULL
    OR ow.assignment_id IS NOT NULL
    OR a.id IN (SELECT assignment_id FROM candidates)

@@ -301,6 +301,19 @@ class TestNeedsAttention:
         )
         assert reasons[missing.pk] == (f"Missed the planned sessions of {day(7)} and {day(10)}",)
 
+    def test_a_check_in_is_a_reason_for_its_own_program_only_however_old_its_session(self, carol):
+        back = AssignmentFactory(patient=carol, start_date=MONDAY)
+        AssignmentFactory(patient=carol, start_date=MONDAY)  # her knee program
+        session = done(back, day(0))  # long before the last 14 days; answered in them
+        CheckIn.objects.create(
+            session=session, patient=carol, answer="painful", answered_on=day(20)
+        )
+        (item,) = needs_attention(Assignment.objects.all(), today=day(21))
+        assert (item.assignment_id, item.reasons) == (
+            back.pk,
+            (f"Sketchy or painful check-in on {day(20)}",),
+        )  # not the knee program, nor twice
+
     @pytest.mark.parametrize("patients", [1, 6])
     def test_it_takes_two_queries_for_any_number_of_patients(
         self, django_assert_num_queries, patients

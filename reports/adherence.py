@@ -494,6 +494,23 @@ def assignment_weeks(assignments: QuerySet, today: datetime.date) -> list[WeekRo
     ]
 
 
+def _literals(template: str) -> str:
+    """Write the code's constants (statuses, answers, the pain threshold) into SQL as
+    literals rather than parameters: a partial index serves a query only when its
+    condition follows from the query's constants, and a prepared statement's generic
+    plan (PostgreSQL's after five runs) knows nothing of its parameters' values."""
+    constants = {
+        "true": "TRUE",
+        "active": "'active'",
+        "completed": f"'{SessionStatus.COMPLETED.value}'",
+        "submitted": f"'{ResponseStatus.SUBMITTED.value}'",
+        "painful": f"'{Answer.PAINFUL.value}'",
+        "very_sore": f"'{Answer.VERY_SORE.value}'",
+        "high": str(int(HIGH_PAIN)),
+    }
+    return _NAMED.sub(lambda match: constants.get(match.group(1), match.group(0)), template)
+
+
 # The caseload's active assignments, read once by the needs-attention queries.
 _SCOPED = """scoped AS MATERIALIZED (
     SELECT a.id, a.patient_id, a.name, a.therapist_id FROM patients_assignment a
@@ -520,7 +537,7 @@ _CANDIDATES = """candidates AS (
 # every clinic's rows semi-joined to the caseload afterwards. The recent sessions, read
 # once, serve the skips and the high pain. Only the assignments that may have a reason come
 # back (the whole clinic's list is read by Python a row at a time).
-_ATTENTION_SQL = (
+_ATTENTION_SQL = _literals(
     """
 WITH """
     + _SCOPED
@@ -653,15 +670,15 @@ ORDER BY p.last_name, p.first_name, a.id
 )
 
 
-_CANDIDATE_WEEKS_SQL = "WITH " + _SCOPED + ",\n" + _CANDIDATES + "\nSELECT * FROM candidates"
+_CANDIDATE_WEEKS_SQL = _literals(
+    "WITH " + _SCOPED + ",\n" + _CANDIDATES + "\nSELECT * FROM candidates"
+)
 
 
 def _candidate_values(today: datetime.date) -> dict:
     return {
-        "active": "active",
         "today": today,
         "recent": today - datetime.timedelta(days=4 * 7),
-        "completed": SessionStatus.COMPLETED.value,
         "yesterday": today - datetime.timedelta(days=1),
     }
 
@@ -701,12 +718,7 @@ def needs_attention(
     sql, params = _bind(
         _ATTENTION_SQL,
         assignments,
-        true=True,
-        painful=Answer.PAINFUL.value,
-        very_sore=Answer.VERY_SORE.value,
         since=since,
-        high=HIGH_PAIN,
-        submitted=ResponseStatus.SUBMITTED.value,
         **_candidate_values(today),
     )
     with connection.cursor() as cursor:

@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 from clinic.models import Clinic, Role
 from clinic.tenancy import staff_clinic_id
 from patients.forms import MessageForm
-from patients.models import Assignment, AssignmentStatus, Message
+from patients.models import Assignment, AssignmentStatus, Message, Patient
 
 from . import adherence, charts
 
@@ -37,7 +37,12 @@ def caseload(user, *, everyone: bool):
     assignments = Assignment.objects.visible_to(user).filter(status=AssignmentStatus.ACTIVE)
     if everyone:
         return assignments
-    return assignments.filter(Q(therapist__user=user) | Q(patient__therapist__user=user))
+    # Her programs and her patients' programs. Her patients as a subquery, not a join: each
+    # of the home's queries embeds this one, and joining every patient of the clinic to
+    # test the "or" cost more than the rest of the therapist's attention list.
+    staff_id = user.staff.pk
+    her_patients = Patient.objects.visible_to(user).filter(therapist_id=staff_id)
+    return assignments.filter(Q(therapist_id=staff_id) | Q(patient__in=her_patients))
 
 
 def spark(weeks) -> charts.Chart:

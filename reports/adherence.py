@@ -415,6 +415,14 @@ def _week_row(row) -> WeekRow:
     )
 
 
+def week_rows(scope: ReportScope) -> list[WeekRow]:
+    """The weeks of a few assignments (a page): one plain query, no server-side cursor."""
+    sql, params = week_rows_sql(scope)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return [_week_row(row) for row in cursor.fetchall()]
+
+
 def week_rows_stream(scope: ReportScope, chunk_size: int = CHUNK_SIZE) -> Iterator[WeekRow]:
     sql, params = week_rows_sql(scope)
     for rows in stream(sql, params, chunk_size):

@@ -85,7 +85,7 @@ def spark_svg(chart: charts.Chart, label: str) -> SafeString:
 
 def _sparks(scope) -> dict[int, SafeString]:
     ended: dict[int, list] = defaultdict(list)
-    for week in adherence.week_rows_stream(scope):
+    for week in adherence.week_rows(scope):
         if not week.in_progress:
             ended[week.assignment_id].append(week)
     label = _("Adherence of the last %(n)d weeks, week by week") % {"n": SPARK_WEEKS}

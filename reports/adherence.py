@@ -158,24 +158,23 @@ def clinic_today(tz_name: str | None, now: datetime.datetime | None = None) -> d
     return now.astimezone(zoneinfo.ZoneInfo(tz_name or "UTC")).date()
 
 
-def _scoped(scope_or_queryset, fields=("pk",)) -> tuple[str, list]:
+def _scoped(scope_or_queryset) -> tuple[str, list]:
     queryset = getattr(scope_or_queryset, "assignments", scope_or_queryset)
-    sql, params = queryset.order_by().values(*fields).query.sql_with_params()
+    sql, params = queryset.order_by().values("pk").query.sql_with_params()
     return sql, list(params)
 
 
 _NAMED = re.compile(r"%\((\w+)\)s")
 
 
-def _bind(template: str, scope_or_queryset, fields=("pk",), **values) -> tuple[str, list]:
-    """Put the scoped assignments' SQL (selecting ``fields``) at each ``{scoped}`` and turn
-    ``%(name)s`` into positional parameters (the embedded queryset SQL already uses
-    positional ones).
+def _bind(template: str, scope_or_queryset, **values) -> tuple[str, list]:
+    """Put the scoped assignments' SQL at each ``{scoped}`` and turn ``%(name)s`` into
+    positional parameters (the embedded queryset SQL already uses positional ones).
 
     The queryset is embedded where it is used rather than once in a CTE: PostgreSQL has
     no statistics for a CTE's rows, guesses 200 of them, and plans the joins on that.
     """
-    scoped, scoped_params = _scoped(scope_or_queryset, fields)
+    scoped, scoped_params = _scoped(scope_or_queryset)
     params: list = []
 
     def positional(part: str) -> str:
@@ -527,10 +526,13 @@ def _literals(template: str) -> str:
     return _NAMED.sub(lambda match: constants.get(match.group(1), match.group(0)), template)
 
 
-# The caseload's active assignments, read once by the needs-attention queries (embedded
-# with _SCOPED_FIELDS, from a queryset limited to the active ones).
-_SCOPED = """scoped (id, patient_id, name, therapist_id) AS MATERIALIZED ({scoped})"""
-_SCOPED_FIELDS = ("pk", "patient_id", "name", "therapist_id")
+# The caseload's active assignments, read once by the needs-attention queries (from a
+# queryset limited to the active ones). The name is the column the other report queries
+# read: the ORM's values() would give the translated fields instead.
+_SCOPED = """scoped AS MATERIALIZED (
+    SELECT a.id, a.patient_id, a.name, a.therapist_id FROM patients_assignment a
+    WHERE a.id IN ({scoped})
+)"""
 
 
 def _active(assignments: QuerySet) -> QuerySet:
@@ -711,9 +713,7 @@ def _candidates_planned_days(
     Raw SQL: the ORM would decode each week through the model's JSONField, and the
     candidates' ids would travel back as a list of parameters.
     """
-    sql, params = _bind(
-        _CANDIDATE_WEEKS_SQL, _active(assignments), _SCOPED_FIELDS, **_candidate_values(today)
-    )
+    sql, params = _bind(_CANDIDATE_WEEKS_SQL, _active(assignments), **_candidate_values(today))
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchall()
@@ -740,7 +740,6 @@ def needs_attention(
     sql, params = _bind(
         _ATTENTION_SQL,
         _active(assignments),
-        _SCOPED_FIELDS,
         since=since,
         **_candidate_values(today),
     )

@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("patients", "0016_patient_language"),
+        ("patients", "0018_assignment_texts_per_language"),
         ("programs", "0006_content_translations"),
     ]
 

@@ -612,44 +612,61 @@ outcome_questionnaires AS (
     FROM scoped JOIN patients_outcomeresponse o ON o.assignment_id = scoped.id
     WHERE o.status = %(submitted)s
 ),
-outcome_pairs AS (
-    SELECT x.assignment_id, x.questionnaire_id, first.score AS baseline,
-           latest.score AS latest, v.higher_is_better, v.mcid,
-           latest.submitted_at AS latest_at, latest.submitted_on AS latest_on
+outcome_ends AS (
+    SELECT x.assignment_id, x.questionnaire_id,
+           (SELECT o.id FROM patients_outcomeresponse o
+            WHERE o.assignment_id = x.assignment_id AND o.questionnaire_id = x.questionnaire_id
+              AND o.status = %(submitted)s
+              AND NOT EXISTS (SELECT 1 FROM patients_outcomeresponse c
+                              WHERE c.supersedes_id = o.id AND c.supersedes_id IS NOT NULL
+                                AND c.status = %(submitted)s)
+            ORDER BY o.occasion, o.submitted_at LIMIT 1) AS baseline_id,
+           (SELECT o.id FROM patients_outcomeresponse o
+            WHERE o.assignment_id = x.assignment_id AND o.questionnaire_id = x.questionnaire_id
+              AND o.status = %(submitted)s
+              AND NOT EXISTS (SELECT 1 FROM patients_outcomeresponse c
+                              WHERE c.supersedes_id = o.id AND c.supersedes_id IS NOT NULL
+                                AND c.status = %(submitted)s)
+            ORDER BY o.occasion DESC, o.submitted_at DESC LIMIT 1) AS latest_id
     FROM outcome_questionnaires x
-    CROSS JOIN LATERAL (
-        SELECT o.id, o.score FROM patients_outcomeresponse o
-        WHERE o.assignment_id = x.assignment_id AND o.questionnaire_id = x.questionnaire_id
-          AND o.status = %(submitted)s
-          AND NOT EXISTS (SELECT 1 FROM patients_outcomeresponse c
-                          WHERE c.supersedes_id = o.id AND c.supersedes_id IS NOT NULL
-                            AND c.status = %(submitted)s)
-        ORDER BY o.occasion, o.submitted_at LIMIT 1
-    ) first
-    CROSS JOIN LATERAL (
-        SELECT o.id, o.score, o.submitted_at, o.submitted_on, o.version_id
-        FROM patients_outcomeresponse o
-        WHERE o.assignment_id = x.assignment_id AND o.questionnaire_id = x.questionnaire_id
-          AND o.status = %(submitted)s
-          AND NOT EXISTS (SELECT 1 FROM patients_outcomeresponse c
-                          WHERE c.supersedes_id = o.id AND c.supersedes_id IS NOT NULL
-                            AND c.status = %(submitted)s)
-        ORDER BY o.occasion DESC, o.submitted_at DESC LIMIT 1
-    ) latest
-    JOIN programs_questionnaireversion v ON v.id = latest.version_id
-    WHERE latest.id <> first.id
+),
+outcome_pairs AS (
+    SELECT e.assignment_id, e.questionnaire_id, b.score AS baseline, l.score AS latest,
+           v.higher_is_better, v.mcid, l.submitted_at AS latest_at, l.submitted_on AS latest_on
+    FROM outcome_ends e
+    JOIN patients_outcomeresponse b ON b.id = e.baseline_id
+    JOIN patients_outcomeresponse l ON l.id = e.latest_id
+    JOIN programs_questionnaireversion v ON v.id = l.version_id
+    WHERE l.id <> b.id
 ),
 outcome_worse AS (
-    SELECT DISTINCT ON (x.assignment_id) x.assignment_id, q.title, x.baseline, x.latest,
-           x.latest_on AS last_on
-    FROM outcome_pairs x
-    JOIN programs_questionnaire q ON q.id = x.questionnaire_id
-    LEFT JOIN reviewed r ON r.assignment_id = x.assignment_id
-    WHERE x.mcid IS NOT NULL
-      AND (CASE WHEN x.higher_is_better THEN x.latest - x.baseline
-                ELSE x.baseline - x.latest END) < -x.mcid
-      AND (r.reviewed_at IS NULL OR x.latest_at > r.reviewed_at)
-    ORDER BY x.assignment_id, x.latest_on DESC, q.title
+    SELECT assignment_id, title, baseline, latest, last_on FROM (
+        SELECT x.assignment_id, q.title, x.baseline, x.latest, x.latest_on AS last_on,
+               ROW_NUMBER() OVER (PARTITION BY x.assignment_id
+                                  ORDER BY x.latest_on DESC, q.title) AS nth
+        FROM outcome_pairs x
+        JOIN programs_questionnaire q ON q.id = x.questionnaire_id
+        LEFT JOIN reviewed r ON r.assignment_id = x.assignment_id
+        WHERE x.mcid IS NOT NULL
+          AND (CASE WHEN x.higher_is_better THEN x.latest - x.baseline
+                    ELSE x.baseline - x.latest END) < -x.mcid
+          AND (r.reviewed_at IS NULL OR x.latest_at > r.reviewed_at)
+    ) ranked
+    WHERE nth = 1
+),
+flagged AS (
+    SELECT a.id AS assignment_id,
+           (SELECT MAX(c.answered_on)
+            FROM patients_checkin c JOIN patients_session s ON s.id = c.session_id
+            WHERE c.patient_id = a.patient_id AND s.assignment_id = a.id
+              AND c.answer = %(painful)s AND c.answered_on >= %(since)s
+              AND (r.reviewed_at IS NULL OR c.answered_at > r.reviewed_at)) AS last_on,
+           (SELECT MAX(c.answered_on)
+            FROM patients_checkin c JOIN patients_session s ON s.id = c.session_id
+            WHERE c.patient_id = a.patient_id AND s.assignment_id = a.id
+              AND c.answer = %(very_sore)s AND c.answered_on >= %(since)s
+              AND (r.reviewed_at IS NULL OR c.answered_at > r.reviewed_at)) AS sore_on
+    FROM scoped a LEFT JOIN reviewed r ON r.assignment_id = a.id
 )
 SELECT a.id, TRIM(p.first_name || ' ' || p.last_name), a.name,
        COALESCE(NULLIF(u.full_name, ''), u.email, ''),
@@ -670,14 +687,7 @@ LEFT JOIN clinic_staffmember sm ON sm.id = a.therapist_id
 LEFT JOIN clinic_user u ON u.id = sm.user_id
 LEFT JOIN reviewed r ON r.assignment_id = a.id
 LEFT JOIN alerts al ON al.assignment_id = a.id
-LEFT JOIN LATERAL (
-    SELECT MAX(CASE WHEN c.answer = %(painful)s THEN c.answered_on END) AS last_on,
-           MAX(CASE WHEN c.answer = %(very_sore)s THEN c.answered_on END) AS sore_on
-    FROM patients_checkin c JOIN patients_session s ON s.id = c.session_id
-    WHERE c.patient_id = a.patient_id AND s.assignment_id = a.id
-      AND c.answer IN (%(painful)s, %(very_sore)s) AND c.answered_on >= %(since)s
-      AND (r.reviewed_at IS NULL OR c.answered_at > r.reviewed_at)
-) pf ON TRUE
+LEFT JOIN flagged pf ON pf.assignment_id = a.id
 LEFT JOIN last_skip sk ON sk.assignment_id = a.id
 LEFT JOIN high_pain hp ON hp.assignment_id = a.id
 LEFT JOIN outcome_worse ow ON ow.assignment_id = a.id

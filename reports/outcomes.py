@@ -72,7 +72,8 @@ adherence AS (
            SUM(CASE WHEN ends_on <= %(end)s AND ends_on < %(today)s THEN planned ELSE 0 END)
                AS planned,
            SUM(CASE WHEN ends_on <= %(end)s AND ends_on < %(today)s
-                    THEN LEAST(completed, planned) ELSE 0 END) AS counted
+                    THEN CASE WHEN completed < planned THEN completed ELSE planned END
+                    ELSE 0 END) AS counted
     FROM weeks GROUP BY assignment_id
 ),
 current_outcomes AS (
@@ -93,7 +94,8 @@ pairs AS (
     SELECT assignment_id, questionnaire_id,
            MAX(score) FILTER (WHERE from_first = 1) AS baseline,
            MAX(score) FILTER (WHERE from_last = 1) AS latest,
-           BOOL_OR(higher_is_better) FILTER (WHERE from_last = 1) AS higher_is_better,
+           MAX(CASE WHEN higher_is_better THEN 1 ELSE 0 END) FILTER (WHERE from_last = 1)
+               AS higher_is_better,
            MAX(mcid) FILTER (WHERE from_last = 1) AS mcid
     FROM current_outcomes
     GROUP BY assignment_id, questionnaire_id
@@ -101,35 +103,54 @@ pairs AS (
 ),
 scored AS (
     SELECT assignment_id, questionnaire_id, baseline, latest, mcid,
-           CASE WHEN higher_is_better THEN latest - baseline ELSE baseline - latest END
+           CASE WHEN higher_is_better = 1 THEN latest - baseline ELSE baseline - latest END
                AS improvement
     FROM pairs
-)
-SELECT GROUPING(a.id, pr_name, therapist), a.id, MAX(patient), MAX(a.name), pr_name, therapist,
-       q.title, COUNT(*), AVG(x.baseline), AVG(x.latest), AVG(x.improvement),
-       COUNT(*) FILTER (WHERE x.mcid IS NOT NULL AND x.improvement >= x.mcid),
-       COUNT(*) FILTER (WHERE x.mcid IS NOT NULL),
-       COALESCE(SUM(ad.planned), 0), COALESCE(SUM(ad.counted), 0)
-FROM scored x
-JOIN patients_assignment a ON a.id = x.assignment_id
-JOIN programs_questionnaire q ON q.id = x.questionnaire_id
-LEFT JOIN adherence ad ON ad.assignment_id = a.id
-CROSS JOIN LATERAL (
-    SELECT TRIM(p.first_name || ' ' || p.last_name) AS patient,
+),
+named AS (
+    SELECT x.assignment_id, x.baseline, x.latest, x.improvement, x.mcid,
+           TRIM(p.first_name || ' ' || p.last_name) AS patient, a.name AS assignment_name,
            COALESCE(pr.name, a.name) AS pr_name,
-           COALESCE(NULLIF(u.full_name, ''), u.email, '') AS therapist
-    FROM patients_patient p
+           COALESCE(NULLIF(u.full_name, ''), u.email, '') AS therapist, q.title,
+           COALESCE(ad.planned, 0) AS planned, COALESCE(ad.counted, 0) AS counted
+    FROM scored x
+    JOIN patients_assignment a ON a.id = x.assignment_id
+    JOIN patients_patient p ON p.id = a.patient_id
+    JOIN programs_questionnaire q ON q.id = x.questionnaire_id
     LEFT JOIN programs_program pr ON pr.id = a.program_id
     LEFT JOIN clinic_staffmember sm ON sm.id = a.therapist_id
     LEFT JOIN clinic_user u ON u.id = sm.user_id
-    WHERE p.id = a.patient_id
-) names
-GROUP BY GROUPING SETS ((q.title, a.id), (q.title, pr_name), (q.title, therapist), (q.title))
-ORDER BY GROUPING(a.id, pr_name, therapist) DESC, q.title, pr_name, therapist, MAX(patient), a.id
+    LEFT JOIN adherence ad ON ad.assignment_id = a.id
+)
+SELECT 3 AS level, assignment_id, MAX(patient) AS patient, MAX(assignment_name),
+       NULL AS pr_name, NULL AS therapist, title,
+       COUNT(*), AVG(baseline), AVG(latest), AVG(improvement),
+       COUNT(*) FILTER (WHERE mcid IS NOT NULL AND improvement >= mcid),
+       COUNT(*) FILTER (WHERE mcid IS NOT NULL), SUM(planned), SUM(counted)
+FROM named GROUP BY title, assignment_id
+UNION ALL
+SELECT 5, NULL, NULL, NULL, pr_name, NULL, title,
+       COUNT(*), AVG(baseline), AVG(latest), AVG(improvement),
+       COUNT(*) FILTER (WHERE mcid IS NOT NULL AND improvement >= mcid),
+       COUNT(*) FILTER (WHERE mcid IS NOT NULL), SUM(planned), SUM(counted)
+FROM named GROUP BY title, pr_name
+UNION ALL
+SELECT 6, NULL, NULL, NULL, NULL, therapist, title,
+       COUNT(*), AVG(baseline), AVG(latest), AVG(improvement),
+       COUNT(*) FILTER (WHERE mcid IS NOT NULL AND improvement >= mcid),
+       COUNT(*) FILTER (WHERE mcid IS NOT NULL), SUM(planned), SUM(counted)
+FROM named GROUP BY title, therapist
+UNION ALL
+SELECT 7, NULL, NULL, NULL, NULL, NULL, title,
+       COUNT(*), AVG(baseline), AVG(latest), AVG(improvement),
+       COUNT(*) FILTER (WHERE mcid IS NOT NULL AND improvement >= mcid),
+       COUNT(*) FILTER (WHERE mcid IS NOT NULL), SUM(planned), SUM(counted)
+FROM named GROUP BY title
+ORDER BY level DESC, title, pr_name, therapist, patient, assignment_id
 """
 )
 
-# GROUPING(a.id, program, therapist): a bit set for each column *not* grouped by.
+# The level's number: a bit set for each of (patient, program, therapist) *not* grouped by.
 _LEVELS = {0b011: Level.PATIENT, 0b101: Level.PROGRAM, 0b110: Level.THERAPIST, 0b111: Level.CLINIC}
 
 

@@ -35,6 +35,7 @@ from django.db import connection
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from patients.models import (
     HIGH_PAIN,
@@ -790,7 +791,6 @@ def needs_attention(
             [day for day in days if day < before_today]
         )
     # Translated once for the whole list.
-    alerts_text = _("%(n)d pain alert(s) not acknowledged")
     painful_text = _("Sketchy or painful check-in on %(day)s")
     pain_text = _("Pain %(pain)d/10 on %(day)s")
     missed_text = _("Missed the planned sessions of %(first)s and %(second)s")
@@ -799,7 +799,6 @@ def needs_attention(
     skips_text = _(
         "%(n)d exercises skipped with a reason; the latest, %(exercise)s on %(day)s: “%(reason)s”"
     )
-    unread_text = _("%(n)d unread message(s)")
     worse_text = _("%(questionnaire)s worse by more than the MCID: %(baseline)s → %(latest)s")
     result = []
     for (
@@ -829,10 +828,19 @@ def needs_attention(
     ) in rows:
         reasons, dates = [], []
         if unread:
-            reasons.append(unread_text % {"n": unread})
+            reasons.append(
+                ngettext("%(n)s unread message", "%(n)s unread messages", unread) % {"n": unread}
+            )
             dates.append(unread_at.astimezone(zone).date())
         if alerts:
-            reasons.append(alerts_text % {"n": alerts})
+            reasons.append(
+                ngettext(
+                    "%(n)d pain alert not acknowledged",
+                    "%(n)d pain alerts not acknowledged",
+                    alerts,
+                )
+                % {"n": alerts}
+            )
             dates.append(alert_on)
         if painful_on:
             reasons.append(painful_text % {"day": painful_on})

@@ -347,7 +347,7 @@ class TestNeedsAttention:
             alert_therapist=True,
         )
         (item,) = needs_attention(Assignment.objects.all(), today=day(2))
-        assert item.reasons[0] == "1 pain alert(s) not acknowledged"
+        assert item.reasons[0] == "1 pain alert not acknowledged"
         attention_review(assignment=assignment, by=alice)
         assert StageChange.objects.get().acknowledged_at is not None
         assert AttentionReview.objects.get().reviewed_by == alice

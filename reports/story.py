@@ -20,7 +20,7 @@ from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
-from django.utils.safestring import SafeString
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -142,14 +142,14 @@ def log_row(log: ExerciseLog, words: _LogWords) -> SafeString:
         if item.hold_seconds:
             done = format_html("{} · {}", done, words.hold % {"s": item.hold_seconds})
     if log.pain is None:
-        pain = format_html('<td class="num">–</td>')
+        pain = mark_safe('<td class="num">–</td>')
     else:
         pain = format_html(
             '<td class="num{}">{}/10</td>', " high-pain" if log.pain >= 7 else "", log.pain
         )
     return format_html(
         '<tr{}><th scope="row">{}</th><td>{}</td><td>{}</td>{}</tr>',
-        format_html(' class="skipped"') if log.skipped else "",
+        mark_safe(' class="skipped"') if log.skipped else "",
         item.exercise.name,
         dosage_in_words(item),
         done,

@@ -234,7 +234,11 @@ def _home_response(request, patient, reply_form, box: str) -> TemplateResponse |
     None when the patient is no longer on the home's needs-attention list."""
     response = home.therapist_home(request)
     attention = getattr(response, "context_data", None) or {}
-    items = [item for item in attention.get("attention", ()) if item.patient_id == patient.pk]
+    items = [
+        entry["item"]
+        for entry in attention.get("attention", ())
+        if entry["item"].patient_id == patient.pk
+    ]
     if not items:
         return None
     if box not in {str(item.assignment_id) for item in items}:

@@ -32,6 +32,7 @@ from .scoped_admin import (
     ClinicScopedAdmin,
     InvalidFilterMixin,
     ReadOnlyScopedAdmin,
+    SuperuserOnlyMixin,
     invalid_filters_refused_everywhere,
 )
 from .security import user_sessions_end
@@ -148,7 +149,7 @@ class StaffMemberInline(admin.StackedInline):
 
 
 @admin.register(User)
-class UserAdmin(InvalidFilterMixin, BaseUserAdmin):
+class UserAdmin(SuperuserOnlyMixin, InvalidFilterMixin, BaseUserAdmin):
     """Platform operators only: clinic admins manage their staff through Staff members."""
 
     ordering = ["email"]
@@ -165,21 +166,6 @@ class UserAdmin(InvalidFilterMixin, BaseUserAdmin):
         (None, {"classes": ["wide"], "fields": ["email", "password1", "password2"]}),
     ]
     inlines = [StaffMemberInline]
-
-    def has_module_permission(self, request):
-        return request.user.is_superuser
-
-    def has_view_permission(self, request, obj=None):
-        return request.user.is_superuser
-
-    def has_add_permission(self, request):
-        return request.user.is_superuser
-
-    def has_change_permission(self, request, obj=None):
-        return request.user.is_superuser
-
-    def has_delete_permission(self, request, obj=None):
-        return request.user.is_superuser
 
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)

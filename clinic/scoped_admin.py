@@ -37,6 +37,26 @@ class ScopedChoicesMixin:
         return super().formfield_for_manytomany(db_field, request, **kwargs)
 
 
+class SuperuserOnlyMixin:
+    """An admin page for superusers alone (logins, the shared vocabulary): staff of a clinic
+    neither see it in the index nor open it."""
+
+    def has_module_permission(self, request):
+        return request.user.is_superuser
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.is_superuser
+
+    def has_add_permission(self, request):
+        return request.user.is_superuser
+
+    def has_change_permission(self, request, obj=None):
+        return request.user.is_superuser
+
+    def has_delete_permission(self, request, obj=None):
+        return request.user.is_superuser
+
+
 class ScopedRelatedFilter(admin.RelatedFieldListFilter):
     """A list filter on a foreign key offering only the rows the user may see, in one query.
 

@@ -19,7 +19,12 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from clinic.models import Clinic
-from clinic.scoped_admin import ClinicScopedAdmin, InvalidFilterMixin, ScopedChoicesMixin
+from clinic.scoped_admin import (
+    ClinicScopedAdmin,
+    InvalidFilterMixin,
+    ScopedChoicesMixin,
+    SuperuserOnlyMixin,
+)
 from clinic.tenancy import staff_clinic_id
 
 from .adminforms import (
@@ -778,7 +783,7 @@ class QuestionnaireAdmin(LibraryAdmin):
 # Body regions and equipment -------------------------------------------------------------------
 
 
-class VocabularyAdmin(InvalidFilterMixin, admin.ModelAdmin):
+class VocabularyAdmin(SuperuserOnlyMixin, InvalidFilterMixin, admin.ModelAdmin):
     """The shared words exercises are tagged with, per language; kept by the site's operator
     (superusers), read by every clinic."""
 
@@ -795,18 +800,6 @@ class VocabularyAdmin(InvalidFilterMixin, admin.ModelAdmin):
             {"Meta": type("Meta", (), {"model": model, "fields": self.fields})},
         )
         return super().get_form(request, obj, change, form=form, **kwargs)
-
-    def has_module_permission(self, request):
-        return request.user.is_superuser
-
-    def has_view_permission(self, request, obj=None):
-        return request.user.is_superuser
-
-    def has_add_permission(self, request):
-        return request.user.is_superuser
-
-    def has_change_permission(self, request, obj=None):
-        return request.user.is_superuser
 
     def has_delete_permission(self, request, obj=None):
         return False  # exercises are tagged with them; a wrong word is renamed, not deleted

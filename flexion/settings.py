@@ -221,11 +221,13 @@ CACHES = {
     },
     # What the today page shows besides the progress, each keyed by a version its one writer
     # renews: the questionnaires due (patients.outcomes.due_questionnaires) and the
-    # thread's latest messages (patients.messages.thread_summary). Never stale, per process.
+    # thread's latest messages (patients.messages.thread_summary). Never stale, per process;
+    # kept an hour at most, so that an erased patient's messages do not outlive them for long
+    # in a process that no longer reaches them.
     "derived": {
         "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
         "LOCATION": "flexion-derived",
-        "TIMEOUT": 60 * 60 * 24,
+        "TIMEOUT": 60 * 60,
         "OPTIONS": {"MAX_ENTRIES": 10000},
     },
 }

@@ -224,8 +224,8 @@ _WEEKS = """weeks AS (
 # ended weeks from this one on), so the streak is that count at the latest ended week that
 # fell short, less itself, or every ended week when none did. The last session and the
 # mean pain are a probe per row (pain: one index-only probe per session of the range,
-# never a scan of every clinic's exercise logs); flags start from the few bad check-ins
-# of the range (a partial index).
+# never a scan of every clinic's exercise logs); flags probe each patient's few bad
+# check-ins of the range (a partial index by patient), not each of their sessions.
 _PATIENT_SQL = (
     """
 WITH """
@@ -258,10 +258,12 @@ summary AS (
 ),
 flags AS (
     SELECT s.assignment_id, COUNT(*) AS flags
-    FROM patients_checkin c JOIN patients_session s ON s.id = c.session_id
-    WHERE c.answer IN (%(very_sore)s, %(painful)s)
+    FROM patients_assignment a
+    JOIN patients_checkin c ON c.patient_id = a.patient_id
+    JOIN patients_session s ON s.id = c.session_id
+    WHERE a.id IN ({scoped}) AND s.assignment_id = a.id
+      AND c.answer IN (%(very_sore)s, %(painful)s)
       AND c.answered_on >= %(start)s AND c.answered_on <= %(end)s
-      AND s.assignment_id IN ({scoped})
     GROUP BY s.assignment_id
 ),
 changes AS (

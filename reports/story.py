@@ -16,6 +16,7 @@ from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Prefetch
 from django.http import HttpResponseRedirect
+from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -222,8 +223,10 @@ def _story_response(
         "newer": until + WINDOW if until < today else None,
         "today": today,
         "thread": thread,
-        "reply_form": reply_form,
-        "can_reply": request.user.has_perm("patients.add_message"),
+        "reply_box": request.user.has_perm("patients.add_message")
+        and home.ReplyBox(reply_form, get_token(request))(
+            reverse("patient_reply", args=[patient.pk]), f"reply-{patient.pk}"
+        ),
         "can_change": request.user.has_perm("patients.change_assignment"),
     }
     return TemplateResponse(request, "admin/reports/story.html", context, status=status)
@@ -234,16 +237,18 @@ def _home_response(request, patient, reply_form, box: str) -> TemplateResponse |
     None when the patient is no longer on the home's needs-attention list."""
     response = home.therapist_home(request)
     attention = getattr(response, "context_data", None) or {}
-    items = [
-        entry["item"]
+    entries = [
+        entry
         for entry in attention.get("attention", ())
-        if entry["item"].patient_id == patient.pk
+        if entry["item"].patient_id == patient.pk and entry["reply"]
     ]
-    if not items:
+    if not entries:
         return None
-    if box not in {str(item.assignment_id) for item in items}:
-        box = str(items[0].assignment_id)
-    response.context_data.update(refused_reply=reply_form, refused_box=box)
+    entry = next((e for e in entries if str(e["item"].assignment_id) == box), entries[0])
+    entry["refused"] = True
+    entry["reply"] = home.ReplyBox(reply_form, get_token(request)).for_attention(
+        entry["item"], reverse("patient_reply", args=[patient.pk])
+    )
     response.status_code = 400
     return response
 

@@ -14,8 +14,10 @@ from django.utils.html import escape
 from clinic.models import AuditEvent
 from patients.messages import message_send
 from patients.models import AssignmentStatus, Message, StageChange
+from reports.home import caseload
 from reports.models import AttentionReview
 from tests.factories import PASSWORD, PatientFactory
+from tests.patients.back_pain import back_pain_assignment
 
 from .clinic_day import SKIP_REASON, a_painful_session, noon
 
@@ -152,6 +154,25 @@ def test_a_therapist_sees_only_her_caseload_and_a_clinic_admin_may_see_the_whole
     everyone = signed_in(client, alma).get(HOME, {"scope": "all"}).text
     assert "Carol" in everyone and "Erin" in everyone
     assert "Carol" not in client.get(HOME).text
+
+
+def test_her_caseload_is_her_programs_and_her_patients_programs_and_only_active_ones(
+    alice, alma, carol, dave
+):
+    """The rule every query of the home embeds, over each way a program relates to her."""
+    expected = set()
+    for lead in (alice, alma, None):
+        patient = PatientFactory(clinic=carol.clinic, therapist=lead and lead.staff)
+        for therapist in (alice, alma, None):
+            for status in AssignmentStatus:
+                assignment = back_pain_assignment(
+                    patient, TODAY, therapist=therapist and therapist.staff, status=status
+                )
+                if status == AssignmentStatus.ACTIVE and alice in (lead, therapist):
+                    expected.add(assignment.pk)
+    back_pain_assignment(dave, TODAY, status=AssignmentStatus.ACTIVE)  # another clinic's
+    assert len(expected) == 5
+    assert set(caseload(alice, everyone=False).values_list("pk", flat=True)) == expected
 
 
 def test_another_clinics_patients_never_appear(client, alice, bob, dave):

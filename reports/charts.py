@@ -6,6 +6,7 @@ Drawn by ``admin/reports/_chart.html`` with CSS classes (see ``clinic.charts``).
 from __future__ import annotations
 
 import datetime
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -44,7 +45,7 @@ class Chart:
     right: float = FRAME.right_edge
 
 
-def _band(percent: float | None) -> str:
+def band(percent: float | None) -> str:
     if percent is None:
         return "bar-none"
     if percent >= 80:
@@ -54,26 +55,36 @@ def _band(percent: float | None) -> str:
     return "bar-low"
 
 
+@functools.lru_cache(maxsize=4096)
+def adherence_bar(index: int, count: int, percent: float | None) -> tuple[float, ...]:
+    """Return (x, y, width, height) of bar ``index`` of ``count`` at ``percent`` adherence.
+
+    Cached: the home draws a hundred small bars a page from a few hundred combinations.
+    """
+    slot = FRAME.slot(count)
+    top = FRAME.y(percent or 0, 100)
+    return (
+        round(FRAME.x(index, count) - slot * 0.4, 1),
+        round(top, 1),
+        round(slot * 0.8, 1),
+        round(FRAME.baseline - top, 1),
+    )
+
+
 def adherence_chart(points: Sequence[tuple[datetime.date, float | None, str]]) -> Chart:
     """Bars of adherence percent, one per (day, percent, title); every label fits at 26 bars."""
-    slot = FRAME.slot(len(points))
     every = max(1, len(points) // 13)
-    bars = []
-    for index, (day, percent, title) in enumerate(points):
-        top = FRAME.y(percent or 0, 100)
-        bars.append(
-            Bar(
-                x=round(FRAME.x(index, len(points)) - slot * 0.4, 1),
-                y=round(top, 1),
-                width=round(slot * 0.8, 1),
-                height=round(FRAME.baseline - top, 1),
-                css=_band(percent),
-                label=day.strftime("%d %b") if index % every == 0 else "",
-                title=title,
-            )
+    bars = tuple(
+        Bar(
+            *adherence_bar(index, len(points), percent),
+            css=band(percent),
+            label=day.strftime("%d %b") if index % every == 0 else "",
+            title=title,
         )
+        for index, (day, percent, title) in enumerate(points)
+    )
     ticks = tuple(Tick(round(FRAME.y(value, 100), 1), f"{value}%") for value in (0, 50, 100))
-    return Chart(FRAME.width, FRAME.height, tuple(bars), ticks)
+    return Chart(FRAME.width, FRAME.height, bars, ticks)
 
 
 def pain_chart(points: Sequence[tuple[datetime.date, float | None]]) -> Chart:

@@ -2,6 +2,7 @@
 caseload, computed a page at a time in a constant number of queries."""
 
 import datetime
+from xml.etree import ElementTree
 
 import pytest
 import time_machine
@@ -10,11 +11,15 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils.html import escape
+from hypothesis import example, given
+from hypothesis import strategies as st
 
 from clinic.models import AuditEvent
 from patients.messages import message_send
 from patients.models import AssignmentStatus, Message, StageChange
-from reports.home import caseload
+from reports import charts
+from reports.adherence import WeekRow
+from reports.home import SPARK_WEEKS, caseload, spark_svg
 from reports.models import AttentionReview
 from tests.factories import PASSWORD, PatientFactory
 from tests.patients.back_pain import back_pain_assignment
@@ -204,3 +209,38 @@ def test_the_home_runs_as_many_queries_for_a_caseload_of_eight_as_for_one(client
         page = client.get(HOME)
     assert page.text.count('class="spark"') == 8
     assert len(eight) == len(one), "\n".join(query["sql"][:200] for query in eight)
+
+
+@given(
+    weeks=st.lists(st.tuples(st.integers(0, 7), st.integers(0, 9)), max_size=SPARK_WEEKS),
+    # What XML can carry in an attribute as written (a parser folds line breaks).
+    label=st.text(st.characters(blacklist_categories=("Cc", "Cs")), max_size=40),
+)
+@example(weeks=[(3, 2)], label='Adhérence & "semaines" <4>')
+def test_a_spark_is_well_formed_svg_with_a_bar_as_high_as_each_weeks_adherence(weeks, label):
+    """Any weeks and any (translated) label: the markup parses, each bar's height is its
+    week's share of the plot, and the label comes back as written, escaped."""
+    rows = [
+        WeekRow(
+            assignment_id=1,
+            patient="Carol",
+            program="Knee",
+            starts_on=TODAY + datetime.timedelta(weeks=n),
+            ends_on=TODAY + datetime.timedelta(weeks=n, days=6),
+            stage="base",
+            planned=planned,
+            completed=completed,
+            counted=min(completed, planned),
+            in_progress=False,
+        )
+        for n, (planned, completed) in enumerate(weeks)
+    ]
+    svg = ElementTree.fromstring(str(spark_svg(rows, label)))
+    assert svg.get("aria-label") == label and svg.find("title").text == (label or None)
+    bars = svg.findall("rect")
+    assert len(bars) == len(rows)
+    plot = charts.FRAME.baseline - charts.FRAME.top
+    for bar, row in zip(bars, rows, strict=True):
+        assert float(bar.get("height")) == pytest.approx(plot * (row.adherence or 0) / 100, abs=0.1)
+        assert f"{row.completed}/{row.planned}" in bar.find("title").text
+        assert charts.band(row.adherence) in bar.get("class")

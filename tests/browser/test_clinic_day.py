@@ -52,6 +52,7 @@ def test_a_therapist_answers_a_patient_in_pain_and_the_patient_reads_the_reply(
     expect(unread).to_have_text("1 unread message")
     assert above_the_fold(alert, DESK["height"]) and above_the_fold(unread, DESK["height"])
     shoot(desk, "clinic-day-01-therapist-home", full_page=False)
+    assert axe_violations(desk) == []
 
     item.get_by_role("link", name="Open").click()
     expect(desk.get_by_role("heading", level=1)).to_contain_text("Carol")
@@ -61,6 +62,7 @@ def test_a_therapist_answers_a_patient_in_pain_and_the_patient_reads_the_reply(
     expect(log.locator("tr.skipped")).to_contain_text(SKIP_REASON)
     expect(desk.locator("#thread")).to_contain_text(NOTE)
     shoot(desk, "clinic-day-02-patient-story")
+    assert axe_violations(desk) == []
 
     desk.get_by_label("Reply to the patient").fill(REPLY)
     desk.get_by_role("button", name="Send the reply").click()

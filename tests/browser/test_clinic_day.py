@@ -104,3 +104,25 @@ def test_a_therapist_answers_a_patient_in_pain_and_the_patient_reads_the_reply(
     expect(phone.get_by_text(REPLY)).to_be_visible()
     shoot(phone, "clinic-day-07-patient-messages")
     assert axe_violations(phone) == []
+
+
+def test_the_home_and_the_story_fit_a_phone(live_server, new_page, shoot, alice, carol):
+    """A therapist on her phone: each needs-attention item stacks its reasons and actions,
+    the caseload table scrolls in its own box, and no page is wider than the screen."""
+    carol.therapist = alice.staff
+    carol.save()
+    a_painful_session(carol, today=timezone.localdate(), therapist=alice.staff)
+    phone = new_page(viewport=PHONE)
+    phone.goto(live_server.url + "/admin/login/")
+    phone.get_by_label("Email").fill(alice.email)
+    phone.get_by_label("Password").fill(PASSWORD)
+    phone.get_by_role("button", name="Log in").click()
+    item = phone.locator(".attention-item", has_text="Carol")
+    expect(item.get_by_role("button", name="Mark reviewed")).to_be_visible()
+    width = "document.documentElement.scrollWidth"
+    assert phone.evaluate(width) <= PHONE["width"]
+    shoot(phone, "clinic-day-08-therapist-home-phone")
+    item.get_by_role("link", name="Open").click()
+    expect(phone.get_by_role("heading", level=1)).to_contain_text("Carol")
+    assert phone.evaluate(width) <= PHONE["width"]
+    shoot(phone, "clinic-day-09-patient-story-phone")

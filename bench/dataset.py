@@ -380,6 +380,14 @@ def _batch_insert(
     measures,
 ):
     size = len(numbers)
+    texts = {
+        program.pk: {
+            column: text
+            for column, text in program.translations().items()
+            if column.rsplit("_", 1)[0] in Assignment.TRANSLATED_FIELDS
+        }
+        for program, _exercises in programs
+    }
     user_ids = inserter.ids(User, size)
     patient_ids = inserter.ids(Patient, size)
     assignment_ids = inserter.ids(Assignment, size)
@@ -427,6 +435,8 @@ def _batch_insert(
                 "program_id": program.pk,
                 "therapist_id": therapist.pk,
                 "name": program.name,
+                # Each language's texts, as patients.services.assignment_create copies them.
+                **texts[program.pk],
                 "scheme_id": scheme_row.pk,
                 "start_date": start,
                 "status": status,

@@ -57,3 +57,11 @@ def test_it_refuses_to_load_twice(capsys):
     assert "3 patients" in capsys.readouterr().out
     with pytest.raises(CommandError, match="already here"):
         call_command("generate_load_data", "--patients=3", "--weeks=2", "--seed=1")
+
+
+def test_each_program_copy_reads_its_name_in_the_active_language_as_assigning_writes_it():
+    """The rows go in by COPY, past modeltranslation: each language's texts are written as
+    patients.services.assignment_create writes them, so the pages show the program's name."""
+    load_data_generate(patients=5, weeks=2, seed=1, today=TODAY)
+    for assignment in Assignment.objects.select_related("program"):
+        assert assignment.name and assignment.name == assignment.program.name

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime
 import zoneinfo
 from collections import defaultdict
+from collections.abc import Iterable
 
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -69,24 +70,37 @@ def _until(request, today: datetime.date) -> datetime.date:
 
 def _timeline(request, patient, assignments, start, until) -> list[dict]:
     """Days newest first, each with its sessions (and their logs and check-in), stage
-    changes, reminders sent and messages."""
+    changes, reminders sent and messages.
+
+    The programs and their items come from the prescription beside it (`assignments`, with
+    their items prefetched): only an ended program's are read again.
+    """
     user = request.user
     days: dict[datetime.date, dict[str, list]] = defaultdict(lambda: defaultdict(list))
-    logs = ExerciseLog.objects.select_related("item__exercise").order_by("item__order", "pk")
-    sessions = (
+    sessions = list(
         Session.objects.visible_to(user)
         .filter(patient=patient, performed_on__range=(start, until))
-        .select_related("assignment", "checkin")
-        .prefetch_related(Prefetch("logs", queryset=logs))
+        .select_related("checkin")
         .order_by("-performed_on", "-started_at")
     )
-    words = _LogWords()
+    programs = {assignment.pk: assignment for assignment in assignments}
+    ended = {session.assignment_id for session in sessions} - programs.keys()
+    if ended:
+        programs |= Assignment.objects.in_bulk(ended)
+    logs_by_session = defaultdict(list)
+    if sessions:
+        for log in ExerciseLog.objects.filter(session__in=[s.pk for s in sessions]).order_by(
+            "item__order", "pk"
+        ):
+            logs_by_session[log.session_id].append(log)
+    words = _LogWords(assignments, logs_by_session.values())
     for session in sessions:
         days[session.performed_on]["sessions"].append(
             {
                 "session": session,
+                "assignment": programs[session.assignment_id],
                 "checkin": getattr(session, "checkin", None),
-                "logs": log_rows(session.logs.all(), words),
+                "logs": log_rows(logs_by_session[session.pk], words),
             }
         )
     changes = list(
@@ -117,12 +131,28 @@ def _timeline(request, patient, assignments, start, until) -> list[dict]:
 
 
 class _LogWords:
-    """The words of a log table, translated once a page."""
+    """The words of a page's log tables: translated once, each item's dosage once.
 
-    def __init__(self):
+    The items are the prescription's (`assignments`' prefetched items); an item of an
+    ended program among the `logs` is read in one query.
+    """
+
+    def __init__(self, assignments, logs: Iterable[list[ExerciseLog]]):
         self.skipped = _("Skipped")
         self.done = _("%(sets)s × %(reps)s")
         self.hold = _("hold %(s)s s")
+        self.items = {
+            item.pk: item for assignment in assignments for item in assignment.items.all()
+        }
+        missing = {log.item_id for session_logs in logs for log in session_logs} - self.items.keys()
+        if missing:
+            self.items |= PrescriptionItem.objects.select_related("exercise").in_bulk(missing)
+        self.dosages: dict[int, str] = {}
+
+    def dosage(self, item: PrescriptionItem) -> str:
+        if item.pk not in self.dosages:
+            self.dosages[item.pk] = dosage_in_words(item)
+        return self.dosages[item.pk]
 
 
 def log_rows(logs, words: _LogWords) -> SafeString:
@@ -132,7 +162,7 @@ def log_rows(logs, words: _LogWords) -> SafeString:
 
 
 def log_row(log: ExerciseLog, words: _LogWords) -> SafeString:
-    item = log.item
+    item = words.items[log.item_id]
     if log.skipped:
         done = format_html("<strong>{}</strong>", words.skipped)
         if log.skip_reason:
@@ -151,7 +181,7 @@ def log_row(log: ExerciseLog, words: _LogWords) -> SafeString:
         '<tr{}><th scope="row">{}</th><td>{}</td><td>{}</td>{}</tr>',
         mark_safe(' class="skipped"') if log.skipped else "",
         item.exercise.name,
-        dosage_in_words(item),
+        words.dosage(item),
         done,
         pain,
     )

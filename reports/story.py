@@ -32,6 +32,7 @@ from patients.messages import message_send, messages_read
 from patients.models import (
     Assignment,
     AssignmentStatus,
+    CheckIn,
     ExerciseLog,
     Message,
     Patient,
@@ -93,13 +94,15 @@ def _timeline(request, patient, assignments, start, until) -> list[dict]:
             "item__order", "pk"
         ):
             logs_by_session[log.session_id].append(log)
-    words = _LogWords(assignments, logs_by_session.values())
+    words = _TimelineWords(assignments, logs_by_session.values())
     for session in sessions:
+        checkin = getattr(session, "checkin", None)
         days[session.performed_on]["sessions"].append(
             {
                 "session": session,
                 "assignment": programs[session.assignment_id],
-                "checkin": getattr(session, "checkin", None),
+                "checkin": checkin,
+                "checkin_said": checkin and words.checkin_said(checkin),
                 "logs": log_rows(logs_by_session[session.pk], words),
             }
         )
@@ -130,8 +133,8 @@ def _timeline(request, patient, assignments, start, until) -> list[dict]:
     return [{"day": day, **days[day]} for day in sorted(days, reverse=True)]
 
 
-class _LogWords:
-    """The words of a page's log tables: translated once, each item's dosage once.
+class _TimelineWords:
+    """The timeline's words: translated once a page, each item's dosage once.
 
     The items are the prescription's (`assignments`' prefetched items); an item of an
     ended program among the `logs` is read in one query.
@@ -141,6 +144,7 @@ class _LogWords:
         self.skipped = _("Skipped")
         self.done = _("%(sets)s × %(reps)s")
         self.hold = _("hold %(s)s s")
+        self.checkin = _("Next-day check-in (%(day)s): %(answer)s")
         self.items = {
             item.pk: item for assignment in assignments for item in assignment.items.all()
         }
@@ -149,19 +153,25 @@ class _LogWords:
             self.items |= PrescriptionItem.objects.select_related("exercise").in_bulk(missing)
         self.dosages: dict[int, str] = {}
 
+    def checkin_said(self, checkin: CheckIn) -> str:
+        return self.checkin % {
+            "day": checkin.answered_on.isoformat(),
+            "answer": checkin.get_answer_display(),
+        }
+
     def dosage(self, item: PrescriptionItem) -> str:
         if item.pk not in self.dosages:
             self.dosages[item.pk] = dosage_in_words(item)
         return self.dosages[item.pk]
 
 
-def log_rows(logs, words: _LogWords) -> SafeString:
+def log_rows(logs, words: _TimelineWords) -> SafeString:
     """A session's exercise logs as table rows, written here rather than by the template:
     a month of sessions' rows through template tags cost about a third of the page."""
     return format_html_join("", "{}", ((log_row(log, words),) for log in logs))
 
 
-def log_row(log: ExerciseLog, words: _LogWords) -> SafeString:
+def log_row(log: ExerciseLog, words: _TimelineWords) -> SafeString:
     item = words.items[log.item_id]
     if log.skipped:
         done = format_html("<strong>{}</strong>", words.skipped)

@@ -116,11 +116,13 @@ def _timeline(request, patient, assignments, start, until) -> list[dict]:
         days[change.effective_on]["changes"].append(
             {"change": change, "reason": reasons[change.pk]}
         )
-    reminders = Reminder.objects.visible_to(user).filter(
-        patient=patient, status=ReminderStatus.SENT, local_date__range=(start, until)
+    reminders = (
+        Reminder.objects.visible_to(user)
+        .filter(patient=patient, status=ReminderStatus.SENT, local_date__range=(start, until))
+        .values("local_date", "includes_session", "includes_checkin")
     )
     for reminder in reminders:
-        days[reminder.local_date]["reminders"].append(reminder)
+        days[reminder["local_date"]]["reminders"].append(reminder)
     zone = zoneinfo.ZoneInfo(patient.timezone)
     since = datetime.datetime.combine(start, datetime.time.min, tzinfo=zone)
     upto = datetime.datetime.combine(

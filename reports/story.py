@@ -136,7 +136,7 @@ def _timeline(request, patient, assignments, start, until) -> list[dict]:
 
 
 class _TimelineWords:
-    """The timeline's words: translated once a page, each item's dosage once.
+    """The timeline's words: translated once a page, each item's cells once.
 
     The items are the prescription's (`assignments`' prefetched items); an item of an
     ended program among the `logs` is read in one query.
@@ -153,7 +153,7 @@ class _TimelineWords:
         missing = {log.item_id for session_logs in logs for log in session_logs} - self.items.keys()
         if missing:
             self.items |= PrescriptionItem.objects.select_related("exercise").in_bulk(missing)
-        self.dosages: dict[int, str] = {}
+        self.cells: dict[int, SafeString] = {}
 
     def checkin_said(self, checkin: CheckIn) -> str:
         return self.checkin % {
@@ -161,10 +161,13 @@ class _TimelineWords:
             "answer": checkin.get_answer_display(),
         }
 
-    def dosage(self, item: PrescriptionItem) -> str:
-        if item.pk not in self.dosages:
-            self.dosages[item.pk] = dosage_in_words(item)
-        return self.dosages[item.pk]
+    def item_cells(self, item: PrescriptionItem) -> SafeString:
+        """The exercise's name and dosage cells, the same in each of its logs' rows."""
+        if item.pk not in self.cells:
+            self.cells[item.pk] = format_html(
+                '<th scope="row">{}</th><td>{}</td>', item.exercise.name, dosage_in_words(item)
+            )
+        return self.cells[item.pk]
 
 
 def log_rows(logs, words: _TimelineWords) -> SafeString:
@@ -190,10 +193,9 @@ def log_row(log: ExerciseLog, words: _TimelineWords) -> SafeString:
             '<td class="num{}">{}/10</td>', " high-pain" if log.pain >= 7 else "", log.pain
         )
     return format_html(
-        '<tr{}><th scope="row">{}</th><td>{}</td><td>{}</td>{}</tr>',
+        "<tr{}>{}<td>{}</td>{}</tr>",
         mark_safe(' class="skipped"') if log.skipped else "",
-        item.exercise.name,
-        words.dosage(item),
+        words.item_cells(item),
         done,
         pain,
     )

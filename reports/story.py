@@ -122,7 +122,7 @@ def _timeline(request, patient, assignments, start, until) -> list[dict]:
         .values("local_date", "includes_session", "includes_checkin")
     )
     for reminder in reminders:
-        days[reminder["local_date"]]["reminders"].append(reminder)
+        days[reminder["local_date"]]["reminders"].append(words.reminder_said(reminder))
     zone = zoneinfo.ZoneInfo(patient.timezone)
     since = datetime.datetime.combine(start, datetime.time.min, tzinfo=zone)
     upto = datetime.datetime.combine(
@@ -147,6 +147,7 @@ class _TimelineWords:
         self.done = _("%(sets)s × %(reps)s")
         self.hold = _("hold %(s)s s")
         self.checkin = _("Next-day check-in (%(day)s): %(answer)s")
+        self.reminder = (_("Reminder sent"), _("session"), _("check-in"))
         self.items = {
             item.pk: item for assignment in assignments for item in assignment.items.all()
         }
@@ -160,6 +161,16 @@ class _TimelineWords:
             "day": checkin.answered_on.isoformat(),
             "answer": checkin.get_answer_display(),
         }
+
+    def reminder_said(self, reminder: dict) -> str:
+        """What a reminder sent asked for: "Reminder sent · session · check-in"."""
+        sent, session, checkin = self.reminder
+        parts = [sent]
+        if reminder["includes_session"]:
+            parts.append(session)
+        if reminder["includes_checkin"]:
+            parts.append(checkin)
+        return " · ".join(parts)
 
     def item_cells(self, item: PrescriptionItem) -> SafeString:
         """The exercise's name and dosage cells, the same in each of its logs' rows."""

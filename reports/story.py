@@ -103,6 +103,7 @@ def _timeline(request, patient, assignments, start, until) -> list[dict]:
                 "assignment": programs[session.assignment_id],
                 "checkin": checkin,
                 "checkin_said": checkin and words.checkin_said(checkin),
+                "effort_said": words.effort_said(session.effort),
                 "logs": log_rows(logs_by_session[session.pk], words),
             }
         )
@@ -146,6 +147,7 @@ class _TimelineWords:
         self.skipped = _("Skipped")
         self.done = _("%(sets)s × %(reps)s")
         self.hold = _("hold %(s)s s")
+        self.effort = _("effort %(effort)s/10")
         self.checkin = _("Next-day check-in (%(day)s): %(answer)s")
         self.reminder = (_("Reminder sent"), _("session"), _("check-in"))
         self.items = {
@@ -161,6 +163,9 @@ class _TimelineWords:
             "day": checkin.answered_on.isoformat(),
             "answer": checkin.get_answer_display(),
         }
+
+    def effort_said(self, effort: int | None) -> str:
+        return "" if effort is None else self.effort % {"effort": effort}
 
     def reminder_said(self, reminder: dict) -> str:
         """What a reminder sent asked for: "Reminder sent · session · check-in"."""

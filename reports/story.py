@@ -77,7 +77,10 @@ def _timeline(request, patient, assignments, start, until) -> list[dict]:
     their items prefetched): only an ended program's are read again.
     """
     user = request.user
-    days: dict[datetime.date, dict[str, list]] = defaultdict(lambda: defaultdict(list))
+    # Every kind on every day, if empty: a key the template misses costs it three exceptions.
+    days: dict[datetime.date, dict[str, list]] = defaultdict(
+        lambda: {"sessions": [], "changes": [], "reminders": [], "messages": []}
+    )
     sessions = list(
         Session.objects.visible_to(user)
         .filter(patient=patient, performed_on__range=(start, until))

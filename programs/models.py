@@ -1,3 +1,4 @@
+import copy
 import uuid
 
 from django.conf import settings
@@ -586,6 +587,11 @@ class Questionnaire(TranslatedContent):
         return self.versions.order_by("-number").first()
 
 
+PARSED_DEFINITIONS_KEPT = 256
+# (version id, language) -> (the definition as parsed, its Definition); see `parsed`.
+_parsed_definitions: dict[tuple[int, str | None], tuple[dict, Definition]] = {}
+
+
 class QuestionnaireVersion(models.Model):
     """One immutable version of a questionnaire's definition (FHIR Questionnaire shaped).
 
@@ -626,8 +632,21 @@ class QuestionnaireVersion(models.Model):
         """The definition with its texts in the active language (else English).
 
         A patient's pages run in the patient's language, so they read its translation.
+        Parsed once a process per version and language: the story and the reports parse
+        the same few versions on every page. A version is not meant to change, but the
+        cache compares the definition it parsed with this one rather than trust that.
         """
-        return definition_parse(self.definition, get_language())
+        language = get_language()
+        key = (self.pk, language)
+        cached = _parsed_definitions.get(key)
+        if cached is not None and cached[0] == self.definition:
+            return cached[1]
+        parsed = definition_parse(self.definition, language)
+        if self.pk is not None:
+            if len(_parsed_definitions) >= PARSED_DEFINITIONS_KEPT:
+                _parsed_definitions.clear()
+            _parsed_definitions[key] = (copy.deepcopy(self.definition), parsed)
+        return parsed
 
     @property
     def missing_translations(self) -> list[str]:

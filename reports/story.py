@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime
 import zoneinfo
 from collections import defaultdict
+from collections.abc import Iterable
 
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -32,6 +33,7 @@ from patients.messages import message_send, messages_read
 from patients.models import (
     Assignment,
     AssignmentStatus,
+    CheckIn,
     ExerciseLog,
     Message,
     Patient,
@@ -70,24 +72,43 @@ def _until(request, today: datetime.date) -> datetime.date:
 
 def _timeline(request, patient, assignments, start, until) -> list[dict]:
     """Days newest first, each with its sessions (and their logs and check-in), stage
-    changes, reminders sent and messages."""
+    changes, reminders sent and messages.
+
+    The programs and their items come from the prescription beside it (`assignments`, with
+    their items prefetched): only an ended program's are read again.
+    """
     user = request.user
-    days: dict[datetime.date, dict[str, list]] = defaultdict(lambda: defaultdict(list))
-    logs = ExerciseLog.objects.select_related("item__exercise").order_by("item__order", "pk")
-    sessions = (
+    # Every kind on every day, if empty: a key the template misses costs it three exceptions.
+    days: dict[datetime.date, dict[str, list]] = defaultdict(
+        lambda: {"sessions": [], "changes": [], "reminders": [], "messages": []}
+    )
+    sessions = list(
         Session.objects.visible_to(user)
         .filter(patient=patient, performed_on__range=(start, until))
-        .select_related("assignment", "checkin")
-        .prefetch_related(Prefetch("logs", queryset=logs))
+        .select_related("checkin")
         .order_by("-performed_on", "-started_at")
     )
-    words = _LogWords()
+    programs = {assignment.pk: assignment for assignment in assignments}
+    ended = {session.assignment_id for session in sessions} - programs.keys()
+    if ended:
+        programs |= Assignment.objects.in_bulk(ended)
+    logs_by_session = defaultdict(list)
+    if sessions:
+        for log in ExerciseLog.objects.filter(session__in=[s.pk for s in sessions]).order_by(
+            "item__order", "pk"
+        ):
+            logs_by_session[log.session_id].append(log)
+    words = _TimelineWords(assignments, logs_by_session.values())
     for session in sessions:
+        checkin = getattr(session, "checkin", None)
         days[session.performed_on]["sessions"].append(
             {
                 "session": session,
-                "checkin": getattr(session, "checkin", None),
-                "logs": log_rows(session.logs.all(), words),
+                "assignment": programs[session.assignment_id],
+                "checkin": checkin,
+                "checkin_said": checkin and words.checkin_said(checkin),
+                "effort_said": words.effort_said(session.effort),
+                "logs": log_rows(logs_by_session[session.pk], words),
             }
         )
     changes = list(
@@ -100,11 +121,13 @@ def _timeline(request, patient, assignments, start, until) -> list[dict]:
         days[change.effective_on]["changes"].append(
             {"change": change, "reason": reasons[change.pk]}
         )
-    reminders = Reminder.objects.visible_to(user).filter(
-        patient=patient, status=ReminderStatus.SENT, local_date__range=(start, until)
+    reminders = (
+        Reminder.objects.visible_to(user)
+        .filter(patient=patient, status=ReminderStatus.SENT, local_date__range=(start, until))
+        .values("local_date", "includes_session", "includes_checkin")
     )
     for reminder in reminders:
-        days[reminder.local_date]["reminders"].append(reminder)
+        days[reminder["local_date"]]["reminders"].append(words.reminder_said(reminder))
     zone = zoneinfo.ZoneInfo(patient.timezone)
     since = datetime.datetime.combine(start, datetime.time.min, tzinfo=zone)
     upto = datetime.datetime.combine(
@@ -117,23 +140,64 @@ def _timeline(request, patient, assignments, start, until) -> list[dict]:
     return [{"day": day, **days[day]} for day in sorted(days, reverse=True)]
 
 
-class _LogWords:
-    """The words of a log table, translated once a page."""
+class _TimelineWords:
+    """The timeline's words: translated once a page, each item's cells once.
 
-    def __init__(self):
+    The items are the prescription's (`assignments`' prefetched items); an item of an
+    ended program among the `logs` is read in one query.
+    """
+
+    def __init__(self, assignments, logs: Iterable[list[ExerciseLog]]):
         self.skipped = _("Skipped")
         self.done = _("%(sets)s × %(reps)s")
         self.hold = _("hold %(s)s s")
+        self.effort = _("effort %(effort)s/10")
+        self.checkin = _("Next-day check-in (%(day)s): %(answer)s")
+        self.reminder = (_("Reminder sent"), _("session"), _("check-in"))
+        self.items = {
+            item.pk: item for assignment in assignments for item in assignment.items.all()
+        }
+        missing = {log.item_id for session_logs in logs for log in session_logs} - self.items.keys()
+        if missing:
+            self.items |= PrescriptionItem.objects.select_related("exercise").in_bulk(missing)
+        self.cells: dict[int, SafeString] = {}
+
+    def checkin_said(self, checkin: CheckIn) -> str:
+        return self.checkin % {
+            "day": checkin.answered_on.isoformat(),
+            "answer": checkin.get_answer_display(),
+        }
+
+    def effort_said(self, effort: int | None) -> str:
+        return "" if effort is None else self.effort % {"effort": effort}
+
+    def reminder_said(self, reminder: dict) -> str:
+        """What a reminder sent asked for: "Reminder sent · session · check-in"."""
+        sent, session, checkin = self.reminder
+        parts = [sent]
+        if reminder["includes_session"]:
+            parts.append(session)
+        if reminder["includes_checkin"]:
+            parts.append(checkin)
+        return " · ".join(parts)
+
+    def item_cells(self, item: PrescriptionItem) -> SafeString:
+        """The exercise's name and dosage cells, the same in each of its logs' rows."""
+        if item.pk not in self.cells:
+            self.cells[item.pk] = format_html(
+                '<th scope="row">{}</th><td>{}</td>', item.exercise.name, dosage_in_words(item)
+            )
+        return self.cells[item.pk]
 
 
-def log_rows(logs, words: _LogWords) -> SafeString:
+def log_rows(logs, words: _TimelineWords) -> SafeString:
     """A session's exercise logs as table rows, written here rather than by the template:
     a month of sessions' rows through template tags cost about a third of the page."""
     return format_html_join("", "{}", ((log_row(log, words),) for log in logs))
 
 
-def log_row(log: ExerciseLog, words: _LogWords) -> SafeString:
-    item = log.item
+def log_row(log: ExerciseLog, words: _TimelineWords) -> SafeString:
+    item = words.items[log.item_id]
     if log.skipped:
         done = format_html("<strong>{}</strong>", words.skipped)
         if log.skip_reason:
@@ -149,10 +213,9 @@ def log_row(log: ExerciseLog, words: _LogWords) -> SafeString:
             '<td class="num{}">{}/10</td>', " high-pain" if log.pain >= 7 else "", log.pain
         )
     return format_html(
-        '<tr{}><th scope="row">{}</th><td>{}</td><td>{}</td>{}</tr>',
+        "<tr{}>{}<td>{}</td>{}</tr>",
         mark_safe(' class="skipped"') if log.skipped else "",
-        item.exercise.name,
-        dosage_in_words(item),
+        words.item_cells(item),
         done,
         pain,
     )

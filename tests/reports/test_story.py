@@ -14,7 +14,8 @@ from django.utils.html import escape
 
 from clinic.models import AuditAction, AuditEvent
 from patients.messages import message_send
-from patients.models import Message, Reminder, ReminderStatus
+from patients.models import Assignment, AssignmentStatus, Message, Reminder, ReminderStatus
+from patients.player import dosage_in_words
 from tests.factories import PASSWORD, PatientFactory, outcome_response, psfs_answers
 
 from .clinic_day import NOTE, SKIP_REASON, a_painful_session, noon
@@ -75,6 +76,21 @@ def test_the_prescription_is_beside_the_timeline_with_a_link_to_adjust_it(client
     text = signed_in(client, alice).get(story(carol)).text
     assert "Prescription" in text and "Bend to tie my shoes without pain" in text
     assert reverse("admin:patients_assignment_change", args=[assignment.pk]) in text
+
+
+def test_an_ended_programs_sessions_keep_its_name_exercises_and_dosages(client, alice, carol):
+    ended, _session = a_painful_session(carol, today=TODAY, therapist=alice.staff)
+    Assignment.objects.filter(pk=ended.pk).update(status=AssignmentStatus.ENDED)
+    current, _session = a_painful_session(carol, today=TODAY, therapist=alice.staff)
+    Assignment.objects.filter(pk=current.pk).update(name="Core strength")
+    text = signed_in(client, alice).get(story(carol)).text
+    timeline = text[text.index("What happened") : text.index('class="story-side"')]
+    assert "· Hip flexor stretches for back pain" in timeline
+    assert "· Core strength" in timeline
+    for item in ended.items.select_related("exercise"):
+        row = f'<th scope="row">{escape(item.exercise.name)}</th><td>{dosage_in_words(item)}</td>'
+        assert timeline.count(row) == 2  # each program's session
+    assert "Hip flexor stretches for back pain" not in text[text.index('class="story-side"') :]
 
 
 def test_opening_the_story_reads_the_patients_messages_and_audits_the_view(client, alice, carol):

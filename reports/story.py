@@ -91,7 +91,7 @@ def _timeline(request, patient, assignments, start, until) -> list[dict]:
     programs = {assignment.pk: assignment for assignment in assignments}
     ended = {session.assignment_id for session in sessions} - programs.keys()
     if ended:
-        programs |= Assignment.objects.in_bulk(ended)
+        programs |= Assignment.objects.visible_to(user).in_bulk(ended)
     logs_by_session = defaultdict(list)
     if sessions:
         for log in ExerciseLog.objects.filter(session__in=[s.pk for s in sessions]).order_by(

@@ -11,25 +11,10 @@ from programs import models
 from programs.models import Questionnaire, QuestionnaireVersion
 from programs.outcomes import definition_translate
 from programs.services import questionnaire_version_save
+from tests.patients.test_content_languages import PAIN
 
 pytestmark = pytest.mark.django_db
 
-PAIN = {
-    "resourceType": "Questionnaire",
-    "name": "pain-now",
-    "title": "Pain now",
-    "item": [
-        {
-            "linkId": "pain",
-            "type": "integer",
-            "required": True,
-            "minValue": 0,
-            "maxValue": 10,
-            "text": "How much does it hurt now?",
-        }
-    ],
-    "scoring": {"method": "single", "items": ["pain"], "min": 0, "max": 10},
-}
 GERMAN = {"de": {"How much does it hurt now?": "Wie stark schmerzt es jetzt?"}}
 
 

@@ -4,6 +4,9 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
+from playwright.sync_api import expect
+
+from tests.factories import PASSWORD
 
 PHONE = {"width": 360, "height": 740}
 # With Playwright's fake clock installed, a full-page screenshot leaves Chromium's hit testing
@@ -51,3 +54,21 @@ def axe_violations(page) -> list[dict]:
         for v in result["violations"]
         if v["impact"] in ("serious", "critical")
     ]
+
+
+def patient_signs_in(page, base: str, email: str) -> None:
+    """Sign a patient in through the patient site's form: she lands on her today page."""
+    page.goto(base + "/login/")
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Hello")
+
+
+def staff_signs_in(page, base: str, email: str) -> None:
+    """Sign a staff member in through the admin's form: she lands on her home."""
+    page.goto(base + "/admin/login/")
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_url(base + "/admin/")

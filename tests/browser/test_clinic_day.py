@@ -9,10 +9,9 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from patients.models import PrescriptionItem
-from tests.factories import PASSWORD
 from tests.reports.clinic_day import NOTE, SKIP_REASON, a_painful_session
 
-from .conftest import axe_violations
+from .conftest import axe_violations, patient_signs_in, staff_signs_in
 
 pytestmark = [
     pytest.mark.browser,
@@ -40,10 +39,7 @@ def test_a_therapist_answers_a_patient_in_pain_and_the_patient_reads_the_reply(
     base = live_server.url
 
     desk = new_page(viewport=DESK)
-    desk.goto(base + "/admin/login/")
-    desk.get_by_label("Email").fill(alice.email)
-    desk.get_by_label("Password").fill(PASSWORD)
-    desk.get_by_role("button", name="Log in").click()
+    staff_signs_in(desk, base, alice.email)
     expect(desk.get_by_role("heading", level=1)).to_have_text("Your patients today")
     item = desk.locator(".attention-item", has_text="Carol")
     alert = item.locator(".tag-alert")
@@ -80,11 +76,7 @@ def test_a_therapist_answers_a_patient_in_pain_and_the_patient_reads_the_reply(
     shoot(desk, "clinic-day-04-prescription-adjusted", full_page=False)
 
     phone = new_page(viewport=PHONE)
-    phone.goto(base + "/login/")
-    phone.get_by_label("Email").fill(carol.email)
-    phone.get_by_label("Password").fill(PASSWORD)
-    phone.get_by_role("button", name="Sign in").click()
-    expect(phone.get_by_role("heading", level=1)).to_contain_text("Hello")
+    patient_signs_in(phone, base, carol.email)
     expect(phone.get_by_text(REPLY)).to_be_visible()
     expect(phone.get_by_text("1 new", exact=True).first).to_be_visible()
     about = phone.locator("details.about-program").first
@@ -113,10 +105,7 @@ def test_the_home_and_the_story_fit_a_phone(live_server, new_page, shoot, alice,
     carol.save()
     a_painful_session(carol, today=timezone.localdate(), therapist=alice.staff)
     phone = new_page(viewport=PHONE)
-    phone.goto(live_server.url + "/admin/login/")
-    phone.get_by_label("Email").fill(alice.email)
-    phone.get_by_label("Password").fill(PASSWORD)
-    phone.get_by_role("button", name="Log in").click()
+    staff_signs_in(phone, live_server.url, alice.email)
     item = phone.locator(".attention-item", has_text="Carol")
     expect(item.get_by_role("button", name="Mark reviewed")).to_be_visible()
     width = "document.documentElement.scrollWidth"

@@ -8,8 +8,9 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from patients.models import Message, StageChange
-from tests.factories import PASSWORD
 from tests.reports.clinic_day import a_painful_session
+
+from .conftest import staff_signs_in
 
 pytestmark = [
     pytest.mark.browser,
@@ -34,10 +35,7 @@ def test_a_therapists_refused_replies_keep_their_text_and_the_stage_page_speaks_
     base = live_server.url
 
     desk = new_page(viewport=DESK)
-    desk.goto(base + "/admin/login/")
-    desk.get_by_label("Email").fill(alice.email)
-    desk.get_by_label("Password").fill(PASSWORD)
-    desk.get_by_role("button", name="Log in").click()
+    staff_signs_in(desk, base, alice.email)
     expect(desk.get_by_role("heading", level=1)).to_have_text("Your patients today")
 
     # From the home: a reply of only spaces (the browser's "required" lets it through).

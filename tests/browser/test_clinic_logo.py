@@ -3,8 +3,9 @@
 import pytest
 from playwright.sync_api import expect
 
-from tests.factories import PASSWORD
 from tests.pictures import photo_bytes
+
+from .conftest import staff_signs_in
 
 pytestmark = [
     pytest.mark.browser,
@@ -20,10 +21,7 @@ def test_alma_uploads_the_clinics_logo_and_sees_it_on_the_clinics_page(
     logo = tmp_path / "logo.jpg"
     logo.write_bytes(photo_bytes(size=(900, 300)))
     page = new_page(viewport=DESK)
-    page.goto(live_server.url + "/admin/login/")
-    page.get_by_label("Email").fill(alma.email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
+    staff_signs_in(page, live_server.url, alma.email)
     page.goto(live_server.url + f"/admin/clinic/clinic/{clinic_a.pk}/change/")
     expect(page.get_by_text("No logo yet.")).to_be_visible()
     page.get_by_label("Logo:", exact=True).set_input_files(str(logo))

@@ -13,7 +13,7 @@ from programs.models import Questionnaire
 from programs.services import starter_questionnaires_load
 from tests.factories import PASSWORD, AssignmentFactory, outcome_response, psfs_answers
 
-from .conftest import axe_violations
+from .conftest import axe_violations, patient_signs_in, staff_signs_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -24,14 +24,6 @@ SHOTS = "outcomes/"
 
 def today_of(patient):
     return datetime.datetime.now(zoneinfo.ZoneInfo(patient.timezone)).date()
-
-
-def sign_in(page, base, email):
-    page.goto(base + "/login/")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page.get_by_role("heading", level=1)).to_contain_text("Hello")
 
 
 def no_serious_violations(page, where):
@@ -45,7 +37,7 @@ def test_a_patient_completes_the_psfs_on_a_phone(live_server, new_page, shoot, c
     assignment = AssignmentFactory(patient=carol, start_date=today_of(carol))
     AssignmentQuestionnaire.objects.create(assignment=assignment, questionnaire=psfs)
     page = new_page(viewport=PHONE)
-    sign_in(page, live_server.url, carol.email)
+    patient_signs_in(page, live_server.url, carol.email)
     shoot(page, SHOTS + "1-today-questionnaire-due")
     no_serious_violations(page, "today")
     page.get_by_role("button", name="Answer: Patient-Specific Functional Scale (PSFS)").click()
@@ -107,11 +99,7 @@ def test_a_therapist_reads_the_trend_with_the_mcid_band(live_server, new_page, s
         outcome_response(assignment, "psfs", day, psfs_answers(*ratings))
         outcome_response(assignment, "nprs", day, {"pain": pain})
     page = new_page(viewport=DESK)
-    page.goto(f"{live_server.url}/admin/login/")
-    page.fill("#id_username", alice.email)
-    page.fill("#id_password", PASSWORD)
-    page.click("input[type=submit]")
-    page.wait_for_url(f"{live_server.url}/admin/")
+    staff_signs_in(page, live_server.url, alice.email)
     page.goto(f"{live_server.url}/admin/reports/adherencereport/patient/{assignment.pk}/")
     section = page.locator("section.outcome-trends")
     expect(section.get_by_role("heading", name="Questionnaire scores")).to_be_visible()

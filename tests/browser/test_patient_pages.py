@@ -17,10 +17,9 @@ from patients.models import (
     Session,
     SessionStatus,
 )
-from tests.factories import PASSWORD
 from tests.patients.back_pain import back_pain_assignment
 
-from .conftest import PHONE, TALL_PHONE, axe_violations
+from .conftest import PHONE, TALL_PHONE, axe_violations, patient_signs_in
 
 pytestmark = [
     pytest.mark.browser,
@@ -33,14 +32,6 @@ PAGE_BYTES = """
     [...performance.getEntriesByType("navigation"), ...performance.getEntriesByType("resource")]
         .reduce((total, entry) => total + entry.encodedBodySize, 0)
 """
-
-
-def sign_in(page, base, email):
-    page.goto(base + "/login/")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page.get_by_role("heading", level=1)).to_contain_text("Hello")
 
 
 def patient_with_history(patient):
@@ -106,7 +97,7 @@ def test_every_patient_page_is_accessible_and_light(live_server, new_page, shoot
     }
     anonymous = new_page()
     patient = new_page()
-    sign_in(patient, base, "carol@a.example")
+    patient_signs_in(patient, base, "carol@a.example")
     problems, weights = {}, {}
     for pages, page in ((signed_out, anonymous), (signed_in, patient)):
         for name, path in pages.items():
@@ -131,7 +122,7 @@ def test_the_video_loads_from_the_privacy_enhanced_host_only_when_asked(
 ):
     items, current, _ = patient_with_history(carol)
     page = new_page()
-    sign_in(page, live_server.url, "carol@a.example")
+    patient_signs_in(page, live_server.url, "carol@a.example")
     hosts = []
     page.on("request", lambda request: hosts.append(request.url.split("/")[2]))
     page.route(re.compile(r"https://.*"), lambda route: route.abort())  # no network here
@@ -147,7 +138,7 @@ def test_the_video_loads_from_the_privacy_enhanced_host_only_when_asked(
 def test_a_whole_session_works_with_javascript_off(live_server, new_page, shoot, carol):
     assignment = back_pain_assignment(carol, timezone.localdate())
     page = new_page(java_script_enabled=False)
-    sign_in(page, live_server.url, "carol@a.example")
+    patient_signs_in(page, live_server.url, "carol@a.example")
     page.get_by_role("button", name="Start today's session").click()
     expect(page.locator("#timer")).to_be_hidden()
     for position in (1, 2, 3):
@@ -172,7 +163,7 @@ def test_the_contraction_timer_runs_every_rep_and_side_after_a_get_ready(
     item.save()
     page = new_page(viewport=TALL_PHONE)
     page.clock.install()
-    sign_in(page, live_server.url, "carol@a.example")
+    patient_signs_in(page, live_server.url, "carol@a.example")
     page.get_by_role("button", name="Start today's session").click()
     page.get_by_role("button", name="Contraction timer (5 s)").focus()
     page.keyboard.press("Enter")

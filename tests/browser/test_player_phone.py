@@ -13,8 +13,7 @@ from programs.services import exercise_picture_add
 from tests.patients.back_pain import back_pain_assignment
 from tests.pictures import photo_bytes
 
-from .conftest import axe_violations
-from .test_patient_pages import sign_in
+from .conftest import axe_violations, patient_signs_in
 
 pytestmark = [
     pytest.mark.browser,
@@ -45,7 +44,7 @@ def test_the_first_screen_shows_picture_dosage_and_timer_and_runs_a_whole_exerci
     )
     page = new_page(viewport=PHONE_390)
     page.clock.install()
-    sign_in(page, live_server.url, "carol@a.example")
+    patient_signs_in(page, live_server.url, "carol@a.example")
     page.get_by_role("button", name="Start today's session").click()
 
     picture = page.get_by_role("img", name="Kneeling, one foot forward")

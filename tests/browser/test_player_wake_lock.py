@@ -11,7 +11,7 @@ from playwright.sync_api import expect
 
 from tests.patients.back_pain import back_pain_assignment
 
-from .test_patient_pages import sign_in
+from .conftest import patient_signs_in
 
 pytestmark = [
     pytest.mark.browser,
@@ -63,7 +63,7 @@ def player(live_server, new_page, carol):
     # The live server is http://localhost, a secure context: Chromium offers the API there.
     page.add_init_script(RECORD_WAKE_LOCKS)
     page.clock.install()
-    sign_in(page, live_server.url, "carol@a.example")
+    patient_signs_in(page, live_server.url, "carol@a.example")
     page.get_by_role("button", name="Start today's session").click()
     expect(page.locator("#timer")).to_be_visible()
     assert page.evaluate("'wakeLock' in navigator"), "Chromium offers no Wake Lock API here"

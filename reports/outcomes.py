@@ -62,6 +62,25 @@ class OutcomeRow:
         return round(100 * self.counted / self.planned, 1) if self.planned else None
 
 
+# The same totals at each level (GROUPING SETS where SQLite has none): a level's own
+# columns, then the questionnaire's title and the totals, grouped by the level's keys.
+_TOTALS = """COUNT(*), AVG(baseline), AVG(latest), AVG(improvement),
+       COUNT(*) FILTER (WHERE mcid IS NOT NULL AND improvement >= mcid),
+       COUNT(*) FILTER (WHERE mcid IS NOT NULL), SUM(planned), SUM(counted)"""
+_LEVEL_SELECTS = "\nUNION ALL\n".join(
+    f"SELECT {columns}, title,\n       {_TOTALS}\nFROM named GROUP BY {keys}"
+    for columns, keys in (
+        (
+            "3 AS level, assignment_id, MAX(patient) AS patient, MAX(assignment_name),\n"
+            "       NULL AS pr_name, NULL AS therapist",
+            "title, assignment_id",
+        ),
+        ("5, NULL, NULL, NULL, pr_name, NULL", "title, pr_name"),
+        ("6, NULL, NULL, NULL, NULL, therapist", "title, therapist"),
+        ("7, NULL, NULL, NULL, NULL, NULL", "title"),
+    )
+)
+
 _OUTCOME_SQL = (
     """
 WITH """
@@ -122,30 +141,9 @@ named AS (
     LEFT JOIN clinic_user u ON u.id = sm.user_id
     LEFT JOIN adherence ad ON ad.assignment_id = a.id
 )
-SELECT 3 AS level, assignment_id, MAX(patient) AS patient, MAX(assignment_name),
-       NULL AS pr_name, NULL AS therapist, title,
-       COUNT(*), AVG(baseline), AVG(latest), AVG(improvement),
-       COUNT(*) FILTER (WHERE mcid IS NOT NULL AND improvement >= mcid),
-       COUNT(*) FILTER (WHERE mcid IS NOT NULL), SUM(planned), SUM(counted)
-FROM named GROUP BY title, assignment_id
-UNION ALL
-SELECT 5, NULL, NULL, NULL, pr_name, NULL, title,
-       COUNT(*), AVG(baseline), AVG(latest), AVG(improvement),
-       COUNT(*) FILTER (WHERE mcid IS NOT NULL AND improvement >= mcid),
-       COUNT(*) FILTER (WHERE mcid IS NOT NULL), SUM(planned), SUM(counted)
-FROM named GROUP BY title, pr_name
-UNION ALL
-SELECT 6, NULL, NULL, NULL, NULL, therapist, title,
-       COUNT(*), AVG(baseline), AVG(latest), AVG(improvement),
-       COUNT(*) FILTER (WHERE mcid IS NOT NULL AND improvement >= mcid),
-       COUNT(*) FILTER (WHERE mcid IS NOT NULL), SUM(planned), SUM(counted)
-FROM named GROUP BY title, therapist
-UNION ALL
-SELECT 7, NULL, NULL, NULL, NULL, NULL, title,
-       COUNT(*), AVG(baseline), AVG(latest), AVG(improvement),
-       COUNT(*) FILTER (WHERE mcid IS NOT NULL AND improvement >= mcid),
-       COUNT(*) FILTER (WHERE mcid IS NOT NULL), SUM(planned), SUM(counted)
-FROM named GROUP BY title
+"""
+    + _LEVEL_SELECTS
+    + """
 ORDER BY level DESC, title, pr_name, therapist, patient, assignment_id
 """
 )
